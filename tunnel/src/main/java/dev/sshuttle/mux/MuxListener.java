@@ -1,0 +1,56 @@
+package dev.sshuttle.mux;
+
+/**
+ * What a mux endpoint tells its driver. All calls happen inside Mux methods, on the driver's
+ * thread. Payload arrays are handed over: the listener may keep them.
+ */
+public interface MuxListener {
+    /** Server side: the client asks for a connection on a fresh channel. */
+    default void onTcpConnect(int channel, TcpTarget target) {}
+
+    /** Client side, 0002: the server's outbound connect succeeded. */
+    default void onConnected(int channel) {}
+
+    /** Client side: the connect failed; the channel is already freed. Reset the local socket. */
+    default void onConnectFailed(int channel, ConnectFailure reason, String message) {}
+
+    /** Stream bytes for the local socket. Call {@link Mux#consumed} once they are written to it. */
+    default void onData(int channel, byte[] data) {}
+
+    /** The peer will send nothing more: shut down the local socket's output once data is written. */
+    default void onEof(int channel) {}
+
+    /** The peer wants no more data: stop reading the local socket. */
+    default void onStopSending(int channel) {}
+
+    /** The peer aborted the connection: abort the local socket (RST). The channel is freed. */
+    default void onReset(int channel, String message) {}
+
+    /** The channel's send queue has room again after send() pushed back. */
+    default void onWritable(int channel) {}
+
+    /** The channel is closed in both directions and its number may be reused. */
+    default void onChannelFreed(int channel) {}
+
+    default void onRoutes(String routes) {}
+
+    default void onHostRequest(String seeds) {}
+
+    default void onHostList(String hosts) {}
+
+    default void onDnsRequest(int channel, byte[] query) {}
+
+    default void onDnsResponse(int channel, byte[] reply) {}
+
+    /** A PONG arrived for one of our PINGs; rtt is measured on the driver's clock. */
+    default void onPong(byte[] payload, long rttNanos) {}
+
+    /** The peer sent EXIT: end the session normally. */
+    default void onExit() {}
+
+    /** Nothing heard from the peer within the keepalive timeout. */
+    default void onKeepaliveTimeout(long silentNanos) {}
+
+    /** Something odd but survivable (a frame for a closed channel, say). */
+    default void onWarning(String message) {}
+}
