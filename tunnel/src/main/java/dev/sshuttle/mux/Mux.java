@@ -188,12 +188,12 @@ public final class Mux {
                 byte[] p = f.payload();
                 ConnectFailure reason = p.length > 0 ? ConnectFailure.fromCode(p[0] & 0xff) : ConnectFailure.OTHER;
                 String text = p.length > 1 ? new String(p, 1, p.length - 1, StandardCharsets.UTF_8) : reason.name().toLowerCase();
-                release(c);
                 listener.onConnectFailed(ch, reason, text);
+                release(c);
             }
             case Command.TCP_RESET -> {
-                release(c);
                 listener.onReset(ch, f.text());
+                release(c);
             }
             default -> throw new ProtocolException("unexpected " + Command.name(f.command()) + " on channel " + ch);
         }

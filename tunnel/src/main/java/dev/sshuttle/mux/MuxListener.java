@@ -11,7 +11,7 @@ public interface MuxListener {
     /** Client side, 0002: the server's outbound connect succeeded. */
     default void onConnected(int channel) {}
 
-    /** Client side: the connect failed; the channel is already freed. Reset the local socket. */
+    /** Client side: the connect failed; reset the local socket. onChannelFreed follows at once. */
     default void onConnectFailed(int channel, ConnectFailure reason, String message) {}
 
     /** Stream bytes for the local socket. Call {@link Mux#consumed} once they are written to it. */
@@ -23,7 +23,7 @@ public interface MuxListener {
     /** The peer wants no more data: stop reading the local socket. */
     default void onStopSending(int channel) {}
 
-    /** The peer aborted the connection: abort the local socket (RST). The channel is freed. */
+    /** The peer aborted the connection: abort the local socket (RST). onChannelFreed follows at once. */
     default void onReset(int channel, String message) {}
 
     /** The channel's send queue has room again after send() pushed back. */

@@ -1,0 +1,282 @@
+package dev.sshuttle.client;
+
+import dev.sshuttle.io.Bridges;
+import dev.sshuttle.io.EventLoop;
+import dev.sshuttle.io.MuxDriver;
+import dev.sshuttle.mux.Mux;
+import dev.sshuttle.mux.MuxConfig;
+import dev.sshuttle.mux.ProtocolException;
+import dev.sshuttle.mux.ProtocolVersion;
+import dev.sshuttle.mux.SyncHeaderReader;
+import dev.sshuttle.mux.TcpTarget;
+import dev.sshuttle.transport.Transport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One client session: uploads the agent, reads its sync header, runs the mux over the
+ * transport, installs the firewall once the server's ROUTES arrived, and bridges every
+ * accepted connection to a channel. Blocking {@link #run()} returns how the session ended.
+ */
+public final class ClientSession {
+    /** What the session needs from the outside world. */
+    public interface Hooks {
+        /** The server is ready (its ROUTES arrived): install the firewall for this listener port. */
+        void serverReady(int listenerPort, String routes) throws Exception;
+
+        /** A log line at a verbosity level (1 = -v, 2 = -vv). */
+        void log(int level, String message);
+    }
+
+    public enum Reason { STOPPED, TRANSPORT_CLOSED, PROTOCOL_ERROR, KEEPALIVE_TIMEOUT, SETUP_FAILED, INTERNAL_ERROR }
+
+    /** How it ended; remoteExitCode is the ssh/agent process's code when it ended, else -1. */
+    public record End(Reason reason, String message, int remoteExitCode, boolean wasConnected) {}
+
+    private static final byte[] CHICKEN = "chicken".getBytes(StandardCharsets.US_ASCII);
+    private static final long TICK_NANOS = 250_000_000L;
+
+    private final Transport transport;
+    private final byte[] preamble;
+    private final MuxConfig config;
+    private final TransparentListener listener;
+    private final DestinationLookup lookup;
+    private final Hooks hooks;
+    private final CompletableFuture<End> end = new CompletableFuture<>();
+    private final CompletableFuture<String> routes = new CompletableFuture<>();
+    private volatile boolean connected;
+    private volatile ProtocolVersion version;
+    private EventLoop loop;
+    private Bridges bridges;
+
+    public ClientSession(Transport transport, byte[] preamble, MuxConfig config, TransparentListener listener,
+                         DestinationLookup lookup, Hooks hooks) {
+        this.transport = transport;
+        this.preamble = preamble;
+        this.config = config;
+        this.listener = listener;
+        this.lookup = lookup;
+        this.hooks = hooks;
+    }
+
+    public End run() {
+        Thread.ofVirtual().name("agent-upload").start(this::upload);
+        ByteBuffer leftover;
+        try {
+            HeaderResult header = readHeader(transport.in());
+            if (header == null) return finishBeforeConnect("the remote side closed before the sshuttle agent started");
+            version = header.version;
+            leftover = header.leftover;
+        } catch (ProtocolException e) {
+            return finishBeforeConnect(e.getMessage());
+        } catch (IOException e) {
+            return finishBeforeConnect("reading from " + transport.describe() + " failed: " + e.getMessage());
+        }
+        hooks.log(1, "connected to the agent (protocol " + version.magic() + ")");
+        try {
+            loop = new EventLoop("client-loop", t -> end(new End(Reason.INTERNAL_ERROR, "internal error: " + t, -1, connected)));
+        } catch (IOException e) {
+            return new End(Reason.SETUP_FAILED, "cannot start the event loop: " + e.getMessage(), -1, false);
+        }
+        try (EventLoop ignored = loop) {
+            startMux(leftover);
+            loop.start();
+            String routeText = awaitRoutes();
+            if (routeText != null) {
+                try {
+                    hooks.serverReady(listener.port(), routeText);
+                    connected = true;
+                    loop.execute(this::startAccepting);
+                } catch (Exception e) {
+                    end(new End(Reason.SETUP_FAILED, e.getMessage(), -1, false));
+                }
+            }
+            End result = end.join();
+            loop.execute(bridges::abortAll);
+            if (result.reason() == Reason.TRANSPORT_CLOSED) {
+                int code = transport.awaitExit(Duration.ofSeconds(3));
+                result = new End(result.reason(), result.message(), code, connected);
+            }
+            return result;
+        }
+    }
+
+    /** Ends the session (signal, user request). Safe from any thread. */
+    public void stop() {
+        end(new End(Reason.STOPPED, "stopped", -1, connected));
+    }
+
+    public boolean isConnected() {
+        return connected;
+    }
+
+    public ProtocolVersion version() {
+        return version;
+    }
+
+    private void end(End e) {
+        end.complete(e);
+        routes.complete(null);
+    }
+
+    private End finishBeforeConnect(String message) {
+        int code = transport.awaitExit(Duration.ofSeconds(5));
+        return new End(Reason.TRANSPORT_CLOSED, message, code, false);
+    }
+
+    private void upload() {
+        try {
+            OutputStream out = transport.out();
+            out.write(preamble);
+            out.flush();
+        } catch (IOException e) {
+            hooks.log(1, "sending the agent failed: " + e.getMessage());
+        }
+    }
+
+    private record HeaderResult(ProtocolVersion version, ByteBuffer leftover) {}
+
+    private static HeaderResult readHeader(InputStream in) throws IOException, ProtocolException {
+        SyncHeaderReader reader = new SyncHeaderReader();
+        byte[] buf = new byte[8192];
+        while (true) {
+            int n = in.read(buf);
+            if (n < 0) return null;
+            ByteBuffer chunk = ByteBuffer.wrap(buf, 0, n);
+            ProtocolVersion v = reader.feed(chunk);
+            if (v != null) {
+                ByteBuffer rest = ByteBuffer.allocate(chunk.remaining()).put(chunk).flip();
+                return new HeaderResult(v, rest);
+            }
+        }
+    }
+
+    private void startMux(ByteBuffer leftover) {
+        MuxDriver[] driver = new MuxDriver[1];
+        bridges = new Bridges(loop, m -> hooks.log(2, m)) {
+            @Override
+            public void onRoutes(String text) {
+                routes.complete(text);
+            }
+
+            @Override
+            public void onKeepaliveTimeout(long silentNanos) {
+                end(new End(Reason.KEEPALIVE_TIMEOUT, "the server has been silent for "
+                        + Duration.ofNanos(silentNanos).toSeconds() + " s: the connection is dead", -1, connected));
+            }
+
+            @Override
+            public void onExit() {
+                end(new End(Reason.TRANSPORT_CLOSED, "the server ended the session", -1, connected));
+            }
+        };
+        driver[0] = new MuxDriver(loop, transport.in(), transport.out(), new MuxDriver.Events() {
+            public void onTransportClosed(String why) {
+                end(new End(Reason.TRANSPORT_CLOSED, why, -1, connected));
+            }
+
+            public void onProtocolError(ProtocolException e) {
+                end(new End(Reason.PROTOCOL_ERROR, "protocol error from the server: " + e.getMessage(), -1, connected));
+            }
+        });
+        loop.execute(() -> {
+            Mux mux = new Mux(Mux.Role.CLIENT, version, config, bridges, EventLoop.now());
+            bridges.attach(mux);
+            mux.ping(CHICKEN);
+            loop.setIterationHook(driver[0]::flush);
+            driver[0].start(mux, leftover);
+            tick();
+        });
+    }
+
+    private void tick() {
+        bridges.mux().tick(EventLoop.now());
+        loop.scheduleAt(EventLoop.now() + TICK_NANOS, this::tick);
+    }
+
+    private String awaitRoutes() {
+        return routes.join();
+    }
+
+    private void startAccepting() {
+        for (ServerSocketChannel server : listener.sockets()) {
+            loop.register(server, SelectionKey.OP_ACCEPT, key -> acceptFrom(server, key));
+        }
+        hooks.log(1, "listening on " + listener.addresses());
+    }
+
+    private void acceptFrom(ServerSocketChannel server, SelectionKey key) {
+        for (int i = 0; i < 64; i++) { // bounded batch: other sockets get their turn
+            SocketChannel s;
+            try {
+                s = listener.accept(server);
+            } catch (TransparentListener.OutOfDescriptorsException e) {
+                hooks.log(0, e.getMessage());
+                key.interestOps(0);
+                loop.scheduleAt(EventLoop.now() + 100_000_000L, () -> {
+                    if (key.isValid()) key.interestOps(SelectionKey.OP_ACCEPT);
+                });
+                return;
+            } catch (IOException e) {
+                hooks.log(1, "accept failed: " + e.getMessage());
+                return;
+            }
+            if (s == null) return;
+            bridge(s);
+        }
+    }
+
+    private void bridge(SocketChannel s) {
+        try {
+            InetSocketAddress dst = lookup.originalDestination(s);
+            if (listener.isSelf(dst)) {
+                hooks.log(1, "refusing a connection to my own listener " + dst + " (loop guard)");
+                abort(s);
+                return;
+            }
+            boolean v6 = dst.getAddress() instanceof Inet6Address;
+            String ip = dst.getAddress().getHostAddress();
+            int pct = ip.indexOf('%');
+            if (pct >= 0) ip = ip.substring(0, pct);
+            int channel = bridges.mux().openTcp(new TcpTarget(v6, ip, dst.getPort()));
+            if (channel < 0) {
+                hooks.log(0, "too many open channels: refusing a connection to " + dst);
+                abort(s);
+                return;
+            }
+            hooks.log(2, "channel " + channel + ": " + s.getRemoteAddress() + " -> " + dst);
+            bridges.bridgeAccepted(channel, s);
+        } catch (IOException e) {
+            hooks.log(1, "dropping an accepted connection: " + e.getMessage());
+            abort(s);
+        }
+    }
+
+    private static void abort(SocketChannel s) {
+        try {
+            s.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
+    /** Live connections being bridged (for stats and leak checks). */
+    public int openConnections() {
+        return bridges == null ? 0 : bridges.openBridges();
+    }
+}

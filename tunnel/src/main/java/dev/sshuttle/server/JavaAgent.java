@@ -1,0 +1,142 @@
+package dev.sshuttle.server;
+
+import dev.sshuttle.io.Bridges;
+import dev.sshuttle.io.EventLoop;
+import dev.sshuttle.io.MuxDriver;
+import dev.sshuttle.mux.Mux;
+import dev.sshuttle.mux.MuxConfig;
+import dev.sshuttle.mux.ProtocolException;
+import dev.sshuttle.mux.ProtocolVersion;
+import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The Java agent (`sshuttle.jar --server`): the same job as the Python agent, on a JDK.
+ * stdin/stdout carry the mux, stderr is the log. Exit codes as sshuttle's server: 98 normal
+ * end, 99 fatal.
+ */
+public final class JavaAgent {
+    public static final int EXIT_NORMAL = 98;
+    public static final int EXIT_FATAL = 99;
+    private static final int MAX_OPTIONS_LINE = 4096;
+    private static final byte[] CHICKEN = "chicken".getBytes(StandardCharsets.US_ASCII);
+
+    private final PrintStream log;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private int verbosity;
+
+    private JavaAgent(PrintStream log) {
+        this.log = log;
+    }
+
+    /** Runs the agent on this process's stdin/stdout until the session ends; returns the exit code. */
+    public static int runOnStdio() {
+        PrintStream stderr = System.err;
+        // nothing else may write to the mux stream
+        System.setOut(stderr);
+        InputStream in = new FileInputStream(FileDescriptor.in);
+        OutputStream out = new FileOutputStream(FileDescriptor.out);
+        return new JavaAgent(stderr).run(in, out);
+    }
+
+    /** Runs the agent on the given streams (tests use pipes). */
+    public static int run(InputStream in, OutputStream out, PrintStream log) {
+        return new JavaAgent(log).run(in, out);
+    }
+
+    private int run(InputStream in, OutputStream out) {
+        AgentOptions options;
+        try {
+            String line = readOptionsLine(in);
+            if (line == null) return EXIT_NORMAL;
+            options = AgentOptions.parse(line);
+        } catch (IOException | IllegalArgumentException e) {
+            log.println("sshuttle-agent: fatal: " + e.getMessage());
+            return EXIT_FATAL;
+        }
+        verbosity = options.verbosity();
+        ProtocolVersion version = options.protocol() >= 2 ? ProtocolVersion.V2 : ProtocolVersion.V1;
+        try (EventLoop loop = new EventLoop("agent-loop", t -> fatal("internal error: " + t))) {
+            AgentBridges bridges = new AgentBridges(loop, options);
+            MuxConfig config = MuxConfig.defaults().withLatencyControl(options.latencyControl(), options.latencyBufferSize());
+            MuxDriver driver = new MuxDriver(loop, in, out, new MuxDriver.Events() {
+                public void onTransportClosed(String why) {
+                    debug("client went away: " + why);
+                    exit.complete(EXIT_NORMAL);
+                }
+
+                public void onProtocolError(ProtocolException e) {
+                    fatal("protocol error: " + e.getMessage());
+                }
+            });
+            out.write(version.syncHeader());
+            out.flush();
+            loop.execute(() -> {
+                Mux mux = new Mux(Mux.Role.SERVER, version, config, bridges, EventLoop.now());
+                bridges.attach(mux);
+                mux.ping(CHICKEN);
+                mux.sendRoutes(options.autoNets() ? RouteLister.ipv4Routes() : "");
+                loop.setIterationHook(driver::flush);
+                driver.start(mux, null);
+            });
+            loop.start();
+            if (verbosity > 0) log.println(" s: Java agent running, protocol " + version.magic());
+            int code = exit.join();
+            driver.stop();
+            loop.execute(bridges::abortAll);
+            return code;
+        } catch (IOException e) {
+            log.println("sshuttle-agent: fatal: " + e.getMessage());
+            return EXIT_FATAL;
+        }
+    }
+
+    private void fatal(String message) {
+        log.println("sshuttle-agent: " + message);
+        exit.complete(EXIT_FATAL);
+    }
+
+    private void debug(String message) {
+        if (verbosity >= 2) log.println(" s: " + message);
+    }
+
+    /** Reads bytes up to '\n' one at a time, so nothing past the line is consumed. */
+    private static String readOptionsLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        while (line.size() <= MAX_OPTIONS_LINE) {
+            int b = in.read();
+            if (b < 0) return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+            if (b == '\n') return line.toString(StandardCharsets.UTF_8);
+            line.write(b);
+        }
+        throw new IOException("agent options line longer than " + MAX_OPTIONS_LINE + " bytes");
+    }
+
+    /** Bridges plus what only the agent answers: DNS, EXIT. */
+    private final class AgentBridges extends Bridges {
+        private final DnsForwarder dns;
+
+        AgentBridges(EventLoop loop, AgentOptions options) {
+            super(loop, JavaAgent.this::debug);
+            this.dns = new DnsForwarder(loop, options.toNs());
+        }
+
+        @Override
+        public void onDnsRequest(int channel, byte[] query) {
+            dns.query(mux(), channel, query);
+        }
+
+        @Override
+        public void onExit() {
+            exit.complete(EXIT_NORMAL);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package dev.sshuttle.transport;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+
+/** The byte stream to the remote agent (ssh's stdin/stdout, a local process, or in-process pipes). */
+public interface Transport extends AutoCloseable {
+    InputStream in();
+
+    OutputStream out();
+
+    /** Waits up to {@code timeout} for the remote side to end; its exit code, or -1 if still running/unknown. */
+    int awaitExit(Duration timeout);
+
+    /** What this is, for messages: "ssh user@host", "local agent". */
+    String describe();
+
+    @Override
+    void close();
+}
