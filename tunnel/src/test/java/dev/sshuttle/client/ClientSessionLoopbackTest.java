@@ -115,6 +115,31 @@ class ClientSessionLoopbackTest {
     }
 
     @Test
+    void oneWayThroughput() throws Exception {
+        byte[] chunk = new byte[1 << 20];
+        int mb = Integer.getInteger("loopback.mb", 200);
+        try (ServerSocket sink = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = sink.accept()) {
+                    return s.getInputStream().transferTo(OutputStream.nullOutputStream());
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            target.set(new InetSocketAddress(InetAddress.getLoopbackAddress(), sink.getLocalPort()));
+            try (Socket s = connect()) {
+                long t0 = System.nanoTime();
+                OutputStream out = s.getOutputStream();
+                for (int i = 0; i < mb; i++) out.write(chunk);
+                s.shutdownOutput();
+                assertEquals((long) mb << 20, received.get());
+                double secs = (System.nanoTime() - t0) / 1e9;
+                System.out.printf("loopback one way: %d MB in %.2f s = %.0f MB/s%n", mb, secs, mb * 1.048576 / secs);
+            }
+        }
+    }
+
+    @Test
     void refusedConnectIsAResetNotACleanClose() throws Exception {
         int closedPort;
         try (ServerSocket tmp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

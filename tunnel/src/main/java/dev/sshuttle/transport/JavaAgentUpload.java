@@ -1,0 +1,123 @@
+package dev.sshuttle.transport;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Runs the Java agent on a remote with a JDK 25: the jar travels over the same ssh session the
+ * first time and is cached under ~/.cache/sshuttle-java/ by its SHA-256, so later starts send
+ * nothing but the options line.
+ *
+ * <p>Exchange: the remote script prints {@code SSHUTTLE-JAR HAVE} or {@code SSHUTTLE-JAR NEED};
+ * on NEED the client sends exactly the jar's bytes and waits for {@code SSHUTTLE-JAR STORED}
+ * (so `head -c` cannot swallow anything that follows); {@code SSHUTTLE-JAR NOJAVA} means no
+ * usable JDK. Then the agent reads its options line and writes the sync header as usual.
+ */
+public final class JavaAgentUpload {
+    public static final int EXIT_NO_JAVA = 96;
+    private static final String TAG = "SSHUTTLE-JAR ";
+    private static final int MAX_LINE = 4096;
+
+    private final Path jar;
+    private final String sha256;
+    private final long size;
+
+    public JavaAgentUpload(Path jar) throws IOException {
+        this.jar = jar;
+        this.size = Files.size(jar);
+        this.sha256 = sha256(jar);
+    }
+
+    /** The shell command ssh runs remotely (one argument after "--"). */
+    public String remoteCommand(int verbosity) {
+        String script = "J=\"$HOME/.cache/sshuttle-java/" + sha256 + ".jar\"; "
+                + "v=$(java -version 2>&1 | sed -n 's/.*version \"\\([0-9]*\\).*/\\1/p' | head -n 1); "
+                + "if [ \"${v:-0}\" -lt 25 ]; then echo '" + TAG + "NOJAVA'; exit " + EXIT_NO_JAVA + "; fi; "
+                + "if [ -s \"$J\" ]; then echo '" + TAG + "HAVE'; else echo '" + TAG + "NEED'; "
+                + "mkdir -p \"${J%/*}\" && head -c " + size + " > \"$J.$$\" && mv \"$J.$$\" \"$J\" "
+                + "&& echo '" + TAG + "STORED' || exit 99; fi; "
+                + "exec java -XX:+UseSerialGC -jar \"$J\" --server";
+        return "/bin/sh -c " + shellQuote(script);
+    }
+
+    /** Plays the client's side of the exchange. Returns once the agent is running. */
+    public void upload(InputStream in, OutputStream out) throws IOException {
+        String answer = readTag(in);
+        switch (answer) {
+            case "HAVE" -> { }
+            case "NEED" -> {
+                try (InputStream data = Files.newInputStream(jar)) {
+                    data.transferTo(out);
+                }
+                out.flush();
+                String stored = readTag(in);
+                if (!stored.equals("STORED")) throw new IOException("the remote did not store the agent jar: " + stored);
+            }
+            case "NOJAVA" -> throw new NoRemoteJavaException();
+            default -> throw new IOException("unexpected answer from the remote: " + answer);
+        }
+    }
+
+    /** The remote has no JDK 25: --agent java cannot work there. */
+    public static final class NoRemoteJavaException extends IOException {
+        NoRemoteJavaException() {
+            super("the remote has no JDK 25 ('java' missing or older): use the Python agent (--agent python)");
+        }
+    }
+
+    private static String readTag(InputStream in) throws IOException {
+        for (int lines = 0; lines < 200; lines++) { // skip motd-like noise, bounded
+            String line = readLine(in);
+            if (line == null) throw new IOException("the remote closed the connection before the agent started");
+            int at = line.indexOf(TAG);
+            if (at >= 0) return line.substring(at + TAG.length()).strip();
+        }
+        throw new IOException("no answer from the remote agent launcher in 200 lines of output");
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        while (line.size() < MAX_LINE) {
+            int b = in.read();
+            if (b < 0) return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+            if (b == '\n') return line.toString(StandardCharsets.UTF_8);
+            line.write(b);
+        }
+        return line.toString(StandardCharsets.UTF_8);
+    }
+
+    static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] buf = new byte[65536];
+                for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always there", e);
+        }
+    }
+
+    /** The jar this code runs from, or null when running from classes (tests). */
+    public static Path runningJar() {
+        try {
+            Path p = Path.of(JavaAgentUpload.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Files.isRegularFile(p) && p.toString().endsWith(".jar") ? p : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+}
