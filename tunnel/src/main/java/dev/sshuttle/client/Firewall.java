@@ -1,0 +1,27 @@
+package dev.sshuttle.client;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/** The client's view of the privileged firewall helper: install the rules once, remove them on close. */
+public interface Firewall extends AutoCloseable {
+    /**
+     * Installs the redirect rules for this listener port. {@code neverCapture} holds addresses
+     * that must stay outside the tunnel (the listener's own, the ssh server's); {@code routes}
+     * is the server's ROUTES text, added as subnets with --auto-nets.
+     */
+    void install(int listenerPort, List<InetSocketAddress> listenerAddresses, List<InetAddress> neverCapture,
+                 String routes) throws Exception;
+
+    /** Removes every rule; the helper exits. Idempotent. */
+    @Override
+    void close();
+
+    /** No firewall at all (tests that connect to the listener directly). */
+    Firewall NONE = new Firewall() {
+        public void install(int p, List<InetSocketAddress> l, List<InetAddress> n, String r) {}
+
+        public void close() {}
+    };
+}

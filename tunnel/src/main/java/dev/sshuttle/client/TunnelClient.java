@@ -1,0 +1,161 @@
+package dev.sshuttle.client;
+
+import dev.sshuttle.transport.AgentLaunch;
+import dev.sshuttle.transport.ProcessTransport;
+import dev.sshuttle.transport.SshCommand;
+import dev.sshuttle.transport.Transport;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+
+/**
+ * A whole tunnel run: listener, firewall, ssh, agent, session; and, with --reconnect, new
+ * sessions after a lost one. Returns the process exit code. {@link #stop()} (signals) ends it
+ * cleanly: connections closed, rules removed, exit 0.
+ */
+public final class TunnelClient {
+    private final TunnelSettings settings;
+    private final AgentLaunch launch;
+    private final Supplier<Firewall> firewallFactory;
+    private final DestinationLookup lookup;
+    private final Log log;
+    private final Runnable onFirstConnect;
+    private final IntFunction<String> explainRemoteExit;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
+    private volatile ClientSession current;
+    private volatile boolean stopping;
+
+    /** Log sink with sshuttle's verbosity levels (0 always, 1 -v, 2 -vv). */
+    public interface Log {
+        void log(int level, String message);
+    }
+
+    public TunnelClient(TunnelSettings settings, AgentLaunch launch, Supplier<Firewall> firewallFactory,
+                        DestinationLookup lookup, Log log, Runnable onFirstConnect, IntFunction<String> explainRemoteExit) {
+        this.settings = settings;
+        this.launch = launch;
+        this.firewallFactory = firewallFactory;
+        this.lookup = lookup;
+        this.log = log;
+        this.onFirstConnect = onFirstConnect;
+        this.explainRemoteExit = explainRemoteExit;
+    }
+
+    public int run() {
+        try {
+            return runSessions();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    /** Ends the run from any thread (SIGINT/SIGTERM) and waits, bounded, for the cleanup. */
+    public void stop() {
+        stopping = true;
+        stopSignal.countDown();
+        ClientSession s = current;
+        if (s != null) s.stop();
+        try {
+            finished.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private int runSessions() {
+        SshCommand ssh = new SshCommand(settings.sshCmd(), settings.user(), settings.host(), settings.port());
+        List<InetAddress> serverAddresses = ssh.resolveServerAddresses();
+        log.log(2, "ssh server " + settings.host() + " resolves to " + serverAddresses);
+        try (Firewall firewall = firewallFactory.get();
+             TransparentListener listener = TransparentListener.bind(settings.listen())) {
+            log.log(1, "listener bound on port " + listener.port());
+            boolean[] installed = {false};
+            boolean everConnected = false;
+            Duration backoff = Duration.ofSeconds(1);
+            for (int attempt = 1; !stopping; attempt++) {
+                ClientSession.End end = runOneSession(ssh, listener, firewall, serverAddresses, installed);
+                everConnected |= end.wasConnected();
+                if (stopping || end.reason() == ClientSession.Reason.STOPPED) return 0;
+                if (settings.reconnect() && everConnected && end.reason() != ClientSession.Reason.SETUP_FAILED) {
+                    log.log(0, "session lost (" + end.message() + "); reconnecting in " + backoff.toSeconds() + " s");
+                    if (sleepUnlessStopped(backoff)) return 0;
+                    backoff = backoff.multipliedBy(2).compareTo(settings.reconnectMaxBackoff()) > 0
+                            ? settings.reconnectMaxBackoff() : backoff.multipliedBy(2);
+                    continue;
+                }
+                return explain(end);
+            }
+            return 0;
+        } catch (IOException e) {
+            log.log(0, "sshuttle: " + e.getMessage());
+            return 99;
+        } catch (RuntimeException e) {
+            log.log(0, "sshuttle: " + e.getMessage());
+            return 99;
+        }
+    }
+
+    private ClientSession.End runOneSession(SshCommand ssh, TransparentListener listener, Firewall firewall,
+                                            List<InetAddress> serverAddresses, boolean[] installed) throws IOException {
+        String remote = settings.remoteCommandOverride() != null ? settings.remoteCommandOverride() : launch.remoteCommand();
+        List<String> argv = ssh.argv(remote);
+        log.log(2, "starting " + argv.subList(0, argv.size() - 1) + " <agent launcher>");
+        Transport transport = ProcessTransport.start(argv, ssh.describe());
+        try {
+            launch.beforePreamble(transport.in(), transport.out());
+            ClientSession session = new ClientSession(transport, launch.preamble(), settings.mux(), listener, lookup,
+                    new ClientSession.Hooks() {
+                        public void serverReady(int port, String routes) throws Exception {
+                            if (!installed[0]) {
+                                firewall.install(port, listener.addresses(), serverAddresses, routes);
+                                installed[0] = true;
+                                log.log(0, "Connected to server.");
+                                onFirstConnect.run();
+                            } else {
+                                log.log(0, "Reconnected to server.");
+                            }
+                        }
+
+                        public void log(int level, String message) {
+                            log.log(level, message);
+                        }
+                    });
+            current = session;
+            if (stopping) return new ClientSession.End(ClientSession.Reason.STOPPED, "stopped", -1, false);
+            return session.run();
+        } catch (IOException e) {
+            int code = transport.awaitExit(Duration.ofSeconds(3));
+            return new ClientSession.End(ClientSession.Reason.TRANSPORT_CLOSED, e.getMessage(), code, false);
+        } finally {
+            current = null;
+            transport.close();
+        }
+    }
+
+    private int explain(ClientSession.End end) {
+        int code = end.remoteExitCode();
+        String hint = code >= 0 ? explainRemoteExit.apply(code) : null;
+        log.log(0, "sshuttle: " + end.message() + (code >= 0 ? " (remote exit code " + code + ")" : ""));
+        if (hint != null && !hint.isEmpty()) log.log(0, "sshuttle: " + hint);
+        return switch (code) {
+            case 96, 97, 127, 255 -> code;
+            default -> 99;
+        };
+    }
+
+    /** Waits out the reconnect backoff; true when a stop came meanwhile. */
+    private boolean sleepUnlessStopped(Duration d) {
+        try {
+            return stopSignal.await(d.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+}

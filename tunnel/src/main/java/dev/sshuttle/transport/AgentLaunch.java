@@ -1,0 +1,17 @@
+package dev.sshuttle.transport;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/** How the agent is started on the far side: the remote command, and what is sent before the mux. */
+public interface AgentLaunch {
+    /** The command the remote shell runs (one argument after ssh's "--"). */
+    String remoteCommand();
+
+    /** Bytes written to the agent's stdin before its sync header is expected (agent code, options). */
+    byte[] preamble();
+
+    /** A dialogue that must happen before the preamble (the Java agent's jar upload); default none. */
+    default void beforePreamble(InputStream in, OutputStream out) throws IOException {}
+}
