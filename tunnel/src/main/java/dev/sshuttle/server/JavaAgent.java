@@ -37,6 +37,11 @@ public final class JavaAgent {
         this.log = log;
     }
 
+    /** Entry point without the CLI: {@code java -cp sshuttle.jar dev.sshuttle.server.JavaAgent}. */
+    public static void main(String[] args) {
+        System.exit(runOnStdio());
+    }
+
     /** Runs the agent on this process's stdin/stdout until the session ends; returns the exit code. */
     public static int runOnStdio() {
         PrintStream stderr = System.err;
