@@ -58,6 +58,7 @@ public final class ClientSession {
     private volatile ProtocolVersion version;
     private EventLoop loop;
     private Bridges bridges;
+    private DnsListener dns;
 
     public ClientSession(Transport transport, byte[] preamble, MuxConfig config, TransparentListener listener,
                          DestinationLookup lookup, Hooks hooks) {
@@ -109,6 +110,12 @@ public final class ClientSession {
             }
             return result;
         }
+    }
+
+    /** Also serve DNS queries redirected to this listener (--dns). Call before run(). */
+    public ClientSession withDns(DnsListener listener) {
+        this.dns = listener;
+        return this;
     }
 
     /** Ends the session (signal, user request). Safe from any thread. */
@@ -170,6 +177,11 @@ public final class ClientSession {
             }
 
             @Override
+            public void onDnsResponse(int channel, byte[] reply) {
+                if (dns != null) dns.onResponse(channel, reply);
+            }
+
+            @Override
             public void onKeepaliveTimeout(long silentNanos) {
                 end(new End(Reason.KEEPALIVE_TIMEOUT, "the server has been silent for "
                         + Duration.ofNanos(silentNanos).toSeconds() + " s: the connection is dead", -1, connected));
@@ -212,7 +224,8 @@ public final class ClientSession {
         for (ServerSocketChannel server : listener.sockets()) {
             loop.register(server, SelectionKey.OP_ACCEPT, key -> acceptFrom(server, key));
         }
-        hooks.log(1, "listening on " + listener.addresses());
+        if (dns != null) dns.start(loop, bridges.mux());
+        hooks.log(1, "listening on " + listener.addresses() + (dns == null ? "" : ", DNS on port " + dns.port()));
     }
 
     private void acceptFrom(ServerSocketChannel server, SelectionKey key) {
