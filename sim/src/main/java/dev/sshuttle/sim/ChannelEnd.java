@@ -56,6 +56,8 @@ final class ChannelEnd {
     boolean freed;
     int freedCount;
     long maxPending;
+    long firstByteNanos = -1;
+    long lastByteNanos = -1;
 
     // request/response (client side)
     private int roundsDone;
@@ -182,6 +184,8 @@ final class ChannelEnd {
                 : socketBuffered;
         socketBuffered -= n;
         appRead += n;
+        if (n > 0 && firstByteNanos < 0) firstByteNanos = sim.now();
+        if (n > 0) lastByteNanos = sim.now();
         if (n > 0) afterAppRead();
         if (aborted() || readClosed) return;
         if (socketBuffered == 0 && eofInSocket && !appEof) {

@@ -30,6 +30,17 @@ public record Outcome(Scenario scenario, List<String> violations, String protoco
         return s == null || s.doneNanos < 0 ? -1 : s.doneNanos - s.startedNanos;
     }
 
+    /**
+     * Bytes per second one side's application received on a stream, first byte to last.
+     * {@code client} picks the downloading side (the client application).
+     */
+    public double goodputBytesPerSecond(int streamId, boolean client) {
+        StreamRun s = streams.get(streamId);
+        ChannelEnd e = s == null ? null : client ? s.client : s.server;
+        if (e == null || e.lastByteNanos <= e.firstByteNanos) return 0;
+        return e.appRead * 1e9 / (e.lastByteNanos - e.firstByteNanos);
+    }
+
     /** Largest unconsumed backlog any channel end of the stream held (0002: bounded by its window). */
     public long maxPendingBytes(int streamId) {
         StreamRun s = streams.get(streamId);
