@@ -25,6 +25,9 @@ public final class Mux {
     private static final byte[] RTTEST = "rttest".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KEEPALIVE = "ka".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_PINGS_TRACKED = 16;
+    // 0002 window autotuning needs the round trip; a receiving mux measures it with PING "rtt"
+    private static final byte[] RTT_PROBE = "rtt".getBytes(StandardCharsets.US_ASCII);
+    private static final long RTT_PROBE_INTERVAL_NANOS = 1_000_000_000L;
 
     private final Role role;
     private final ProtocolVersion version;
@@ -46,6 +49,8 @@ public final class Mux {
     private boolean keepaliveOutstanding;
     private boolean keepaliveFired;
     private long smoothedRttNanos;
+    private long lastRttProbeNanos;
+    private boolean rttProbed;
     private boolean exited;
 
     // classic latency control
@@ -188,12 +193,14 @@ public final class Mux {
                 byte[] p = f.payload();
                 ConnectFailure reason = p.length > 0 ? ConnectFailure.fromCode(p[0] & 0xff) : ConnectFailure.OTHER;
                 String text = p.length > 1 ? new String(p, 1, p.length - 1, StandardCharsets.UTF_8) : reason.name().toLowerCase();
+                forget(c);
                 listener.onConnectFailed(ch, reason, text);
-                release(c);
+                listener.onChannelFreed(ch);
             }
             case Command.TCP_RESET -> {
+                forget(c);
                 listener.onReset(ch, f.text());
-                release(c);
+                listener.onChannelFreed(ch);
             }
             default -> throw new ProtocolException("unexpected " + Command.name(f.command()) + " on channel " + ch);
         }
@@ -332,9 +339,21 @@ public final class Mux {
         c.receivedUnconsumed -= bytes;
         c.unackedConsumed += bytes;
         c.consumedSinceGrant += bytes;
+        probeRtt();
         if (c.unackedConsumed >= c.windowTarget / 4 || c.receivedUnconsumed == 0 && c.recvCredit < c.windowTarget / 2) {
             grant(c);
         }
+    }
+
+    /**
+     * Autotuning compares the consumption rate with the round trip, so a mux that receives data
+     * measures it (at most once a second): without a sample, windows would never grow.
+     */
+    private void probeRtt() {
+        if (rttProbed && now - lastRttProbeNanos < RTT_PROBE_INTERVAL_NANOS) return;
+        rttProbed = true;
+        lastRttProbeNanos = now;
+        ping(RTT_PROBE);
     }
 
     private void grant(TcpChannel c) {
@@ -494,14 +513,19 @@ public final class Mux {
     }
 
     private boolean canSend(TcpChannel c) {
-        if (c.queuedBytes > 0) {
-            return !dataBlocked() && (version == ProtocolVersion.V1 || c.sendCredit > 0);
-        }
+        return wantsToSend(c) && !(c.queuedBytes > 0 && dataBlocked());
+    }
+
+    /** Has data with credit, or an EOF, to send; latency control may still hold the data back. */
+    private boolean wantsToSend(TcpChannel c) {
+        if (c.queuedBytes > 0) return version == ProtocolVersion.V1 || c.sendCredit > 0;
         return c.eofRequested && !c.sentEof;
     }
 
     private void schedule(TcpChannel c) {
-        if (!c.scheduled && canSend(c)) {
+        // a channel that gets data while latency control waits for its PONG must join the
+        // rotation now: nothing else would put it there once the PONG arrives
+        if (!c.scheduled && wantsToSend(c)) {
             c.scheduled = true;
             c.deficit = QUANTUM_BYTES;
             newFlows.add(c);
@@ -514,11 +538,11 @@ public final class Mux {
             boolean fromNew = !newFlows.isEmpty();
             TcpChannel c = fromNew ? newFlows.peek() : oldFlows.peek();
             if (c == null) return false;
-            if (!channels.containsKey(c.id) || !canSend(c)) {
+            if (channels.get(c.id) != c || !canSend(c)) {
                 // idle, blocked on credit/latency control, or gone: leave the rotation until schedule()
                 (fromNew ? newFlows : oldFlows).poll();
                 c.scheduled = false;
-                if (dataBlocked() && c.queuedBytes > 0 && channels.containsKey(c.id)) {
+                if (dataBlocked() && c.queuedBytes > 0 && channels.get(c.id) == c) {
                     // keep it in line: latency control blocks every channel alike
                     c.scheduled = true;
                     oldFlows.add(c);
@@ -579,10 +603,16 @@ public final class Mux {
     }
 
     private void release(TcpChannel c) {
-        if (channels.remove(c.id) == null) return;
+        if (forget(c)) listener.onChannelFreed(c.id);
+    }
+
+    /** Frees the channel without telling the listener yet: onChannelFreed is always its last call. */
+    private boolean forget(TcpChannel c) {
+        if (channels.get(c.id) != c) return false;
+        channels.remove(c.id);
         c.clearQueue();
         c.eofRequested = false;
-        listener.onChannelFreed(c.id);
+        return true;
     }
 
     // ------------------------------------------------------------------ inspection (tests, stats)

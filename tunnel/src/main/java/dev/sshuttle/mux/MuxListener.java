@@ -29,7 +29,10 @@ public interface MuxListener {
     /** The channel's send queue has room again after send() pushed back. */
     default void onWritable(int channel) {}
 
-    /** The channel is closed in both directions and its number may be reused. */
+    /**
+     * The channel is closed in both directions and its number may be reused. Always the last
+     * call for the channel: it follows onReset and onConnectFailed.
+     */
     default void onChannelFreed(int channel) {}
 
     default void onRoutes(String routes) {}

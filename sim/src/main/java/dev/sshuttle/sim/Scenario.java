@@ -1,0 +1,107 @@
+package dev.sshuttle.sim;
+
+import dev.sshuttle.mux.MuxConfig;
+import dev.sshuttle.mux.ProtocolVersion;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * A session to simulate: protocol version, link, both mux configurations and the list of
+ * streams (the actions). {@link #generate} builds one from a seed alone, so the seed (and,
+ * after shrinking, the ids of the streams kept) replays it.
+ */
+public record Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxConfig clientConfig,
+                       MuxConfig serverConfig, List<StreamSpec> streams) {
+
+    private static final long MS = 1_000_000L;
+    /** Long enough that every other stream of a scenario finishes inside it. */
+    static final long STALL_NANOS = 120_000 * MS;
+
+    public static Scenario generate(long seed, boolean corrupt) {
+        SplittableRandom r = new SplittableRandom(seed);
+        ProtocolVersion version = r.nextBoolean() ? ProtocolVersion.V2 : ProtocolVersion.V1;
+        LinkConfig link = new LinkConfig(
+                pick(r, 0L, 100_000L, MS, 10 * MS, 25 * MS, 50 * MS),
+                pick(r, 1_000_000L, 12_500_000L, 100_000_000L, 1_000_000_000L),
+                pick(r, 4096, 16 * 1024, 64 * 1024, 256 * 1024),
+                pick(r, 100, 1500, 16 * 1024, 65 * 1024),
+                corrupt ? pick(r, 200, 2000, 20_000) : 0);
+        MuxConfig base = MuxConfig.defaults()
+                .withLatencyControl(r.nextInt(4) != 0, pick(r, 32768, 4096))
+                .withSendQueue(pick(r, 4096, 64 * 1024, 256 * 1024));
+        MuxConfig clientConfig = r.nextInt(3) == 0 ? base.withKeepalive(Duration.ofSeconds(5), Duration.ofSeconds(15)) : base;
+        List<StreamSpec> streams = new ArrayList<>();
+        int count = 1 + r.nextInt(corrupt ? 6 : 12);
+        for (int id = 1; id <= count; id++) streams.add(stream(r, id));
+        return new Scenario(seed, version, link, clientConfig, base, List.copyOf(streams));
+    }
+
+    private static StreamSpec stream(SplittableRandom r, int id) {
+        long start = r.nextLong(500 * MS);
+        StreamSpec.Close close = StreamSpec.Close.values()[r.nextInt(3)];
+        StreamSpec.Reader clientReader = reader(r);
+        StreamSpec.Reader serverReader = reader(r);
+        StreamSpec.Fault fault = r.nextInt(5) < 3 ? StreamSpec.Fault.NONE
+                : StreamSpec.Fault.values()[1 + r.nextInt(StreamSpec.Fault.values().length - 1)];
+        long connectDelay = pick(r, 0L, MS, 20 * MS);
+        if (r.nextInt(3) == 0) {
+            boolean interactive = r.nextBoolean();
+            long request = interactive ? 1 + r.nextInt(200) : 1 + size(r) / 8;
+            long response = interactive ? 1 + r.nextInt(200) : 1 + size(r);
+            int rounds = 1 + r.nextInt(interactive ? 20 : 5);
+            long think = interactive ? r.nextLong(100 * MS) : 0;
+            long faultAfter = 1 + r.nextLong(Math.max(1, Math.max(request, response) * rounds));
+            return new StreamSpec(id, start, StreamSpec.Mode.REQUEST_RESPONSE, request, response, rounds, think, close,
+                    clientReader, serverReader, fault, faultAfter, connectDelay);
+        }
+        long upBytes = r.nextInt(3) == 0 ? 0 : size(r);
+        long downBytes = r.nextInt(4) == 0 ? 0 : size(r);
+        long faultAfter = 1 + r.nextLong(Math.max(1, Math.max(upBytes, downBytes)));
+        return new StreamSpec(id, start, StreamSpec.Mode.BULK, upBytes, downBytes, 1, 0, close,
+                clientReader, serverReader, fault, faultAfter, connectDelay);
+    }
+
+    /** Mostly small transfers, some medium, a few large. */
+    private static long size(SplittableRandom r) {
+        return switch (r.nextInt(10)) {
+            case 0, 1, 2, 3 -> r.nextLong(2048);
+            case 4, 5, 6 -> r.nextLong(64 * 1024);
+            case 7, 8 -> r.nextLong(600 * 1024);
+            default -> r.nextLong(3 * 1024 * 1024);
+        };
+    }
+
+    private static StreamSpec.Reader reader(SplittableRandom r) {
+        int socket = pick(r, 4096, 64 * 1024, 256 * 1024);
+        return switch (r.nextInt(10)) {
+            case 0 -> new StreamSpec.Reader(StreamSpec.Reader.Kind.STALLED, 0, STALL_NANOS, socket);
+            case 1, 2 -> new StreamSpec.Reader(StreamSpec.Reader.Kind.SLOW, pick(r, 500_000L, 5_000_000L), 0, socket);
+            default -> StreamSpec.Reader.fast(socket);
+        };
+    }
+
+    @SafeVarargs
+    private static <T> T pick(SplittableRandom r, T... choices) {
+        return choices[r.nextInt(choices.length)];
+    }
+
+    /** The same scenario with only the streams whose ids are in {@code keep}. */
+    public Scenario keep(Set<Integer> keep) {
+        return new Scenario(seed, version, link, clientConfig, serverConfig,
+                streams.stream().filter(s -> keep.contains(s.id())).toList());
+    }
+
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        b.append("  seed=").append(seed).append(' ').append(version).append(' ').append(link)
+                .append(version == ProtocolVersion.V1 ? " latencyControl=" + serverConfig.latencyControl()
+                        + "/" + serverConfig.latencyBufferBytes() : "")
+                .append(" sendQueue=").append(serverConfig.sendQueueBytes())
+                .append(clientConfig.keepaliveIntervalNanos() > 0 ? " keepalive" : "").append('\n');
+        for (StreamSpec s : streams) b.append("    ").append(s).append('\n');
+        return b.toString();
+    }
+}

@@ -1,0 +1,34 @@
+package dev.sshuttle.sim;
+
+/** A stream while it runs: its spec, its two ends (server end null until the connect arrives). */
+final class StreamRun {
+    final StreamSpec spec;
+    final Session session;
+    long startedNanos = -1;
+    long doneNanos = -1;
+    ChannelEnd client;
+    ChannelEnd server;
+
+    StreamRun(StreamSpec spec, Session session) {
+        this.spec = spec;
+        this.session = session;
+    }
+
+    void violation(String kind, String message) {
+        session.violation(kind, message);
+    }
+
+    /** Both sides finished and freed (a refused or early-reset stream may have no server end). */
+    boolean done() {
+        if (client == null || !client.done()) return false;
+        if (server != null) return server.done();
+        // no server end: only fine if the client side was refused, or reset before the connect arrived
+        return client.refused || client.resetByMe;
+    }
+
+    @Override
+    public String toString() {
+        return spec + "\n      client: " + (client == null ? "not started" : client.state())
+                + "\n      server: " + (server == null ? "no connect seen" : server.state());
+    }
+}
