@@ -126,7 +126,7 @@ class Mux:
         self.in_registered = False
         self.fullness = 0
         self.too_full = False
-        self.gate_open = True
+        self.parked = []   # channels that stopped reading while the gate was shut
         self.channels = {}
         self.dns = {}
         self.udp = {}
@@ -315,10 +315,12 @@ class Mux:
         if self.latency_control and not self.too_full and self.fullness > self.latency_buffer:
             self.send(0, PING, b"rttest")
             self.too_full = True
-        gate = self.out_bytes < OUT_HIGH_BYTES and not self.too_full
-        if gate != self.gate_open:
-            self.gate_open = gate
-            for c in list(self.channels.values()):
+        # Shutting the gate costs nothing: a channel parks itself when it next becomes readable.
+        gate_open = self.out_bytes < OUT_HIGH_BYTES and not self.too_full
+        if gate_open and self.parked:
+            parked, self.parked = self.parked, []
+            for c in parked:
+                c.parked = False
                 c.update_interest()
         if not self.v2:
             self.set_input(self.pending_total < CLASSIC_PENDING_MAX)
@@ -478,6 +480,7 @@ class TcpChannel:
         self.wbuf = bytearray()
         self.interest = 0
         self.closed = False
+        self.parked = False
         # 0002 flow control
         self.credit = INITIAL_WINDOW       # bytes we may still send
         self.window = INITIAL_WINDOW       # what we grant the client
@@ -501,7 +504,7 @@ class TcpChannel:
             want = EV_W
         else:
             want = EV_W if self.wbuf else 0
-            if self.reading and self.mux.gate_open and (self.credit > 0 or not self.mux.v2):
+            if self.reading and not self.parked and (self.credit > 0 or not self.mux.v2):
                 want |= EV_R
         if want != self.interest:
             sel = self.mux.sel
@@ -520,7 +523,12 @@ class TcpChannel:
         if mask & EV_W and self.wbuf:
             self.write_pending()
         if mask & EV_R and not self.closed and self.reading:
-            self.read_socket()
+            if self.mux.out_bytes < OUT_HIGH_BYTES and not self.mux.too_full:
+                self.read_socket()
+            elif not self.parked:
+                self.parked = True
+                self.mux.parked.append(self)
+                self.update_interest()
 
     # ---------- connect ----------
     def finish_connect(self):

@@ -21,6 +21,8 @@ import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -46,8 +48,10 @@ class AgentConformanceTest {
     private static final int CH = 1;
     private static final Duration WAIT = AgentConnection.FRAME_TIMEOUT;
 
+    /** -Dsshuttle.agent.python=/path/to/python (or PATH) runs the Python agent under another interpreter. */
     static List<AgentLauncher> launchers() {
-        return List.of(new PythonAgentLauncher("/usr/bin/python3"));
+        String python = System.getProperty("sshuttle.agent.python", "/usr/bin/python3");
+        return List.of(new PythonAgentLauncher(python.equals("PATH") ? null : python));
     }
 
     private final AgentLauncher launcher;
@@ -123,6 +127,27 @@ class AgentConformanceTest {
             assertEquals("world", receive(a, CH, 5));
             a.sendData(CH, "again");
             assertEquals("again", peer.read(5));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void connectOverIpv6(ProtocolVersion v) throws Exception {
+        ServerSocket server;
+        try {
+            server = new ServerSocket(0, 5, InetAddress.getByName("::1"));
+        } catch (IOException e) {
+            Prerequisites.require(false, "no IPv6 loopback: " + e.getMessage());
+            return;
+        }
+        try (server; AgentConnection a = start(v)) {
+            server.setSoTimeout((int) WAIT.toMillis());
+            a.send(CH, Command.TCP_CONNECT, "10,::1," + server.getLocalPort());
+            a.sendData(CH, "v6");
+            try (Socket s = server.accept()) {
+                if (v == ProtocolVersion.V2) expectFirstOnChannel(a, Command.TCP_CONNECTED);
+                assertEquals("v6", new String(s.getInputStream().readNBytes(2), StandardCharsets.US_ASCII));
+            }
         }
     }
 
@@ -268,6 +293,36 @@ class AgentConformanceTest {
             synchronized (got) {
                 assertArrayEquals(data, got.toByteArray());
             }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ProtocolVersion.class, names = "V2")
+    void aStalledChannelDoesNotBlockAnother(ProtocolVersion v) throws Exception {
+        int bulk = 4 << 20;
+        try (LocalPeer stalled = new LocalPeer(); LocalPeer live = new LocalPeer(); AgentConnection a = start(v)) {
+            AtomicLong stalledBytes = new AtomicLong();
+            a.bulkSink(CH, f -> stalledBytes.addAndGet(f.payload().length));
+            a.connect(CH, stalled.port());
+            acceptConnected(a, stalled);
+            CompletableFuture<Void> writer = writeAsync(stalled, new byte[bulk]);
+            await("the stalled channel used its window").atMost(WAIT)
+                    .until(() -> stalledBytes.get() == MuxConfig.INITIAL_WINDOW);
+            int other = CH + 1;
+            a.connect(other, live.port());
+            live.accept();
+            expectFirstOnChannel(a, other, Command.TCP_CONNECTED);
+            for (int i = 0; i < 20; i++) {
+                a.sendData(other, "ping " + i);
+                String msg = "ping " + i;
+                assertEquals(msg, live.read(msg.length()));
+                live.write("pong " + i);
+                assertEquals("pong " + i, receive(a, other, msg.length()));
+            }
+            assertEquals(MuxConfig.INITIAL_WINDOW, stalledBytes.get(), "the stalled channel stayed within its credit");
+            a.grant(CH, bulk);
+            await("the stalled channel resumes").atMost(WAIT).until(() -> stalledBytes.get() == bulk);
+            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         }
     }
 
@@ -444,7 +499,11 @@ class AgentConformanceTest {
 
     /** Under 0002 the connect result comes before anything else on the channel. */
     private static void expectFirstOnChannel(AgentConnection a, int command) throws InterruptedException {
-        Frame f = a.expect(x -> x.channel() == CH, Command.name(command));
+        expectFirstOnChannel(a, CH, command);
+    }
+
+    private static void expectFirstOnChannel(AgentConnection a, int ch, int command) throws InterruptedException {
+        Frame f = a.expect(x -> x.channel() == ch, Command.name(command));
         assertEquals(Command.name(command), Command.name(f.command()), "first frame on the channel");
     }
 
