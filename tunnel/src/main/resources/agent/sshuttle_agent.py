@@ -714,7 +714,8 @@ class TcpChannel:
 
     def got_eof(self):
         if self.down_eof:
-            raise ProtocolError("channel %d: second TCP_EOF" % self.ch)
+            log(1, "channel %d: second TCP_EOF ignored" % self.ch)  # harmless, as sshuttle treats it
+            return
         self.down_eof = True
         if self.down_done:
             self.maybe_free()

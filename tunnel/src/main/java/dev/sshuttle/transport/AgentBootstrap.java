@@ -33,13 +33,18 @@ public final class AgentBootstrap {
 
     /** Finds python3, falling back to python, on the remote PATH. */
     public static AgentBootstrap python() {
-        return new AgentBootstrap(compress(agentSource()), null);
+        return new AgentBootstrap(CompressedAgent.BYTES, null);
     }
 
     /** Runs the given interpreter (sshuttle's --python PATH) instead of searching PATH. */
     public static AgentBootstrap python(String path) {
         if (path == null || path.isBlank()) throw new IllegalArgumentException("--python needs a path");
-        return new AgentBootstrap(compress(agentSource()), path);
+        return new AgentBootstrap(CompressedAgent.BYTES, path);
+    }
+
+    /** Compressed once, on first use. */
+    private static final class CompressedAgent {
+        static final byte[] BYTES = compress(agentSource());
     }
 
     /** The one-liner python runs: reads N compressed bytes from the buffered stdin and execs them. */

@@ -82,6 +82,27 @@ class AgentBootstrapTest {
         }
     }
 
+    @Test
+    void badOptionsLineExits99WithOneLine() throws Exception {
+        Prerequisites.require(Files.isExecutable(Path.of(SYSTEM_PYTHON)), SYSTEM_PYTHON + " is not installed");
+        AgentBootstrap b = AgentBootstrap.python(SYSTEM_PYTHON);
+        byte[] preamble = b.stdinPreamble(AgentOptions.defaults(2));
+        int n = preamble.length - AgentOptions.defaults(2).toJsonLine().length();
+        Process p = new ProcessBuilder(b.localArgv()).start();
+        try {
+            p.getOutputStream().write(preamble, 0, n);
+            p.getOutputStream().write("{\"protocol\": 3}\n".getBytes(StandardCharsets.US_ASCII));
+            p.getOutputStream().close();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(AgentBootstrap.EXIT_FATAL, p.waitFor(), err);
+            assertEquals(1, err.lines().count(), err);
+            assertTrue(err.startsWith("sshuttle-agent: fatal: bad options line"), err);
+            assertEquals(0, p.getInputStream().readAllBytes().length, "no sync header after bad options");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     private static void assertAgentAnswersPing(AgentLauncher launcher) throws Exception {
         try (AgentConnection a = AgentConnection.start(launcher, AgentOptions.defaults(2))) {
             assertEquals(ProtocolVersion.V2, a.version);

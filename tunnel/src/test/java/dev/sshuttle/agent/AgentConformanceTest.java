@@ -280,11 +280,11 @@ class AgentConformanceTest {
             acceptConnected(a, peer);
             CompletableFuture<Void> writer = writeAsync(peer, data);
             long window = MuxConfig.INITIAL_WINDOW;
-            await("the initial window").atMost(WAIT).until(() -> received.get() == window);
+            await("the initial window").atMost(WAIT).until(() -> received.get() >= window);
             await("no byte beyond the credit").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
                     .until(() -> received.get() == window);
             a.grant(CH, 100_000);
-            await("the granted bytes").atMost(WAIT).until(() -> received.get() == window + 100_000);
+            await("the granted bytes").atMost(WAIT).until(() -> received.get() >= window + 100_000);
             await("no byte beyond the new credit").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3))
                     .until(() -> received.get() == window + 100_000);
             a.grant(CH, total);
@@ -307,7 +307,7 @@ class AgentConformanceTest {
             acceptConnected(a, stalled);
             CompletableFuture<Void> writer = writeAsync(stalled, new byte[bulk]);
             await("the stalled channel used its window").atMost(WAIT)
-                    .until(() -> stalledBytes.get() == MuxConfig.INITIAL_WINDOW);
+                    .until(() -> stalledBytes.get() >= MuxConfig.INITIAL_WINDOW);
             int other = CH + 1;
             a.connect(other, live.port());
             live.accept();
@@ -373,6 +373,26 @@ class AgentConformanceTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void udpDatagramsBothWays(ProtocolVersion v) throws Exception {
+        try (DatagramSocket target = new DatagramSocket(0, InetAddress.getLoopbackAddress()); AgentConnection a = start(v)) {
+            target.setSoTimeout((int) WAIT.toMillis());
+            a.send(5, Command.UDP_OPEN, "2");
+            a.send(5, Command.UDP_DATA, "127.0.0.1," + target.getLocalPort() + ",hello, udp");
+            DatagramPacket p = new DatagramPacket(new byte[512], 512);
+            target.receive(p);
+            assertEquals("hello, udp", new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII));
+            target.send(new DatagramPacket(bytes("back"), 4, p.getSocketAddress()));
+            Frame reply = a.expect(5, Command.UDP_DATA);
+            assertEquals("127.0.0.1," + target.getLocalPort() + ",back", reply.text());
+            a.send(5, Command.UDP_CLOSE, new byte[0]);
+            a.send(5, Command.UDP_OPEN, "2"); // fatal if UDP_CLOSE had not freed the channel
+            a.roundTrip("udp closed");
+            assertTrue(a.process.isAlive(), a.stderrText());
+        }
+    }
+
     // ---------- malformed input and ending ----------
     @ParameterizedTest
     @EnumSource(ProtocolVersion.class)
@@ -422,6 +442,19 @@ class AgentConformanceTest {
             assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit(), "stderr: " + a.stderrText());
             assertEquals("", a.stderrText(), "silent at verbosity 0");
             assertPeerClosed(peer);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void logsCarryThePrefixAtVerbosity1(ProtocolVersion v) throws Exception {
+        try (AgentConnection a = start(AgentOptions.defaults(v == ProtocolVersion.V2 ? 2 : 1).withVerbosity(1))) {
+            a.roundTrip("log");
+            a.closeStdin();
+            assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit());
+            List<String> lines = a.stderrText().lines().toList();
+            assertFalse(lines.isEmpty(), "no log at verbosity 1");
+            assertTrue(lines.stream().allMatch(l -> l.startsWith(" s: ")), "every log line starts with ' s: ': " + lines);
         }
     }
 
