@@ -1,0 +1,893 @@
+# sshuttle-java remote agent: speaks the sshuttle mux (classic 0001 and extended 0002, see
+# docs/protocol.md) over its stdin/stdout. Python 3.8+, standard library only, no root.
+#
+# It is exec'd by a one-line loader that read the zlib-compressed source from fd 0 through
+# sys.stdin.buffer; the JSON options line follows on that same buffered reader. After the
+# sync header the mux is spoken over raw, non-blocking fds 0 and 1 (the client sends no frame
+# before it has read the header, so nothing is left in the buffered reader).
+#
+# Exit codes: 98 normal end (stdin EOF or EXIT), 99 fatal error (protocol error, bad options).
+
+import errno
+import json
+import os
+import random
+import selectors
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+EXIT = 0x4200
+PING = 0x4201
+PONG = 0x4202
+TCP_CONNECT = 0x4203
+TCP_STOP_SENDING = 0x4204
+TCP_EOF = 0x4205
+TCP_DATA = 0x4206
+ROUTES = 0x4207
+HOST_REQ = 0x4208
+HOST_LIST = 0x4209
+DNS_REQ = 0x420A
+DNS_RESPONSE = 0x420B
+UDP_OPEN = 0x420C
+UDP_DATA = 0x420D
+UDP_CLOSE = 0x420E
+TCP_WINDOW = 0x4210
+TCP_CONNECTED = 0x4211
+TCP_CONNECT_FAILED = 0x4212
+TCP_RESET = 0x4213
+
+LAST_CLASSIC = UDP_CLOSE
+LAST_EXTENDED = TCP_RESET
+
+MAGIC = 0x5353
+HDR = struct.Struct("!HHHH")
+HDR_LEN = 8
+MAX_PAYLOAD = 65535
+U32 = struct.Struct("!I")
+
+INITIAL_WINDOW = 262144
+MAX_WINDOW = 16 * 1024 * 1024
+CLASSIC_CHUNK = 2048             # classic senders' frame size while latency control is on
+IN_BUF_BYTES = 1024 * 1024        # one read of the mux input
+OUT_HIGH_BYTES = 1024 * 1024      # stop reading sockets while this much waits for stdout
+CLASSIC_PENDING_MAX = 16 * 1024 * 1024  # 0001 has no windows: stop reading stdin past this
+READS_PER_EVENT = 8               # socket reads per readiness event (bounded fairness)
+IOV_MAX = 512
+DNS_TIMEOUT_S = 30.0
+UDP_RECV_BYTES = 65535
+PIPE_BYTES = 1024 * 1024
+F_SETPIPE_SZ = 1031
+RTT_FLOOR_S = 0.005
+
+CONNECT_FAILED_REASON = {
+    errno.ECONNREFUSED: 1,
+    errno.EHOSTUNREACH: 2,
+    errno.ENETUNREACH: 2,
+    errno.EHOSTDOWN: 2,
+    errno.ENETDOWN: 2,
+    errno.ETIMEDOUT: 3,
+}
+
+EV_R = selectors.EVENT_READ
+EV_W = selectors.EVENT_WRITE
+
+verbosity = 0
+
+
+class ProtocolError(Exception):
+    pass
+
+
+class SessionEnd(Exception):
+    pass
+
+
+def log(level, msg):
+    if verbosity >= level:
+        try:
+            sys.stderr.write(" s: %s\n" % msg)
+            sys.stderr.flush()
+        except OSError:
+            pass
+
+
+def die(kind, msg, code):
+    try:
+        sys.stderr.write("sshuttle-agent: %s: %s\n" % (kind, msg))
+        sys.stderr.flush()
+    except OSError:
+        pass
+    os._exit(code)
+
+
+def describe(err):
+    return "%s (%s)" % (os.strerror(err), errno.errorcode.get(err, err))
+
+
+class Mux:
+    """The agent's end of the mux: parses stdin, batches frames to stdout, owns the channels."""
+
+    def __init__(self, opts):
+        self.v2 = opts["protocol"] == 2
+        self.latency_control = (not self.v2) and bool(opts["latency_control"])
+        self.latency_buffer = int(opts["latency_buffer_size"])
+        self.to_ns = opts["to_ns"]
+        self.sel = selectors.DefaultSelector()
+        self.ibuf = bytearray(IN_BUF_BYTES + HDR_LEN + MAX_PAYLOAD)
+        self.imv = memoryview(self.ibuf)
+        self.ilen = 0
+        self.ipos = 0
+        self.outq = []
+        self.out_bytes = 0
+        self.out_registered = False
+        self.in_registered = False
+        self.fullness = 0
+        self.too_full = False
+        self.parked = []   # channels that stopped reading while the gate was shut
+        self.channels = {}
+        self.dns = {}
+        self.udp = {}
+        self.pending_total = 0
+        self.rtt_s = RTT_FLOOR_S
+        self.chicken_sent_at = None
+        self.ns_cache = None
+
+    # ---------- output ----------
+    def send(self, ch, cmd, payload=b""):
+        n = len(payload)
+        self.outq.append(HDR.pack(MAGIC, ch, cmd, n))
+        if n:
+            self.outq.append(payload)
+        self.out_bytes += HDR_LEN + n
+        if self.latency_control:
+            self.fullness += n
+
+    def flush(self):
+        outq = self.outq
+        while outq:
+            try:
+                written = os.writev(1, outq[:IOV_MAX])
+            except BlockingIOError:
+                break
+            except OSError as e:
+                if e.errno in (errno.EPIPE, errno.ECONNRESET):
+                    log(1, "stdout closed by the client; ending")
+                    raise SessionEnd()
+                raise
+            self.out_bytes -= written
+            i = 0
+            while written:
+                n = len(outq[i])
+                if n <= written:
+                    written -= n
+                    i += 1
+                else:
+                    outq[i] = memoryview(outq[i])[written:]
+                    written = 0
+            del outq[:i]
+            if i < IOV_MAX and outq:
+                # a short write: the pipe is full
+                break
+        want = bool(outq)
+        if want != self.out_registered:
+            if want:
+                self.sel.register(1, EV_W, self.on_stdout)
+            else:
+                self.sel.unregister(1)
+            self.out_registered = want
+
+    def on_stdout(self, mask):
+        self.flush()
+
+    # ---------- input ----------
+    def start(self):
+        self.set_input(True)
+
+    def set_input(self, on):
+        if on != self.in_registered:
+            if on:
+                self.sel.register(0, EV_R, self.on_stdin)
+            else:
+                self.sel.unregister(0)
+            self.in_registered = on
+
+    def on_stdin(self, mask):
+        if self.ilen == len(self.ibuf):
+            return
+        try:
+            n = os.readv(0, [self.imv[self.ilen:]])
+        except BlockingIOError:
+            return
+        except OSError as e:
+            if e.errno == errno.ECONNRESET:
+                n = 0
+            else:
+                raise
+        if n == 0:
+            log(1, "stdin closed by the client; ending")
+            raise SessionEnd()
+        self.ilen += n
+        self.parse()
+
+    def parse(self):
+        buf = self.ibuf
+        imv = self.imv
+        pos = self.ipos
+        end = self.ilen
+        unpack = HDR.unpack_from
+        try:
+            while end - pos >= HDR_LEN:
+                magic, ch, cmd, n = unpack(buf, pos)
+                if magic != MAGIC:
+                    raise ProtocolError("bad frame magic 0x%04x at input byte %d (expected 'SS')" % (magic, pos))
+                if end - pos - HDR_LEN < n:
+                    break
+                start = pos + HDR_LEN
+                pos = start + n
+                self.dispatch(ch, cmd, imv[start:pos])
+        finally:
+            if pos == end:
+                self.ilen = self.ipos = 0
+            elif pos > IN_BUF_BYTES // 2 or len(buf) - end < HDR_LEN + MAX_PAYLOAD:
+                rest = end - pos
+                imv[0:rest] = bytes(imv[pos:end])
+                self.ilen = rest
+                self.ipos = 0
+            else:
+                self.ipos = pos
+
+    def dispatch(self, ch, cmd, payload):
+        if cmd == TCP_DATA:
+            c = self.channels.get(ch)
+            if c is None:
+                log(2, "closed channel %d got TCP_DATA len=%d; dropped" % (ch, len(payload)))
+            else:
+                c.got_data(payload)
+        elif cmd == TCP_WINDOW and self.v2:
+            if len(payload) != 4:
+                raise ProtocolError("TCP_WINDOW on channel %d with a %d-byte payload (expected 4)" % (ch, len(payload)))
+            c = self.channels.get(ch)
+            if c is not None:
+                c.got_window(U32.unpack(payload)[0])
+        elif cmd == PING:
+            self.send(0, PONG, bytes(payload))
+        elif cmd == PONG:
+            if self.chicken_sent_at is not None:
+                self.rtt_s = max(RTT_FLOOR_S, time.monotonic() - self.chicken_sent_at)
+                self.chicken_sent_at = None
+                log(2, "round trip %.1f ms" % (self.rtt_s * 1000))
+            self.fullness = 0
+            self.too_full = False
+        elif cmd == TCP_CONNECT:
+            self.new_channel(ch, cmd)
+            TcpChannel(self, ch, bytes(payload))
+        elif cmd in (TCP_EOF, TCP_STOP_SENDING) or (cmd == TCP_RESET and self.v2):
+            c = self.channels.get(ch)
+            if c is None:
+                log(2, "closed channel %d got cmd=0x%04x; dropped" % (ch, cmd))
+            elif cmd == TCP_EOF:
+                c.got_eof()
+            elif cmd == TCP_STOP_SENDING:
+                c.got_stop_sending()
+            else:
+                c.got_reset(bytes(payload))
+        elif cmd == DNS_REQ:
+            self.new_channel(ch, cmd)
+            self.dns_request(ch, bytes(payload))
+        elif cmd == UDP_OPEN:
+            self.new_channel(ch, cmd)
+            self.udp_open(ch, bytes(payload))
+        elif cmd == UDP_DATA:
+            u = self.udp.get(ch)
+            if u is None:
+                log(2, "closed channel %d got UDP_DATA; dropped" % ch)
+            else:
+                u.send(bytes(payload))
+        elif cmd == UDP_CLOSE:
+            u = self.udp.pop(ch, None)
+            if u is not None:
+                u.close()
+        elif cmd == EXIT:
+            log(1, "EXIT from the client; ending")
+            raise SessionEnd()
+        elif cmd == HOST_REQ:
+            log(1, "HOST_REQ ignored: this agent has no hostwatch (--auto-hosts)")
+        elif cmd in (ROUTES, HOST_LIST, DNS_RESPONSE):
+            raise ProtocolError("the client sent %s (0x%04x), which only a server sends" % (
+                {ROUTES: "ROUTES", HOST_LIST: "HOST_LIST", DNS_RESPONSE: "DNS_RESPONSE"}[cmd], cmd))
+        elif TCP_WINDOW <= cmd <= LAST_EXTENDED and self.v2:
+            raise ProtocolError("the client sent command 0x%04x on channel %d, which only a server sends" % (cmd, ch))
+        else:
+            raise ProtocolError("unknown command 0x%04x on channel %d (protocol %s)" % (
+                cmd, ch, "0002" if self.v2 else "0001"))
+
+    def new_channel(self, ch, cmd):
+        if ch == 0:
+            raise ProtocolError("command 0x%04x on channel 0, which is reserved for control" % cmd)
+        if ch in self.channels or ch in self.dns or ch in self.udp:
+            raise ProtocolError("command 0x%04x reuses live channel %d" % (cmd, ch))
+
+    # ---------- flow gates ----------
+    def check_gates(self):
+        if self.latency_control and not self.too_full and self.fullness > self.latency_buffer:
+            self.send(0, PING, b"rttest")
+            self.too_full = True
+        # Shutting the gate costs nothing: a channel parks itself when it next becomes readable.
+        gate_open = self.out_bytes < OUT_HIGH_BYTES and not self.too_full
+        if gate_open and self.parked:
+            parked, self.parked = self.parked, []
+            for c in parked:
+                c.parked = False
+                c.update_interest()
+        if not self.v2:
+            self.set_input(self.pending_total < CLASSIC_PENDING_MAX)
+
+    # ---------- DNS ----------
+    def nameserver(self):
+        if self.to_ns:
+            ip, _, port = self.to_ns.rpartition("@")
+            if not ip:
+                ip, port = self.to_ns, "0"
+            return ip, int(port or 0) or 53
+        if self.ns_cache is None:
+            servers = []
+            try:
+                with open("/etc/resolv.conf") as f:
+                    for line in f:
+                        words = line.split()
+                        if len(words) >= 2 and words[0] == "nameserver":
+                            servers.append(words[1].split("%")[0])
+            except OSError:
+                pass
+            self.ns_cache = servers or ["127.0.0.1"]
+        return random.choice(self.ns_cache), 53
+
+    def dns_request(self, ch, query):
+        last = None
+        for _ in range(3):
+            ip, port = self.nameserver()
+            family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+            s = socket.socket(family, socket.SOCK_DGRAM)
+            try:
+                s.setblocking(False)
+                s.connect((ip, port))
+                s.send(query)
+            except OSError as e:
+                s.close()
+                last = e
+                continue
+            log(2, "DNS request on channel %d to %s:%d" % (ch, ip, port))
+            self.dns[ch] = (s, time.monotonic() + DNS_TIMEOUT_S)
+            self.sel.register(s, EV_R, lambda mask, ch=ch: self.on_dns(ch))
+            return
+        log(1, "DNS request on channel %d failed: %s" % (ch, last))
+
+    def on_dns(self, ch):
+        if ch not in self.dns:
+            return  # dropped earlier in this batch of events
+        s, _ = self.dns[ch]
+        try:
+            reply = s.recv(4096)
+        except BlockingIOError:
+            return
+        except OSError as e:
+            log(1, "DNS reply on channel %d failed: %s" % (ch, e))
+            self.drop_dns(ch)
+            return
+        self.send(ch, DNS_RESPONSE, reply)
+        self.drop_dns(ch)
+
+    def drop_dns(self, ch):
+        s, _ = self.dns.pop(ch)
+        self.sel.unregister(s)
+        s.close()
+
+    def expire_dns(self, now):
+        for ch in [ch for ch, (_, deadline) in self.dns.items() if deadline <= now]:
+            log(1, "DNS request on channel %d timed out" % ch)
+            self.drop_dns(ch)
+
+    def next_timeout(self):
+        if not self.dns:
+            return None
+        return max(0.0, min(d for _, d in self.dns.values()) - time.monotonic())
+
+    # ---------- UDP ----------
+    def udp_open(self, ch, payload):
+        try:
+            family = int(payload)
+        except ValueError:
+            raise ProtocolError("UDP_OPEN on channel %d with family %r (expected a decimal number)" % (ch, payload[:40]))
+        family = socket.AF_INET if family == socket.AF_INET else socket.AF_INET6
+        self.udp[ch] = UdpChannel(self, ch, family)
+
+
+class UdpChannel:
+    def __init__(self, mux, ch, family):
+        self.mux = mux
+        self.ch = ch
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        self.sock.setblocking(False)
+        self.closed = False
+        mux.sel.register(self.sock, EV_R, self.on_read)
+
+    def send(self, payload):
+        parts = payload.split(b",", 2)
+        if len(parts) != 3:
+            raise ProtocolError("UDP_DATA on channel %d is not 'ip,port,data'" % self.ch)
+        try:
+            self.sock.sendto(parts[2], (parts[0].decode("ascii"), int(parts[1])))
+        except (ValueError, UnicodeDecodeError):
+            raise ProtocolError("UDP_DATA on channel %d has a bad address %r" % (self.ch, payload[:60]))
+        except OSError as e:
+            log(1, "UDP send on channel %d failed: %s" % (self.ch, e))
+
+    def on_read(self, mask):
+        if self.closed:
+            return
+        try:
+            data, peer = self.sock.recvfrom(UDP_RECV_BYTES)
+        except BlockingIOError:
+            return
+        except OSError as e:
+            log(1, "UDP receive on channel %d failed: %s" % (self.ch, e))
+            return
+        head = ("%s,%d," % (peer[0], peer[1])).encode("ascii")
+        self.mux.send(self.ch, UDP_DATA, head + data[:MAX_PAYLOAD - len(head)])
+
+    def close(self):
+        self.closed = True
+        self.mux.sel.unregister(self.sock)
+        self.sock.close()
+
+
+def parse_connect(ch, payload):
+    try:
+        fam, ip, port = payload.decode("ascii").split(",", 2)
+        family = socket.AF_INET if int(fam) == socket.AF_INET else socket.AF_INET6
+        socket.inet_pton(family, ip)
+        port = int(port)
+        if not 0 < port < 65536:
+            raise ValueError("port out of range")
+        return family, ip, port
+    except (ValueError, UnicodeDecodeError, OSError):
+        raise ProtocolError("garbage TCP_CONNECT on channel %d: %r (expected 'family,ip,port')" % (ch, payload[:80]))
+
+
+class TcpChannel:
+    """One outbound TCP connection paired with one mux channel, with sshuttle's half-close rules.
+
+    Directions: 'up' is socket -> mux (we send TCP_DATA/TCP_EOF), 'down' is mux -> socket.
+    The channel is free once up is done (we sent EOF or got STOP_SENDING) and down is done
+    (we got EOF and shut the socket's write side, or we sent STOP_SENDING)."""
+
+    def __init__(self, mux, ch, payload):
+        self.mux = mux
+        self.ch = ch
+        family, ip, port = parse_connect(ch, payload)
+        self.dest = "%s:%d" % (ip, port)
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.setblocking(False)
+        self.fd = self.sock.fileno()
+        self.connecting = True
+        self.reading = True        # up: still reading the socket
+        self.up_done = False
+        self.down_eof = False      # got TCP_EOF; shut the socket once wbuf drains
+        self.down_done = False
+        self.wbuf = bytearray()
+        self.interest = 0
+        self.closed = False
+        self.parked = False
+        # 0002 flow control
+        self.credit = INITIAL_WINDOW       # bytes we may still send
+        self.window = INITIAL_WINDOW       # what we grant the client
+        self.unacked = 0                   # bytes written to the socket, not yet granted back
+        self.recv_allowed = INITIAL_WINDOW # bytes the client may still send us
+        self.epoch_at = time.monotonic()
+        self.epoch_bytes = 0
+        mux.channels[ch] = self
+        log(1, "channel %d: connecting to %s" % (ch, self.dest))
+        err = self.sock.connect_ex((ip, port))
+        if err in (0, errno.EINPROGRESS, errno.EAGAIN):
+            self.update_interest()
+        else:
+            self.connect_failed(err)
+
+    # ---------- selector ----------
+    def update_interest(self):
+        if self.closed:
+            return
+        if self.connecting:
+            want = EV_W
+        else:
+            want = EV_W if self.wbuf else 0
+            if self.reading and not self.parked and (self.credit > 0 or not self.mux.v2):
+                want |= EV_R
+        if want != self.interest:
+            sel = self.mux.sel
+            if not want:
+                sel.unregister(self.fd)
+            elif not self.interest:
+                sel.register(self.fd, want, self.on_event)
+            else:
+                sel.modify(self.fd, want, self.on_event)
+            self.interest = want
+
+    def on_event(self, mask):
+        if self.connecting:
+            self.finish_connect()
+            return
+        if mask & EV_W and self.wbuf:
+            self.write_pending()
+        if mask & EV_R and not self.closed and self.reading:
+            if self.mux.out_bytes < OUT_HIGH_BYTES and not self.mux.too_full:
+                self.read_socket()
+            elif not self.parked:
+                self.parked = True
+                self.mux.parked.append(self)
+                self.update_interest()
+
+    # ---------- connect ----------
+    def finish_connect(self):
+        err = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            self.connect_failed(err)
+            return
+        self.connecting = False
+        log(1, "channel %d: connected to %s" % (self.ch, self.dest))
+        if self.mux.v2:
+            self.mux.send(self.ch, TCP_CONNECTED)
+        if self.wbuf:
+            self.write_pending()
+        elif self.down_eof:
+            self.shut_down()
+        self.update_interest()
+
+    def connect_failed(self, err):
+        log(1, "channel %d: connect to %s failed: %s" % (self.ch, self.dest, describe(err)))
+        if self.mux.v2:
+            reason = CONNECT_FAILED_REASON.get(err, 4)
+            self.mux.send(self.ch, TCP_CONNECT_FAILED, bytes([reason]) + describe(err).encode("utf-8"))
+        else:
+            self.mux.send(self.ch, TCP_EOF)
+            self.mux.send(self.ch, TCP_STOP_SENDING)
+        self.free()
+
+    # ---------- socket -> mux ----------
+    def read_socket(self):
+        mux = self.mux
+        v2 = mux.v2
+        for _ in range(READS_PER_EVENT):
+            size = MAX_PAYLOAD
+            if v2:
+                if self.credit < size:
+                    size = self.credit
+            elif mux.latency_control:
+                size = max(CLASSIC_CHUNK, mux.latency_buffer - mux.fullness)
+                if size > MAX_PAYLOAD:
+                    size = MAX_PAYLOAD
+            try:
+                data = self.sock.recv(size)
+            except BlockingIOError:
+                break
+            except OSError as e:
+                self.read_error(e)
+                return
+            n = len(data)
+            if n == 0:
+                log(2, "channel %d: EOF from %s" % (self.ch, self.dest))
+                self.reading = False
+                self.send_eof()
+                break
+            mux.send(self.ch, TCP_DATA, data)
+            if v2:
+                self.credit -= n
+                if self.credit <= 0:
+                    break
+            if n < size or mux.out_bytes >= OUT_HIGH_BYTES or mux.too_full:
+                break
+            if mux.latency_control and mux.fullness > mux.latency_buffer:
+                break
+        self.update_interest()
+
+    def send_eof(self):
+        if not self.up_done:
+            self.up_done = True
+            self.mux.send(self.ch, TCP_EOF)
+        self.maybe_free()
+
+    def read_error(self, e):
+        log(1, "channel %d: read from %s failed: %s" % (self.ch, self.dest, e))
+        if self.mux.v2 and e.errno == errno.ECONNRESET:
+            self.reset("connection reset by %s" % self.dest)
+            return
+        # classic: a read error counts as EOF, and the socket cannot take data any more either
+        self.reading = False
+        self.send_eof()
+        self.stop_down()
+
+    # ---------- mux -> socket ----------
+    def got_data(self, payload):
+        n = len(payload)
+        if self.mux.v2:
+            if n > self.recv_allowed:
+                raise ProtocolError("channel %d: %d bytes of TCP_DATA exceed the %d bytes of credit left" % (
+                    self.ch, n, self.recv_allowed))
+            self.recv_allowed -= n
+        if self.down_done or self.down_eof:
+            if self.down_eof:
+                raise ProtocolError("channel %d: TCP_DATA after TCP_EOF" % self.ch)
+            self.consumed(n)  # we sent STOP_SENDING: drop, but keep the sender's credit flowing
+            return
+        if self.wbuf or self.connecting:
+            self.wbuf += payload
+            self.mux.pending_total += n
+            self.update_interest()
+            return
+        try:
+            sent = self.sock.send(payload)
+        except BlockingIOError:
+            sent = 0
+        except OSError as e:
+            self.write_error(e)
+            return
+        if sent < n:
+            self.wbuf += payload[sent:]
+            self.mux.pending_total += n - sent
+            self.update_interest()
+        if sent:
+            self.consumed(sent)
+
+    def write_pending(self):
+        try:
+            sent = self.sock.send(self.wbuf)
+        except BlockingIOError:
+            return
+        except OSError as e:
+            self.write_error(e)
+            return
+        del self.wbuf[:sent]
+        self.mux.pending_total -= sent
+        self.consumed(sent, drained=not self.wbuf)
+        if not self.wbuf:
+            if self.down_eof:
+                self.shut_down()
+            self.update_interest()
+
+    def consumed(self, n, drained=False):
+        if not self.mux.v2:
+            return
+        self.unacked += n
+        if self.unacked >= self.window // 4 or (drained and self.unacked):
+            self.grant()
+
+    def grant(self):
+        amount = self.unacked
+        self.unacked = 0
+        self.epoch_bytes += amount
+        if self.epoch_bytes >= self.window:
+            now = time.monotonic()
+            if self.window < MAX_WINDOW and now - self.epoch_at < 2 * self.mux.rtt_s:
+                # the whole window went by in under two round trips: the window limits us
+                amount += self.window
+                self.window *= 2
+                log(2, "channel %d: window grows to %d" % (self.ch, self.window))
+            self.epoch_at = now
+            self.epoch_bytes = 0
+        self.recv_allowed += amount
+        self.mux.send(self.ch, TCP_WINDOW, U32.pack(amount))
+
+    def shut_down(self):
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError as e:
+            log(2, "channel %d: shutdown: %s" % (self.ch, e))
+        self.down_done = True
+        self.maybe_free()
+
+    def write_error(self, e):
+        log(1, "channel %d: write to %s failed: %s" % (self.ch, self.dest, e))
+        if self.mux.v2:
+            self.reset("write to %s failed: %s" % (self.dest, e.strerror))
+            return
+        self.stop_down()
+
+    def stop_down(self):
+        """The socket takes no more data: tell the client to stop sending (classic)."""
+        self.mux.pending_total -= len(self.wbuf)
+        self.wbuf = bytearray()
+        if not self.down_done:
+            self.down_done = True
+            self.mux.send(self.ch, TCP_STOP_SENDING)
+        self.maybe_free()
+        self.update_interest()
+
+    # ---------- frames from the client ----------
+    def got_window(self, inc):
+        self.credit += inc
+        if self.credit > 2 * MAX_WINDOW + INITIAL_WINDOW:
+            raise ProtocolError("channel %d: TCP_WINDOW grows the credit to %d, beyond any window" % (self.ch, self.credit))
+        self.update_interest()
+
+    def got_eof(self):
+        if self.down_eof:
+            log(1, "channel %d: second TCP_EOF ignored" % self.ch)  # harmless, as sshuttle treats it
+            return
+        self.down_eof = True
+        if self.down_done:
+            self.maybe_free()
+        elif not self.wbuf and not self.connecting:
+            self.shut_down()
+
+    def got_stop_sending(self):
+        self.reading = False
+        self.up_done = True
+        try:
+            self.sock.shutdown(socket.SHUT_RD)
+        except OSError:
+            pass
+        self.maybe_free()
+        self.update_interest()
+
+    def got_reset(self, text):
+        log(1, "channel %d: reset by the client: %s" % (self.ch, text.decode("utf-8", "replace")))
+        self.free(abort=True)
+
+    def reset(self, why):
+        self.mux.send(self.ch, TCP_RESET, why.encode("utf-8")[:MAX_PAYLOAD])
+        self.free(abort=True)
+
+    # ---------- freeing ----------
+    def maybe_free(self):
+        if self.up_done and self.down_done and not self.closed:
+            self.free()
+
+    def free(self, abort=False):
+        if self.closed:
+            return
+        self.closed = True
+        mux = self.mux
+        mux.pending_total -= len(self.wbuf)
+        self.wbuf = bytearray()
+        if self.interest:
+            mux.sel.unregister(self.fd)
+            self.interest = 0
+        if abort:
+            try:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+        self.sock.close()
+        if mux.channels.get(self.ch) is self:
+            del mux.channels[self.ch]
+        log(2, "channel %d: freed" % self.ch)
+
+
+def list_routes():
+    """IPv4 routes of this host as sshuttle's --auto-nets reports them (from `ip route`)."""
+    try:
+        out = subprocess.run(["ip", "-4", "route"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             timeout=10, check=False).stdout.decode("ascii", "replace")
+    except (OSError, subprocess.SubprocessError) as e:
+        log(1, "WARNING: cannot run 'ip route' (%s); --auto-nets will not work" % e)
+        return []
+    routes = []
+    for line in out.splitlines():
+        word = line.split(" ", 1)[0]
+        if "/" not in word:
+            continue
+        ip, width = word.split("/", 1)
+        try:
+            width = int(width)
+            addr = struct.unpack("!I", socket.inet_aton(ip))[0]
+        except (ValueError, OSError):
+            continue
+        addr &= (0xFFFFFFFF << (32 - width)) & 0xFFFFFFFF
+        net = socket.inet_ntoa(struct.pack("!I", addr))
+        if net.startswith("0.") or net.startswith("127."):
+            continue
+        route = "%d,%s,%d\n" % (socket.AF_INET, net, width)
+        if route not in routes:
+            routes.append(route)
+    return routes
+
+
+def read_options():
+    line = sys.stdin.buffer.readline(65536)
+    if not line:
+        die("fatal", "stdin ended before the options line", 99)
+    try:
+        opts = json.loads(line.decode("utf-8"))
+        if not isinstance(opts, dict):
+            raise ValueError("not a JSON object")
+        full = {"protocol": 1, "latency_control": True, "latency_buffer_size": 32768,
+                "verbosity": 0, "auto_nets": False, "to_ns": None}
+        full.update(opts)
+        if full["protocol"] not in (1, 2):
+            raise ValueError("protocol must be 1 or 2")
+        if int(full["latency_buffer_size"]) < 1:
+            raise ValueError("latency_buffer_size must be positive")
+        int(full["verbosity"])
+        return full
+    except (ValueError, TypeError) as e:
+        die("fatal", "bad options line %r: %s" % (line[:200], e), 99)
+
+
+def grow_pipe(fd):
+    try:
+        import fcntl
+        fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES)
+    except (OSError, ImportError):
+        pass  # not a pipe (e.g. a socket), or the limit is lower: the default works too
+
+
+def run(mux):
+    sel = mux.sel
+    while True:
+        mux.flush()
+        mux.check_gates()
+        mux.flush()
+        for key, mask in sel.select(mux.next_timeout()):
+            key.data(mask)
+        if mux.dns:
+            mux.expire_dns(time.monotonic())
+
+
+def final_flush(mux):
+    """Best effort, bounded: a client that stopped reading must not keep us alive."""
+    deadline = time.monotonic() + 2.0
+    try:
+        mux.flush()
+        if mux.outq:
+            with selectors.DefaultSelector() as out:
+                out.register(1, EV_W)
+                while mux.outq and time.monotonic() < deadline:
+                    out.select(max(0.0, deadline - time.monotonic()))
+                    mux.flush()
+    except (OSError, SessionEnd):
+        pass
+
+
+def main():
+    global verbosity
+    opts = read_options()
+    verbosity = int(opts["verbosity"])
+    header = b"\0\0SSHUTTLE0002" if opts["protocol"] == 2 else b"\0\0SSHUTTLE0001"
+    log(1, "agent starting: python %s, protocol %d" % (sys.version.split()[0], opts["protocol"]))
+    routes = list_routes() if opts["auto_nets"] else []
+    mux = Mux(opts)
+    for fd in (0, 1):
+        grow_pipe(fd)
+    os.write(1, header)
+    os.set_blocking(0, False)
+    os.set_blocking(1, False)
+    mux.send(0, PING, b"chicken")
+    mux.chicken_sent_at = time.monotonic()
+    mux.send(0, ROUTES, "".join(routes).encode("ascii"))
+    mux.start()
+    try:
+        run(mux)
+    except SessionEnd:
+        pass
+    except ProtocolError as e:
+        die("protocol error", str(e), 99)
+    except Exception as e:  # a bug: one clear line, the traceback only when asked for
+        if verbosity >= 2:
+            import traceback
+            traceback.print_exc()
+        die("fatal", "%s: %s" % (type(e).__name__, e), 99)
+    final_flush(mux)
+    for c in list(mux.channels.values()):
+        c.free()
+    log(1, "agent ending")
+    try:
+        sys.stderr.flush()
+    except OSError:
+        pass
+    os._exit(98)
+
+
+main()

@@ -1,0 +1,636 @@
+package dev.sshuttle.agent;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sshuttle.mux.Command;
+import dev.sshuttle.mux.ConnectFailure;
+import dev.sshuttle.mux.Frame;
+import dev.sshuttle.mux.MuxConfig;
+import dev.sshuttle.mux.ProtocolVersion;
+import dev.sshuttle.transport.AgentBootstrap;
+import dev.sshuttle.transport.AgentOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Frame-level conformance of an agent process (docs/protocol.md): the test plays the client
+ * with the production codec against a real agent and real sockets on 127.0.0.1. Each agent
+ * implementation is one {@link AgentLauncher} in {@link #launchers()}.
+ */
+@ParameterizedClass(name = "{0}")
+@MethodSource("launchers")
+class AgentConformanceTest {
+    private static final int CH = 1;
+    private static final Duration WAIT = AgentConnection.FRAME_TIMEOUT;
+
+    /** -Dsshuttle.agent.python=/path/to/python (or PATH) runs the Python agent under another interpreter. */
+    static List<AgentLauncher> launchers() {
+        String python = System.getProperty("sshuttle.agent.python", "/usr/bin/python3");
+        return List.of(new PythonAgentLauncher(python.equals("PATH") ? null : python));
+    }
+
+    private final AgentLauncher launcher;
+
+    AgentConformanceTest(AgentLauncher launcher) {
+        this.launcher = launcher;
+    }
+
+    private AgentConnection start(ProtocolVersion v) throws IOException {
+        return start(AgentOptions.defaults(v == ProtocolVersion.V2 ? 2 : 1));
+    }
+
+    private AgentConnection start(AgentOptions options) throws IOException {
+        AgentConnection a = AgentConnection.start(launcher, options);
+        assertEquals(options.protocol() == 2 ? ProtocolVersion.V2 : ProtocolVersion.V1, a.version, "sync header version");
+        return a;
+    }
+
+    // ---------- opening ----------
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void headerThenChickenThenEmptyRoutes(ProtocolVersion v) throws Exception {
+        try (AgentConnection a = start(v)) {
+            Frame ping = a.next();
+            assertEquals(new Frame(0, Command.PING, bytes("chicken")).toString(), ping.toString());
+            assertEquals("chicken", ping.text());
+            Frame routes = a.next();
+            assertEquals(0, routes.channel());
+            assertEquals(Command.ROUTES, routes.command(), "ROUTES right after the chicken, got " + routes);
+            assertEquals(0, routes.payload().length, "ROUTES is empty without auto_nets");
+            List<Frame> rest = a.roundTrip("once");
+            assertTrue(rest.stream().noneMatch(f -> f.command() == Command.ROUTES), "a second ROUTES: " + rest);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void autoNetsRoutesAreIpv4Lines(ProtocolVersion v) throws Exception {
+        try (AgentConnection a = start(AgentOptions.defaults(v == ProtocolVersion.V2 ? 2 : 1).withAutoNets(true))) {
+            a.expect(0, Command.PING);
+            Frame routes = a.next();
+            assertEquals(Command.ROUTES, routes.command());
+            for (String line : routes.text().lines().toList()) {
+                assertTrue(line.matches("2,(\\d{1,3}\\.){3}\\d{1,3},\\d{1,2}"), "route line " + line);
+                assertFalse(line.startsWith("2,127.") || line.startsWith("2,0."), "loopback/zero route " + line);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void pingIsAnsweredWithTheSamePayload(ProtocolVersion v) throws Exception {
+        try (AgentConnection a = start(v)) {
+            byte[] payload = new byte[1000];
+            new SplittableRandom(7).nextBytes(payload);
+            a.send(0, Command.PING, payload);
+            Frame pong = a.expect(0, Command.PONG);
+            // the agent sends PONG only in answer to a PING: the first one is ours
+            assertArrayEquals(payload, pong.payload());
+        }
+    }
+
+    // ---------- connect ----------
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void connectThenDataBothWays(ProtocolVersion v) throws Exception {
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            a.connect(CH, peer.port());
+            a.sendData(CH, "hello"); // before the connect completed: the agent buffers it
+            acceptConnected(a, peer);
+            assertEquals("hello", peer.read(5));
+            peer.write("world");
+            assertEquals("world", receive(a, CH, 5));
+            a.sendData(CH, "again");
+            assertEquals("again", peer.read(5));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void connectOverIpv6(ProtocolVersion v) throws Exception {
+        ServerSocket server;
+        try {
+            server = new ServerSocket(0, 5, InetAddress.getByName("::1"));
+        } catch (IOException e) {
+            Prerequisites.require(false, "no IPv6 loopback: " + e.getMessage());
+            return;
+        }
+        try (server; AgentConnection a = start(v)) {
+            server.setSoTimeout((int) WAIT.toMillis());
+            a.send(CH, Command.TCP_CONNECT, "10,::1," + server.getLocalPort());
+            a.sendData(CH, "v6");
+            try (Socket s = server.accept()) {
+                if (v == ProtocolVersion.V2) expectFirstOnChannel(a, Command.TCP_CONNECTED);
+                assertEquals("v6", new String(s.getInputStream().readNBytes(2), StandardCharsets.US_ASCII));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void connectRefused(ProtocolVersion v) throws Exception {
+        try (AgentConnection a = start(v)) {
+            a.roundTrip("ready");
+            long t0 = System.nanoTime();
+            a.connect(CH, LocalPeer.closedPort());
+            Frame first = a.expect(f -> f.channel() == CH, "a frame on channel " + CH);
+            long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+            if (v == ProtocolVersion.V1) {
+                assertEquals(Command.name(Command.TCP_EOF), Command.name(first.command()));
+                Frame second = a.expect(f -> f.channel() == CH, "STOP_SENDING");
+                assertEquals(Command.name(Command.TCP_STOP_SENDING), Command.name(second.command()));
+            } else {
+                assertEquals(Command.name(Command.TCP_CONNECT_FAILED), Command.name(first.command()));
+                assertEquals(ConnectFailure.REFUSED.code, first.payload()[0], "reason code");
+                assertTrue(elapsedMs < 1000, "refusal took " + elapsedMs + " ms");
+            }
+            assertNoFramesOn(a.roundTrip("after"), CH);
+            assertChannelFree(a, CH);
+        }
+    }
+
+    // ---------- half-close ----------
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void halfCloseClientFirst(ProtocolVersion v) throws Exception {
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            a.connect(CH, peer.port());
+            a.sendData(CH, "request");
+            a.send(CH, Command.TCP_EOF, new byte[0]);
+            acceptConnected(a, peer);
+            assertEquals("request", peer.readToEof(), "the peer sees our EOF after the data");
+            peer.write("reply after EOF");
+            peer.socket().shutdownOutput();
+            assertEquals("reply after EOF", receiveUntilEof(a, CH));
+            assertChannelFree(a, CH);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void halfClosePeerFirst(ProtocolVersion v) throws Exception {
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            a.connect(CH, peer.port());
+            acceptConnected(a, peer);
+            peer.write("early");
+            peer.socket().shutdownOutput();
+            assertEquals("early", receiveUntilEof(a, CH));
+            a.sendData(CH, "late data still flows");
+            a.send(CH, Command.TCP_EOF, new byte[0]);
+            assertEquals("late data still flows", peer.readToEof());
+            a.roundTrip("eof handled");
+            assertChannelFree(a, CH);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void stopSendingStopsData(ProtocolVersion v) throws Exception {
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            a.connect(CH, peer.port());
+            acceptConnected(a, peer);
+            a.send(CH, Command.TCP_STOP_SENDING, new byte[0]);
+            a.roundTrip("stop handled");
+            peer.socket().getOutputStream().write(new byte[100_000]);
+            a.sendData(CH, "bye");
+            a.send(CH, Command.TCP_EOF, new byte[0]);
+            assertEquals("bye", peer.read(3));
+            assertPeerClosed(peer);
+            assertNoFramesOn(a.roundTrip("after"), CH);
+            assertChannelFree(a, CH);
+        }
+    }
+
+    // ---------- reset ----------
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void peerResetIsReported(ProtocolVersion v) throws Exception {
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            a.connect(CH, peer.port());
+            acceptConnected(a, peer);
+            peer.socket().setSoLinger(true, 0);
+            peer.socket().close();
+            Frame first = a.expect(f -> f.channel() == CH, "a frame on channel " + CH);
+            if (v == ProtocolVersion.V2) {
+                assertEquals(Command.name(Command.TCP_RESET), Command.name(first.command()));
+            } else { // classic: a read error counts as EOF, then the socket takes nothing: STOP_SENDING
+                assertEquals(Command.name(Command.TCP_EOF), Command.name(first.command()));
+                assertEquals(Command.name(Command.TCP_STOP_SENDING),
+                        Command.name(a.expect(f -> f.channel() == CH, "STOP_SENDING").command()));
+            }
+            assertNoFramesOn(a.roundTrip("after"), CH);
+            assertChannelFree(a, CH);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ProtocolVersion.class, names = "V2")
+    void clientResetAbortsTheSocket(ProtocolVersion v) throws Exception {
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            a.connect(CH, peer.port());
+            acceptConnected(a, peer);
+            a.send(CH, Command.TCP_RESET, "client gave up");
+            InputStream in = peer.socket().getInputStream();
+            SocketException e = assertThrows(SocketException.class, in::read, "the peer sees an RST, not a FIN");
+            assertTrue(e.getMessage().toLowerCase().contains("reset"), e.getMessage());
+            assertNoFramesOn(a.roundTrip("after"), CH);
+            assertChannelFree(a, CH);
+        }
+    }
+
+    // ---------- flow control ----------
+    @ParameterizedTest
+    @EnumSource(value = ProtocolVersion.class, names = "V2")
+    void windowIsNeverExceeded(ProtocolVersion v) throws Exception {
+        int total = 1 << 20;
+        byte[] data = randomBytes(total, 11);
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            AtomicLong received = new AtomicLong();
+            a.bulkSink(CH, f -> {
+                got.write(f.payload(), 0, f.payload().length);
+                received.addAndGet(f.payload().length);
+            });
+            a.connect(CH, peer.port());
+            acceptConnected(a, peer);
+            CompletableFuture<Void> writer = writeAsync(peer, data);
+            long window = MuxConfig.INITIAL_WINDOW;
+            await("the initial window").atMost(WAIT).until(() -> received.get() >= window);
+            await("no byte beyond the credit").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+                    .until(() -> received.get() == window);
+            a.grant(CH, 100_000);
+            await("the granted bytes").atMost(WAIT).until(() -> received.get() >= window + 100_000);
+            await("no byte beyond the new credit").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3))
+                    .until(() -> received.get() == window + 100_000);
+            a.grant(CH, total);
+            await("everything").atMost(WAIT).until(() -> received.get() == total);
+            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            synchronized (got) {
+                assertArrayEquals(data, got.toByteArray());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ProtocolVersion.class, names = "V2")
+    void aStalledChannelDoesNotBlockAnother(ProtocolVersion v) throws Exception {
+        int bulk = 4 << 20;
+        try (LocalPeer stalled = new LocalPeer(); LocalPeer live = new LocalPeer(); AgentConnection a = start(v)) {
+            AtomicLong stalledBytes = new AtomicLong();
+            a.bulkSink(CH, f -> stalledBytes.addAndGet(f.payload().length));
+            a.connect(CH, stalled.port());
+            acceptConnected(a, stalled);
+            CompletableFuture<Void> writer = writeAsync(stalled, new byte[bulk]);
+            await("the stalled channel used its window").atMost(WAIT)
+                    .until(() -> stalledBytes.get() >= MuxConfig.INITIAL_WINDOW);
+            int other = CH + 1;
+            a.connect(other, live.port());
+            live.accept();
+            expectFirstOnChannel(a, other, Command.TCP_CONNECTED);
+            for (int i = 0; i < 20; i++) {
+                a.sendData(other, "ping " + i);
+                String msg = "ping " + i;
+                assertEquals(msg, live.read(msg.length()));
+                live.write("pong " + i);
+                assertEquals("pong " + i, receive(a, other, msg.length()));
+            }
+            assertEquals(MuxConfig.INITIAL_WINDOW, stalledBytes.get(), "the stalled channel stayed within its credit");
+            a.grant(CH, bulk);
+            await("the stalled channel resumes").atMost(WAIT).until(() -> stalledBytes.get() == bulk);
+            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ProtocolVersion.class, names = "V1")
+    void classicLatencyControlWaitsForPong(ProtocolVersion v) throws Exception {
+        int buffer = 32768;
+        int total = 1 << 20;
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(AgentOptions.defaults(1).withLatencyControl(true, buffer))) {
+            a.roundTrip("chicken answered");
+            a.autoPong(false);
+            AtomicLong received = new AtomicLong();
+            a.bulkSink(CH, f -> received.addAndGet(f.payload().length));
+            a.connect(CH, peer.port());
+            peer.accept();
+            CompletableFuture<Void> writer = writeAsync(peer, new byte[total]);
+            a.expect(f -> f.command() == Command.PING && f.text().equals("rttest"), "PING rttest");
+            long atPing = received.get();
+            await("nothing more until PONG").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+                    .until(() -> received.get() == atPing);
+            assertTrue(atPing > buffer && atPing <= buffer + Frame.MAX_PAYLOAD, "sent before the PING: " + atPing);
+            a.autoPong(true);
+            a.send(0, Command.PONG, "rttest");
+            await("the rest after PONGs").atMost(WAIT).until(() -> received.get() == total);
+            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    // ---------- DNS ----------
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void dnsRequestGoesToTheNameserverAndBack(ProtocolVersion v) throws Exception {
+        try (DatagramSocket ns = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            ns.setSoTimeout((int) WAIT.toMillis());
+            AgentOptions options = AgentOptions.defaults(v == ProtocolVersion.V2 ? 2 : 1)
+                    .withToNs("127.0.0.1@" + ns.getLocalPort());
+            try (AgentConnection a = start(options)) {
+                byte[] query = randomBytes(40, 3);
+                a.send(9, Command.DNS_REQ, query);
+                DatagramPacket p = new DatagramPacket(new byte[512], 512);
+                ns.receive(p);
+                assertArrayEquals(query, java.util.Arrays.copyOf(p.getData(), p.getLength()));
+                byte[] reply = randomBytes(300, 4);
+                ns.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
+                Frame response = a.expect(9, Command.DNS_RESPONSE);
+                assertArrayEquals(reply, response.payload());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void udpDatagramsBothWays(ProtocolVersion v) throws Exception {
+        try (DatagramSocket target = new DatagramSocket(0, InetAddress.getLoopbackAddress()); AgentConnection a = start(v)) {
+            target.setSoTimeout((int) WAIT.toMillis());
+            a.send(5, Command.UDP_OPEN, "2");
+            a.send(5, Command.UDP_DATA, "127.0.0.1," + target.getLocalPort() + ",hello, udp");
+            DatagramPacket p = new DatagramPacket(new byte[512], 512);
+            target.receive(p);
+            assertEquals("hello, udp", new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII));
+            target.send(new DatagramPacket(bytes("back"), 4, p.getSocketAddress()));
+            Frame reply = a.expect(5, Command.UDP_DATA);
+            assertEquals("127.0.0.1," + target.getLocalPort() + ",back", reply.text());
+            a.send(5, Command.UDP_CLOSE, new byte[0]);
+            a.send(5, Command.UDP_OPEN, "2"); // fatal if UDP_CLOSE had not freed the channel
+            a.roundTrip("udp closed");
+            assertTrue(a.process.isAlive(), a.stderrText());
+        }
+    }
+
+    // ---------- malformed input and ending ----------
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void badMagicEndsWith99AndOneLine(ProtocolVersion v) throws Exception {
+        try (AgentConnection a = start(v)) {
+            a.sendRaw(new byte[] {'X', 'Y', 0, 0, 0x42, 0x01, 0, 0});
+            assertFatal(a, "magic");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void garbageConnectEndsWith99AndOneLine(ProtocolVersion v) throws Exception {
+        try (AgentConnection a = start(v)) {
+            a.send(CH, Command.TCP_CONNECT, "hello, agent");
+            assertFatal(a, "TCP_CONNECT");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void unknownCommandEndsWith99(ProtocolVersion v) throws Exception {
+        try (AgentConnection a = start(v)) {
+            a.send(0, 0x4299, "?");
+            assertFatal(a, "unknown command");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void reusingALiveChannelEndsWith99(ProtocolVersion v) throws Exception {
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            a.connect(CH, peer.port());
+            peer.accept();
+            a.connect(CH, peer.port());
+            assertFatal(a, "channel " + CH);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void stdinEofEndsWith98(ProtocolVersion v) throws Exception {
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            a.connect(CH, peer.port());
+            peer.accept();
+            a.closeStdin();
+            assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit(), "stderr: " + a.stderrText());
+            assertEquals("", a.stderrText(), "silent at verbosity 0");
+            assertPeerClosed(peer);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void logsCarryThePrefixAtVerbosity1(ProtocolVersion v) throws Exception {
+        try (AgentConnection a = start(AgentOptions.defaults(v == ProtocolVersion.V2 ? 2 : 1).withVerbosity(1))) {
+            a.roundTrip("log");
+            a.closeStdin();
+            assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit());
+            List<String> lines = a.stderrText().lines().toList();
+            assertFalse(lines.isEmpty(), "no log at verbosity 1");
+            assertTrue(lines.stream().allMatch(l -> l.startsWith(" s: ")), "every log line starts with ' s: ': " + lines);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void exitFrameEndsWith98(ProtocolVersion v) throws Exception {
+        try (AgentConnection a = start(v)) {
+            a.send(0, Command.EXIT, new byte[0]);
+            assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit(), "stderr: " + a.stderrText());
+        }
+    }
+
+    // ---------- bulk ----------
+    @ParameterizedTest
+    @EnumSource(value = ProtocolVersion.class, names = "V2")
+    void fiftyMegabytesEachWayAreByteIdentical(ProtocolVersion v) throws Exception {
+        int total = 50 * 1024 * 1024;
+        byte[] data = randomBytes(total, 42);
+        CRC32C expected = new CRC32C();
+        expected.update(data);
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            a.connect(CH, peer.port());
+            acceptConnected(a, peer);
+
+            // client -> agent -> peer
+            CompletableFuture<long[]> peerRead = CompletableFuture.supplyAsync(() -> checksumToEof(peer));
+            long t0 = System.nanoTime();
+            a.sendData(CH, data, 0, total);
+            a.send(CH, Command.TCP_EOF, new byte[0]);
+            long[] up = peerRead.get(60, TimeUnit.SECONDS);
+            double upMBps = mbPerSecond(total, System.nanoTime() - t0);
+            assertEquals(total, up[0], "bytes at the peer");
+            assertEquals(expected.getValue(), up[1], "checksum at the peer");
+
+            // peer -> agent -> client
+            CRC32C got = new CRC32C();
+            AtomicLong received = new AtomicLong();
+            long[] ungranted = {0};
+            a.bulkSink(CH, f -> {
+                got.update(f.payload());
+                received.addAndGet(f.payload().length);
+                ungranted[0] += f.payload().length;
+                if (ungranted[0] >= MuxConfig.INITIAL_WINDOW / 4) {
+                    a.grant(CH, (int) ungranted[0]);
+                    ungranted[0] = 0;
+                }
+            });
+            long t1 = System.nanoTime();
+            CompletableFuture<Void> writer = writeAsync(peer, data).thenRun(() -> shutdownOutput(peer));
+            a.collectUntil(f -> f.channel() == CH && f.command() == Command.TCP_EOF, "EOF after 50 MiB",
+                    Duration.ofSeconds(60));
+            double downMBps = mbPerSecond(total, System.nanoTime() - t1);
+            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertEquals(total, received.get(), "bytes at the client");
+            assertEquals(expected.getValue(), got.getValue(), "checksum at the client");
+            System.out.printf("%s, protocol 0002, one stream of 50 MiB: client->peer %.1f MB/s, peer->client %.1f MB/s%n",
+                    launcher, upMBps, downMBps);
+        }
+    }
+
+    // ---------- helpers ----------
+    private static byte[] bytes(String ascii) {
+        return ascii.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] randomBytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new SplittableRandom(seed).nextBytes(b);
+        return b;
+    }
+
+    private static double mbPerSecond(long bytes, long nanos) {
+        return bytes / 1e6 / (nanos / 1e9);
+    }
+
+    /** Under 0002 the connect result comes before anything else on the channel. */
+    private static void expectFirstOnChannel(AgentConnection a, int command) throws InterruptedException {
+        expectFirstOnChannel(a, CH, command);
+    }
+
+    private static void expectFirstOnChannel(AgentConnection a, int ch, int command) throws InterruptedException {
+        Frame f = a.expect(x -> x.channel() == ch, Command.name(command));
+        assertEquals(Command.name(command), Command.name(f.command()), "first frame on the channel");
+    }
+
+    /** The peer accepts the agent's connection; under 0002 the agent reports it first. */
+    private static void acceptConnected(AgentConnection a, LocalPeer peer) throws Exception {
+        peer.accept();
+        if (a.version == ProtocolVersion.V2) expectFirstOnChannel(a, Command.TCP_CONNECTED);
+    }
+
+    private static String receive(AgentConnection a, int ch, int n) throws InterruptedException {
+        StringBuilder s = new StringBuilder();
+        while (s.length() < n) s.append(a.expect(ch, Command.TCP_DATA).text());
+        return s.toString();
+    }
+
+    /** TCP_DATA on the channel up to its TCP_EOF; any other frame on the channel fails. */
+    private static String receiveUntilEof(AgentConnection a, int ch) throws InterruptedException {
+        StringBuilder s = new StringBuilder();
+        while (true) {
+            Frame f = a.expect(x -> x.channel() == ch, "TCP_DATA or TCP_EOF on channel " + ch);
+            if (f.command() == Command.TCP_EOF) return s.toString();
+            assertEquals(Command.name(Command.TCP_DATA), Command.name(f.command()));
+            s.append(f.text());
+        }
+    }
+
+    private static void assertNoFramesOn(List<Frame> frames, int ch) {
+        assertTrue(frames.stream().noneMatch(f -> f.channel() == ch), "unexpected frames on channel " + ch + ": " + frames);
+    }
+
+    /** The agent freed the channel: opening it again works (reusing a live one would be fatal). */
+    private static void assertChannelFree(AgentConnection a, int ch) throws Exception {
+        try (LocalPeer again = new LocalPeer()) {
+            a.connect(ch, again.port());
+            acceptConnected(a, again);
+            a.roundTrip("reuse");
+            assertTrue(a.process.isAlive(), "agent died on reuse of channel " + ch + ": " + a.stderrText());
+        }
+    }
+
+    /** The peer socket sees the end: EOF, or a reset when the agent closed with unread data. */
+    private static void assertPeerClosed(LocalPeer peer) throws IOException {
+        try {
+            assertEquals(-1, peer.socket().getInputStream().read());
+        } catch (SocketException reset) {
+            assertTrue(reset.getMessage().toLowerCase().contains("reset"), reset.getMessage());
+        }
+    }
+
+    private static void assertFatal(AgentConnection a, String mentions) {
+        int code = a.awaitExit();
+        String err = a.stderrText();
+        assertEquals(AgentBootstrap.EXIT_FATAL, code, "exit code; stderr: " + err);
+        List<String> lines = err.lines().toList();
+        assertEquals(1, lines.size(), "exactly one stderr line, got: " + err);
+        assertTrue(lines.getFirst().startsWith("sshuttle-agent: protocol error: "), lines.getFirst());
+        assertTrue(lines.getFirst().contains(mentions), "'" + lines.getFirst() + "' should mention " + mentions);
+        assertFalse(err.contains("Traceback"), err);
+    }
+
+    private static CompletableFuture<Void> writeAsync(LocalPeer peer, byte[] data) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                OutputStream out = peer.socket().getOutputStream();
+                out.write(data);
+                out.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static void shutdownOutput(LocalPeer peer) {
+        try {
+            peer.socket().shutdownOutput();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static long[] checksumToEof(LocalPeer peer) {
+        CRC32C crc = new CRC32C();
+        byte[] buf = new byte[256 * 1024];
+        long n = 0;
+        try {
+            InputStream in = peer.socket().getInputStream();
+            int r;
+            while ((r = in.read(buf)) > 0) {
+                crc.update(buf, 0, r);
+                n += r;
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new long[] {n, crc.getValue()};
+    }
+}

@@ -1,0 +1,18 @@
+package dev.sshuttle.agent;
+
+import dev.sshuttle.transport.AgentOptions;
+import java.io.IOException;
+
+/**
+ * Starts one agent implementation for the conformance suite. To add an agent (e.g. the Java one:
+ * {@code java -cp <tunnel classes+deps> dev.sshuttle.cli.Main --server}, which reads only the
+ * options line), implement this and add an instance to {@link AgentConformanceTest#launchers()}.
+ */
+public interface AgentLauncher {
+    /**
+     * Starts the agent and writes to its stdin everything it needs before the sync header (for
+     * the Python agent: the compressed source and the options line; for the Java agent: the
+     * options line). The caller then reads the header from stdout and owns the process.
+     */
+    Process launch(AgentOptions options) throws IOException;
+}
