@@ -21,7 +21,7 @@ final class HelperLines {
     /** {@code <family>,<width>,<exclude 0|1>,<ip>,<fport>,<lport>} */
     static String subnet(SubnetRule rule) {
         return rule.family().afNumber + "," + rule.width() + "," + (rule.exclude() ? 1 : 0) + ","
-                + rule.address().getHostAddress() + "," + rule.firstPort() + "," + rule.lastPort();
+                + IpText.of(rule.address()) + "," + rule.firstPort() + "," + rule.lastPort();
     }
 
     static SubnetRule parseSubnet(String line) throws FirewallException {
@@ -43,7 +43,7 @@ final class HelperLines {
 
     /** {@code <family>,<ip>} */
     static String nameserver(Nameserver ns) {
-        return ns.family().afNumber + "," + ns.address().getHostAddress();
+        return ns.family().afNumber + "," + IpText.of(ns.address());
     }
 
     static Nameserver parseNameserver(String line) throws FirewallException {

@@ -42,7 +42,7 @@ public final class NatMethod implements FirewallMethod {
         commands.add(ipt(family, "-I", "OUTPUT", "1", "-j", chain));
         commands.add(ipt(family, "-I", "PREROUTING", "1", "-j", chain));
         for (Nameserver ns : rules.nameservers(family)) {
-            commands.add(ipt(family, "-A", chain, "-j", "REDIRECT", "--dest", ns.address().getHostAddress(),
+            commands.add(ipt(family, "-A", chain, "-j", "REDIRECT", "--dest", IpText.of(ns.address()),
                     "-p", "udp", "--dport", "53", "--to-ports", Integer.toString(rules.ports().dns(family))));
         }
         for (SubnetRule rule : rules.sortedSubnets(family)) {

@@ -47,7 +47,7 @@ public final class NftMethod implements FirewallMethod {
         commands.add(rule(table, "prerouting", "jump", table));
         commands.add(rule(table, table, "meta", "nfproto", "!=", family.nftName, "return"));
         for (Nameserver ns : rules.nameservers(family)) {
-            commands.add(rule(table, table, family.nftAddressKeyword, "daddr", ns.address().getHostAddress(),
+            commands.add(rule(table, table, family.nftAddressKeyword, "daddr", IpText.of(ns.address()),
                     "udp", "dport", "53", "redirect", "to", ":" + rules.ports().dns(family)));
         }
         commands.add(rule(table, table, "fib", "daddr", "type", "local", "return"));

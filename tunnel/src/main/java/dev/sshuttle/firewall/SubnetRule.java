@@ -44,7 +44,7 @@ public record SubnetRule(Family family, InetAddress address, int width, boolean 
 
     /** "10.0.0.0/8": the address as given (not masked), like sshuttle. */
     public String cidr() {
-        return address.getHostAddress() + "/" + width;
+        return IpText.of(address) + "/" + width;
     }
 
     /**

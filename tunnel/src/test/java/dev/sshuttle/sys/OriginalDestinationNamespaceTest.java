@@ -3,6 +3,8 @@ package dev.sshuttle.sys;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -39,12 +41,14 @@ class OriginalDestinationNamespaceTest {
         if (ns != null) ns.close();
     }
 
-    @Test
-    void ipv4RedirectYieldsOriginalDestination() throws Exception {
-        try (ServerSocketChannel server = inNs(() -> ServerSocketChannel.open(StandardProtocolFamily.INET)
-                .bind(new InetSocketAddress("127.0.0.1", 0)))) {
-            redirect("iptables", "10.9.9.9", server);
-            assertEquals(new InetSocketAddress("10.9.9.9", 80), originalDestinationOfConnection(server, "10.9.9.9", 80));
+    @ParameterizedTest(name = "{0} listener on {1}, redirect by {2} of {3}:80")
+    @CsvSource({"INET, 127.0.0.1, iptables, 10.9.9.9", "INET6, ::1, ip6tables, fd00:9::9"})
+    void redirectYieldsOriginalDestination(StandardProtocolFamily family, String listen, String tool, String target)
+            throws Exception {
+        try (ServerSocketChannel server = inNs(() -> ServerSocketChannel.open(family)
+                .bind(new InetSocketAddress(listen, 0)))) {
+            redirect(tool, target, server);
+            assertEquals(new InetSocketAddress(target, 80), originalDestinationOfConnection(server, target, 80));
         }
     }
 
@@ -54,15 +58,6 @@ class OriginalDestinationNamespaceTest {
         try (ServerSocketChannel server = inNs(() -> ServerSocketChannel.open().bind(new InetSocketAddress(0)))) {
             redirect("iptables", "10.9.9.8", server);
             assertEquals(new InetSocketAddress("10.9.9.8", 80), originalDestinationOfConnection(server, "10.9.9.8", 80));
-        }
-    }
-
-    @Test
-    void ipv6RedirectYieldsOriginalDestination() throws Exception {
-        try (ServerSocketChannel server = inNs(() -> ServerSocketChannel.open(StandardProtocolFamily.INET6)
-                .bind(new InetSocketAddress("::1", 0)))) {
-            redirect("ip6tables", "fd00:9::9", server);
-            assertEquals(new InetSocketAddress("fd00:9::9", 80), originalDestinationOfConnection(server, "fd00:9::9", 80));
         }
     }
 
