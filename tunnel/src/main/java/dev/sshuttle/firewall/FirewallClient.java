@@ -1,0 +1,171 @@
+package dev.sshuttle.firewall;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client's end of the firewall helper: starts it, hands it the rules and keeps its stdin
+ * open for the whole session. Closing (or this process dying) closes the pipe, and the helper
+ * removes its rules. See {@link FirewallHelper} for the protocol.
+ */
+public final class FirewallClient implements AutoCloseable {
+    /** sshuttle 1.1.2 skips this many lines before READY (sudo lecture, motd-like noise). */
+    static final int MAX_JUNK_LINES = 100;
+    /** READY may wait for a human typing a sudo password. */
+    public static final Duration READY_TIMEOUT = Duration.ofMinutes(5);
+    static final Duration STARTED_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration EXIT_TIMEOUT = Duration.ofSeconds(10);
+    private static final String EOF = "\u0000EOF";
+
+    private final Process process;
+    private final PrintStream toHelper;
+    private final BlockingQueue<String> fromHelper;
+    private final String method;
+
+    private FirewallClient(Process process, BlockingQueue<String> fromHelper, String method) {
+        this.process = process;
+        this.toHelper = new PrintStream(process.getOutputStream(), false, StandardCharsets.US_ASCII);
+        this.fromHelper = fromHelper;
+        this.method = method;
+    }
+
+    /** Starts the helper from this program (with sudo/doas unless root) and installs the rules. */
+    public static FirewallClient start(String method, FirewallRules rules) throws IOException {
+        return start(HelperCommand.forThisProgram(method), method, rules, READY_TIMEOUT);
+    }
+
+    /**
+     * Starts the helper with an explicit command line (tests run it inside a namespace), waits
+     * for READY, sends the rules and waits for STARTED. The helper's stderr goes to ours.
+     */
+    public static FirewallClient start(List<String> helperCommand, String method, FirewallRules rules,
+            Duration readyTimeout) throws IOException {
+        Process process = new ProcessBuilder(helperCommand).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BlockingQueue<String> lines = new ArrayBlockingQueue<>(MAX_JUNK_LINES + 16);
+        Thread.ofVirtual().name("firewall-helper-stdout").start(() -> pump(process, lines));
+        try {
+            String ready = awaitReady(process, lines, readyTimeout);
+            FirewallClient client = new FirewallClient(process, lines, ready.substring(HelperLines.READY.length()).strip());
+            client.sendRules(method, rules);
+            client.awaitLine(HelperLines.STARTED, STARTED_TIMEOUT);
+            return client;
+        } catch (IOException | RuntimeException e) {
+            process.destroyForcibly();
+            throw e;
+        }
+    }
+
+    /** The method the helper reported in READY (auto already resolved). */
+    public String helperMethod() {
+        return method;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Closes the helper's stdin and waits for it to remove the rules and exit; returns its exit status. */
+    @Override
+    public void close() throws IOException {
+        toHelper.close();
+        try {
+            if (!process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroy(); // SIGTERM: its shutdown hook still removes the rules
+                if (!process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) process.destroyForcibly();
+                throw new IOException("firewall helper did not exit within " + EXIT_TIMEOUT.toSeconds() + " s of EOF");
+            }
+            if (process.exitValue() != 0) {
+                throw new IOException("firewall helper exited with status " + process.exitValue()
+                        + " (see its message above)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the firewall helper", e);
+        }
+    }
+
+    /** Exit status once the helper has ended, if it has. */
+    public Optional<Integer> exitStatus() {
+        return process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
+    }
+
+    private void sendRules(String requestedMethod, FirewallRules rules) throws IOException {
+        StringBuilder request = new StringBuilder();
+        request.append(HelperLines.METHOD).append(' ').append(requestedMethod).append('\n');
+        request.append(HelperLines.ROUTES).append('\n');
+        for (SubnetRule rule : rules.subnets()) request.append(HelperLines.subnet(rule)).append('\n');
+        request.append(HelperLines.NSLIST).append('\n');
+        for (Nameserver ns : rules.nameservers()) request.append(HelperLines.nameserver(ns)).append('\n');
+        request.append(HelperLines.ports(rules.ports())).append('\n');
+        request.append(HelperLines.go(ProcessHandle.current().pid())).append('\n');
+        OutputStream out = process.getOutputStream();
+        out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    private static String awaitReady(Process process, BlockingQueue<String> lines, Duration timeout)
+            throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int i = 0; i <= MAX_JUNK_LINES; i++) {
+            String line = next(process, lines, deadline, "READY");
+            if (line.startsWith(HelperLines.READY + " ")) return line;
+        }
+        throw new IOException("firewall helper printed " + MAX_JUNK_LINES + " lines but no READY");
+    }
+
+    private void awaitLine(String expected, Duration timeout) throws IOException {
+        String line = next(process, fromHelper, System.nanoTime() + timeout.toNanos(), expected);
+        if (!line.equals(expected)) {
+            throw new IOException("firewall helper said '" + line + "', expected " + expected);
+        }
+    }
+
+    private static String next(Process process, BlockingQueue<String> lines, long deadlineNanos, String awaited)
+            throws IOException {
+        try {
+            String line = lines.poll(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (line == null) throw new IOException("firewall helper sent no " + awaited + " in time");
+            if (line.equals(EOF)) {
+                String status = process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                        ? "exit status " + process.exitValue() : "still running";
+                throw new IOException("firewall helper ended before " + awaited + " (" + status
+                        + "; see its message above)");
+            }
+            return line;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the firewall helper", e);
+        }
+    }
+
+    /** Moves the helper's stdout lines into the queue; EOF as a marker. */
+    private static void pump(Process process, BlockingQueue<String> lines) {
+        LineReader reader = new LineReader(new BufferedInputStream(process.getInputStream()));
+        try {
+            for (String line; (line = reader.readLine()) != null; ) {
+                // bounded queue: a helper flooding stdout blocks itself, not our memory
+                lines.put(line);
+            }
+        } catch (IOException | InterruptedException e) {
+            // treated as EOF below
+        }
+        try {
+            lines.put(EOF);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.sshuttle.firewall;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The privileged helper: installs the redirect rules for one client session and removes them
+ * when the session ends, however it ends. It runs as root (through sudo/doas when the client
+ * is not root) with the client on the other end of its stdin/stdout.
+ *
+ * <h2>Line protocol</h2>
+ * ASCII lines ending in {@code \n}, sshuttle 1.1.2's (research/sshuttle.md 2.7) plus one
+ * optional line:
+ * <pre>
+ * helper → client  READY &lt;method&gt;                 method resolved on this host (auto → nat|nft)
+ * client → helper  METHOD &lt;auto|nat|nft&gt;          (ours, optional) use this method instead; the
+ *                                                  client sends it so the CLI need not pass --method
+ * client → helper  ROUTES
+ * client → helper  &lt;family&gt;,&lt;width&gt;,&lt;exclude 0|1&gt;,&lt;ip&gt;,&lt;fport&gt;,&lt;lport&gt;   per subnet
+ * client → helper  NSLIST
+ * client → helper  &lt;family&gt;,&lt;ip&gt;                per DNS server to intercept
+ * client → helper  PORTS &lt;tcp v6&gt;,&lt;tcp v4&gt;,&lt;dns v6&gt;,&lt;dns v4&gt;   (0 = none)
+ * client → helper  GO &lt;udp&gt; &lt;uid|-&gt; [&lt;gid|-&gt;] &lt;tmark&gt; &lt;client pid&gt;
+ * helper → client  STARTED                        rules are in place
+ * client → helper  HOST &lt;name&gt;,&lt;ip&gt;               accepted and ignored (no /etc/hosts editing yet)
+ * client → helper  EOF                            remove every rule, exit 0
+ * </pre>
+ * Family numbers are Linux AF values (2 = IPv4, anything else IPv6). Addresses must be IP
+ * literals. GO with udp=1 or a uid/gid is refused (tproxy, --user, --group are not done yet);
+ * the client pid is accepted and not used.
+ *
+ * <h2>Cleanup guarantees</h2>
+ * Before installing, rules of the same ports left by a crashed run are removed. Every rule is
+ * removed when stdin reaches EOF (the kernel closes the pipe when the client dies, SIGKILL
+ * included), and by a shutdown hook when the helper gets SIGTERM or SIGINT. SIGHUP is ignored,
+ * so closing the terminal does not kill the helper before the client is gone. A failing tool
+ * command prints the command and its output on stderr; the helper then removes what it
+ * installed and exits 1. Bad input gets one line on stderr and exit 1 (after cleanup).
+ */
+public final class FirewallHelper {
+    /** Bound on route and nameserver lines in one request. */
+    static final int MAX_RULE_LINES = 100_000;
+
+    private final ProcessRunner runner;
+    private final PrintStream err;
+    private final String iptablesBackend;
+    private final Object lock = new Object();
+    private FirewallMethod method;
+    private final List<Runnable> installedCleanups = new ArrayList<>();
+
+    private FirewallHelper(ProcessRunner runner, PrintStream err, String iptablesBackend) {
+        this.runner = runner;
+        this.err = err;
+        this.iptablesBackend = iptablesBackend;
+    }
+
+    /** Runs the helper with method auto; see {@link #run(List, InputStream, PrintStream, PrintStream)}. */
+    public static int run(InputStream in, PrintStream out, PrintStream err) {
+        return run(List.of(), in, out, err);
+    }
+
+    /**
+     * Runs the helper until its input ends. Arguments: {@code --method auto|nat|nft} (default
+     * auto), {@code --iptables-backend legacy|nft} (default: what {@code iptables -V} reports;
+     * also taken from env SSHUTTLE_IPTABLES_BACKEND). Returns the exit status.
+     */
+    public static int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
+        String methodName = "auto";
+        String backend = System.getenv("SSHUTTLE_IPTABLES_BACKEND");
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            boolean hasValue = i + 1 < args.size();
+            if (arg.equals("--method") && hasValue) {
+                methodName = args.get(++i);
+            } else if (arg.equals("--iptables-backend") && hasValue) {
+                backend = args.get(++i);
+            } else if (!arg.equals("--firewall") && !arg.startsWith("-v")) {
+                err.println("sshuttle firewall: unknown argument '" + arg + "'");
+                return 2;
+            }
+        }
+        return new FirewallHelper(new ProcessRunner(), err, backend).serve(methodName, in, out);
+    }
+
+    private int serve(String methodName, InputStream in, PrintStream out) {
+        try {
+            method = FirewallMethods.resolve(methodName, runner, iptablesBackend);
+        } catch (FirewallException e) {
+            err.println("sshuttle firewall: " + e.getMessage());
+            return 1;
+        }
+        Thread hook = Thread.ofPlatform().unstarted(this::cleanup);
+        Runtime.getRuntime().addShutdownHook(hook);
+        SignalIgnorer.ignoreHangup();
+        try {
+            out.println(HelperLines.READY + " " + method.name());
+            out.flush();
+            LineReader lines = new LineReader(new BufferedInputStream(in));
+            FirewallRules rules = readRequest(lines);
+            if (rules == null) return 0; // the client went away before GO: nothing was installed
+            install(rules);
+            out.println(HelperLines.STARTED);
+            out.flush();
+            for (String line; (line = lines.readLine()) != null; ) {
+                if (!line.isEmpty() && !line.startsWith(HelperLines.HOST + " ")) {
+                    throw new FirewallException("unexpected line from client: " + line);
+                }
+            }
+            return cleanup() ? 0 : 1;
+        } catch (IOException e) {
+            err.println("sshuttle firewall: " + e.getMessage());
+            cleanup();
+            return 1;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or ran: it did the cleanup
+            }
+        }
+    }
+
+    /** Reads up to GO; null if the input ends first. */
+    private FirewallRules readRequest(LineReader lines) throws IOException {
+        String line = lines.readLine();
+        if (line != null && line.startsWith(HelperLines.METHOD + " ")) {
+            method = FirewallMethods.resolve(line.substring(HelperLines.METHOD.length() + 1).strip(), runner,
+                    iptablesBackend);
+            line = lines.readLine();
+        }
+        if (line == null) return null;
+        expect(HelperLines.ROUTES, line);
+        List<SubnetRule> subnets = new ArrayList<>();
+        while ((line = lines.readLine()) != null && !line.equals(HelperLines.NSLIST)) {
+            bound(subnets.size());
+            subnets.add(HelperLines.parseSubnet(line));
+        }
+        List<Nameserver> nameservers = new ArrayList<>();
+        while (line != null && (line = lines.readLine()) != null && !line.startsWith(HelperLines.PORTS + " ")) {
+            bound(nameservers.size());
+            nameservers.add(HelperLines.parseNameserver(line));
+        }
+        if (line == null) return null;
+        ListenPorts ports = HelperLines.parsePorts(line);
+        line = lines.readLine();
+        if (line == null) return null;
+        if (!line.startsWith(HelperLines.GO + " ")) expect(HelperLines.GO + " ...", line);
+        HelperLines.checkGo(line);
+        try {
+            return new FirewallRules(subnets, nameservers, ports);
+        } catch (IllegalArgumentException e) {
+            throw new FirewallException("inconsistent rules: " + e.getMessage());
+        }
+    }
+
+    private void install(FirewallRules rules) throws IOException {
+        synchronized (lock) {
+            // IPv6 first, then IPv4, as sshuttle does
+            for (Family family : List.of(Family.IPV6, Family.IPV4)) {
+                int port = rules.ports().tcp(family);
+                if (port == 0) continue;
+                FirewallMethod m = method;
+                m.restore(family, port, runner); // stale rules of a crashed run on this port
+                installedCleanups.add(() -> restoreReporting(m, family, port));
+                if (rules.hasRules(family)) m.setup(family, rules, runner);
+            }
+        }
+    }
+
+    /** Removes every rule this helper may have installed; true if all removals worked. Idempotent. */
+    private boolean cleanup() {
+        synchronized (lock) {
+            int before = failures;
+            for (Runnable cleanupStep : installedCleanups) cleanupStep.run();
+            installedCleanups.clear();
+            return failures == before;
+        }
+    }
+
+    private int failures;
+
+    private void restoreReporting(FirewallMethod m, Family family, int port) {
+        try {
+            m.restore(family, port, runner);
+        } catch (IOException e) {
+            failures++;
+            err.println("sshuttle firewall: removing " + family + " rules of port " + port + " failed: "
+                    + e.getMessage());
+        }
+    }
+
+    private static void expect(String expected, String line) throws FirewallException {
+        if (!line.equals(expected)) throw new FirewallException("expected " + expected + " but got: " + line);
+    }
+
+    private static void bound(int count) throws FirewallException {
+        if (count >= MAX_RULE_LINES) throw new FirewallException("more than " + MAX_RULE_LINES + " rule lines");
+    }
+}

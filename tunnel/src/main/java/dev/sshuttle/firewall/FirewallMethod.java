@@ -1,0 +1,26 @@
+package dev.sshuttle.firewall;
+
+import java.io.IOException;
+import java.util.List;
+
+/** One way of redirecting captured connections to the local listener (nat, nft). */
+public interface FirewallMethod {
+
+    /** The name on the command line and in the helper's READY line. */
+    String name();
+
+    /** The exact commands that install one family's rules, in order (pure: runs nothing). */
+    List<List<String>> setupCommands(Family family, FirewallRules rules);
+
+    /**
+     * Removes everything this method installs for this family and listener port, if present,
+     * including what a crashed earlier run left. Safe to call when nothing is installed.
+     */
+    void restore(Family family, int port, CommandRunner runner) throws IOException;
+
+    default void setup(Family family, FirewallRules rules, CommandRunner runner) throws IOException {
+        for (List<String> command : setupCommands(family, rules)) {
+            runner.require(command);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.sshuttle.firewall;
+
+import java.util.List;
+
+/** Everything the helper installs for one session. */
+public record FirewallRules(List<SubnetRule> subnets, List<Nameserver> nameservers, ListenPorts ports) {
+
+    public FirewallRules {
+        subnets = List.copyOf(subnets);
+        nameservers = List.copyOf(nameservers);
+        for (Family family : Family.values()) {
+            if (ports.tcp(family) == 0 && subnets.stream().anyMatch(r -> r.family() == family)) {
+                throw new IllegalArgumentException(family + " subnets given but no " + family + " listener port");
+            }
+            if (ports.dns(family) == 0 && nameservers.stream().anyMatch(n -> n.family() == family)) {
+                throw new IllegalArgumentException(family + " nameservers given but no " + family + " DNS port");
+            }
+        }
+    }
+
+    /** The rules of one family, sorted in the order they must be matched. */
+    public List<SubnetRule> sortedSubnets(Family family) {
+        return subnets.stream().filter(r -> r.family() == family).sorted(SubnetRule.FIRST_MATCH_ORDER).toList();
+    }
+
+    public List<Nameserver> nameservers(Family family) {
+        return nameservers.stream().filter(n -> n.family() == family).toList();
+    }
+
+    /** A family gets rules when it has a listener and something to capture (as sshuttle decides). */
+    public boolean hasRules(Family family) {
+        return ports.tcp(family) != 0 && (!sortedSubnets(family).isEmpty() || !nameservers(family).isEmpty());
+    }
+}

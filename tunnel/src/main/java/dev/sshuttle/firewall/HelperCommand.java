@@ -1,0 +1,70 @@
+package dev.sshuttle.firewall;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line that starts the helper from this very program:
+ * {@code [sudo -p '[local sudo] Password: ' | doas] <java> -jar <this jar> --firewall --method M},
+ * or {@code <java> -cp <class path> dev.sshuttle.cli.Main --firewall ...} when running from
+ * class directories (tests, IDE). No sudo when already root.
+ */
+public final class HelperCommand {
+    static final String MAIN_CLASS = "dev.sshuttle.cli.Main";
+    /** The helper is tiny and short-lived per call: start fast, stay small. */
+    static final List<String> JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
+            "-Xss512k", "--enable-native-access=ALL-UNNAMED");
+
+    private HelperCommand() {}
+
+    public static List<String> forThisProgram(String method) throws IOException {
+        List<String> command = new ArrayList<>(privilegePrefix());
+        command.add(javaBinary());
+        command.addAll(JVM_FLAGS);
+        Path codeSource = codeSource();
+        if (codeSource.toString().endsWith(".jar") && Files.isRegularFile(codeSource)) {
+            command.addAll(List.of("-jar", codeSource.toString()));
+        } else {
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS));
+        }
+        command.addAll(List.of("--firewall", "--method", method));
+        return command;
+    }
+
+    /** The java launcher of the running JVM, so the helper runs the same JDK. */
+    public static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static List<String> privilegePrefix() throws IOException {
+        if (isRoot()) return List.of();
+        if (onPath("sudo")) return List.of("sudo", "-p", "[local sudo] Password: ");
+        if (onPath("doas")) return List.of("doas");
+        throw new IOException("the firewall helper needs root: run as root, or install sudo or doas");
+    }
+
+    static boolean isRoot() {
+        return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    }
+
+    private static boolean onPath(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) return true;
+        }
+        return false;
+    }
+
+    private static Path codeSource() throws IOException {
+        try {
+            return Path.of(HelperCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException | SecurityException | NullPointerException e) {
+            throw new IOException("cannot find the running jar to start the firewall helper", e);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.sshuttle.firewall;
+
+import java.net.InetAddress;
+
+/**
+ * The grammar of the lines between the client and the helper (see {@link FirewallHelper}),
+ * both ways, so the two sides cannot drift apart.
+ */
+final class HelperLines {
+    static final String READY = "READY";
+    static final String METHOD = "METHOD";
+    static final String ROUTES = "ROUTES";
+    static final String NSLIST = "NSLIST";
+    static final String PORTS = "PORTS";
+    static final String GO = "GO";
+    static final String STARTED = "STARTED";
+    static final String HOST = "HOST";
+
+    private HelperLines() {}
+
+    /** {@code <family>,<width>,<exclude 0|1>,<ip>,<fport>,<lport>} */
+    static String subnet(SubnetRule rule) {
+        return rule.family().afNumber + "," + rule.width() + "," + (rule.exclude() ? 1 : 0) + ","
+                + IpText.of(rule.address()) + "," + rule.firstPort() + "," + rule.lastPort();
+    }
+
+    static SubnetRule parseSubnet(String line) throws FirewallException {
+        String[] f = fields(line, 6, "route <family>,<width>,<exclude>,<ip>,<fport>,<lport>");
+        try {
+            InetAddress ip = address(f[3], line);
+            Family family = Family.ofAfNumber(Integer.parseInt(f[0]));
+            boolean exclude = switch (f[2]) {
+                case "0" -> false;
+                case "1" -> true;
+                default -> throw new FirewallException("bad exclude flag in route line: " + line);
+            };
+            return new SubnetRule(family, ip, Integer.parseInt(f[1]), exclude,
+                    Integer.parseInt(f[4]), Integer.parseInt(f[5]));
+        } catch (IllegalArgumentException e) {
+            throw new FirewallException("bad route line '" + line + "': " + e.getMessage());
+        }
+    }
+
+    /** {@code <family>,<ip>} */
+    static String nameserver(Nameserver ns) {
+        return ns.family().afNumber + "," + IpText.of(ns.address());
+    }
+
+    static Nameserver parseNameserver(String line) throws FirewallException {
+        String[] f = fields(line, 2, "nameserver <family>,<ip>");
+        return new Nameserver(address(f[1], line));
+    }
+
+    /** {@code PORTS <port_v6>,<port_v4>,<dnsport_v6>,<dnsport_v4>} */
+    static String ports(ListenPorts p) {
+        return PORTS + " " + p.tcpV6() + "," + p.tcpV4() + "," + p.dnsV6() + "," + p.dnsV4();
+    }
+
+    static ListenPorts parsePorts(String line) throws FirewallException {
+        String[] f = fields(line.substring(PORTS.length() + 1), 4, "PORTS <v6>,<v4>,<dns v6>,<dns v4>");
+        try {
+            return new ListenPorts(Integer.parseInt(f[1]), Integer.parseInt(f[0]),
+                    Integer.parseInt(f[3]), Integer.parseInt(f[2]));
+        } catch (IllegalArgumentException e) {
+            throw new FirewallException("bad PORTS line '" + line + "': " + e.getMessage());
+        }
+    }
+
+    /** sshuttle 1.1.2's {@code GO <udp> <uid|-> <gid|-> <tmark> <client pid>}, without user/group. */
+    static String go(long clientPid) {
+        return GO + " 0 - - 0x01 " + clientPid;
+    }
+
+    /** Checks a GO line (1.1.1 form without gid, or 1.1.2 form) for what this helper supports. */
+    static void checkGo(String line) throws FirewallException {
+        String[] f = line.split(" ");
+        if (f.length != 5 && f.length != 6) {
+            throw new FirewallException("bad GO line '" + line + "': expected GO <udp> <uid> [<gid>] <tmark> <pid>");
+        }
+        if (!f[1].equals("0")) throw new FirewallException("UDP needs the tproxy method, which is not supported yet");
+        boolean userOrGroup = !f[2].equals("-") || (f.length == 6 && !f[3].equals("-"));
+        if (userOrGroup) throw new FirewallException("--user/--group are not supported yet: " + line);
+    }
+
+    private static String[] fields(String text, int count, String expected) throws FirewallException {
+        String[] f = text.split(",", -1);
+        if (f.length != count) throw new FirewallException("bad line '" + text + "': expected " + expected);
+        return f;
+    }
+
+    /** An IP literal only: a name here would make the root helper do DNS lookups. */
+    private static InetAddress address(String text, String line) throws FirewallException {
+        try {
+            return InetAddress.ofLiteral(text);
+        } catch (IllegalArgumentException e) {
+            throw new FirewallException("bad IP address '" + text + "' in line: " + line);
+        }
+    }
+}

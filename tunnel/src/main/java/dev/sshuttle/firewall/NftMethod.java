@@ -1,0 +1,85 @@
+package dev.sshuttle.firewall;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * sshuttle's {@code nft} method: one {@code inet} table per family and port,
+ * {@code sshuttle-ipv4-<port>} / {@code sshuttle-ipv6-<port>}, with nat chains on the output and
+ * prerouting hooks jumping to a chain of the table's name (sshuttle.md 3.2). Removal deletes
+ * the whole table.
+ */
+public final class NftMethod implements FirewallMethod {
+    private final String nft;
+
+    public NftMethod(String nftBinary) {
+        this.nft = nftBinary;
+    }
+
+    public NftMethod() {
+        this("nft");
+    }
+
+    @Override
+    public String name() {
+        return "nft";
+    }
+
+    public static String table(Family family, int port) {
+        return "sshuttle-" + family.nftName + "-" + port;
+    }
+
+    @Override
+    public List<List<String>> setupCommands(Family family, FirewallRules rules) {
+        int port = rules.ports().tcp(family);
+        String table = table(family, port);
+        List<List<String>> commands = new ArrayList<>();
+        commands.add(nft("add", "table", "inet", table));
+        for (String hook : List.of("prerouting", "output")) {
+            commands.add(nft("add", "chain", "inet", table, hook,
+                    "{ type nat hook " + hook + " priority -100; policy accept; }"));
+        }
+        commands.add(nft("add", "chain", "inet", table, table));
+        commands.add(nft("flush", "chain", "inet", table, table));
+        commands.add(rule(table, "output", "jump", table));
+        commands.add(rule(table, "prerouting", "jump", table));
+        commands.add(rule(table, table, "meta", "nfproto", "!=", family.nftName, "return"));
+        for (Nameserver ns : rules.nameservers(family)) {
+            commands.add(rule(table, table, family.nftAddressKeyword, "daddr", IpText.of(ns.address()),
+                    "udp", "dport", "53", "redirect", "to", ":" + rules.ports().dns(family)));
+        }
+        commands.add(rule(table, table, "fib", "daddr", "type", "local", "return"));
+        for (SubnetRule subnet : rules.sortedSubnets(family)) {
+            List<String> args = new ArrayList<>(List.of("meta", "nfproto", family.nftName));
+            if (subnet.allPorts()) {
+                args.addAll(List.of("meta", "l4proto", "tcp"));
+            } else if (subnet.firstPort() == subnet.lastPort()) {
+                args.addAll(List.of("tcp", "dport", Integer.toString(subnet.firstPort())));
+            } else {
+                args.addAll(List.of("tcp", "dport", "{ " + subnet.firstPort() + "-" + subnet.lastPort() + " }"));
+            }
+            args.addAll(List.of(family.nftAddressKeyword, "daddr", subnet.cidr()));
+            args.addAll(subnet.exclude() ? List.of("return") : List.of("redirect", "to", ":" + port));
+            commands.add(rule(table, table, args.toArray(String[]::new)));
+        }
+        return commands;
+    }
+
+    @Override
+    public void restore(Family family, int port, CommandRunner runner) throws IOException {
+        String table = table(family, port);
+        if (runner.run(nft("list", "table", "inet", table)).ok()) {
+            runner.require(nft("delete", "table", "inet", table));
+        }
+    }
+
+    private List<String> rule(String table, String chain, String... args) {
+        return Stream.concat(Stream.of(nft, "add", "rule", "inet", table, chain), Stream.of(args)).toList();
+    }
+
+    private List<String> nft(String... args) {
+        return Stream.concat(Stream.of(nft), Stream.of(args)).toList();
+    }
+}

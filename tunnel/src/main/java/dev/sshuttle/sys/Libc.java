@@ -1,0 +1,107 @@
+package dev.sshuttle.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * The few libc calls the JDK does not offer, as FFM downcalls that capture errno. Every call
+ * returns normally only on success; a -1 return becomes a {@link NativeIOException} naming the
+ * call, so no caller has to read errno itself.
+ */
+final class Libc {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SETSOCKOPT = downcall("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SETNS = downcall("setns",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle CLOSE = downcall("close",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    // open(2) is variadic: the mode argument is the first variadic one
+    private static final MethodHandle OPEN = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("open").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+
+    static final int O_RDONLY_CLOEXEC = 0x80000;
+
+    private Libc() {}
+
+    private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO);
+    }
+
+    /** getsockopt(fd, level, name, value, length): fills value, updates length. */
+    static void getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length, String what)
+            throws NativeIOException {
+        call(what, (state, arena) -> (int) GETSOCKOPT.invokeExact(state, fd, level, name, value, length));
+    }
+
+    /** setsockopt(fd, level, name, &intValue, 4). */
+    static void setsockoptInt(int fd, int level, int name, int value, String what) throws NativeIOException {
+        call(what, (state, arena) -> {
+            MemorySegment v = arena.allocate(JAVA_INT);
+            v.set(JAVA_INT, 0, value);
+            return (int) SETSOCKOPT.invokeExact(state, fd, level, name, v, (int) JAVA_INT.byteSize());
+        });
+    }
+
+    /** open(path, flags, 0): the new fd. */
+    static int open(String path, int flags) throws NativeIOException {
+        return call("open(" + path + ")",
+                (state, arena) -> (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags, 0));
+    }
+
+    /** setns(fd, nstype) on the calling OS thread. */
+    static void setns(int fd, int nsType, String what) throws NativeIOException {
+        call(what, (state, arena) -> (int) SETNS.invokeExact(state, fd, nsType));
+    }
+
+    /** close(fd), ignoring errors: only used for fds we opened ourselves. */
+    static void closeQuietly(int fd) {
+        try {
+            call("close", (state, arena) -> (int) CLOSE.invokeExact(state, fd));
+        } catch (NativeIOException e) {
+            // nothing useful to do: the fd was ours and is gone either way
+        }
+    }
+
+    /** One downcall that takes the errno capture segment first and returns -1 on failure. */
+    private interface Downcall {
+        int invoke(MemorySegment callState, Arena arena) throws Throwable;
+    }
+
+    private static int call(String what, Downcall downcall) throws NativeIOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc;
+            try {
+                rc = downcall.invoke(state, arena);
+            } catch (Throwable t) {
+                // only a linkage or argument bug lands here, never a failing syscall
+                throw new IllegalStateException("native call " + what, t);
+            }
+            if (rc == -1) {
+                throw new NativeIOException(what, (int) ERRNO.get(state, 0L));
+            }
+            return rc;
+        }
+    }
+}

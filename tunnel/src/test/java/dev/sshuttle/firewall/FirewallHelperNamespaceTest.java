@@ -1,0 +1,200 @@
+package dev.sshuttle.firewall;
+
+import dev.sshuttle.sys.Prerequisites;
+import dev.sshuttle.sys.TestNamespace;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTimeout;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The helper as a real root process inside a private namespace, with the real tools: its rules
+ * exist exactly while a client holds its pipe, whatever way the session ends.
+ */
+class FirewallHelperNamespaceTest {
+    private static final Duration GONE_WITHIN = Duration.ofSeconds(2);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    /** A method and backend with how to list what it installed. */
+    enum Setup {
+        NAT_NF_TABLES("nat", "nft", "iptables-nft", "ip6tables-nft"),
+        NAT_LEGACY("nat", "legacy", "iptables-legacy", "ip6tables-legacy"),
+        NFT("nft", null, "nft", "nft");
+
+        final String method;
+        final String backend;
+        final String v4Tool;
+        final String v6Tool;
+
+        Setup(String method, String backend, String v4Tool, String v6Tool) {
+            this.method = method;
+            this.backend = backend;
+            this.v4Tool = v4Tool;
+            this.v6Tool = v6Tool;
+        }
+
+        String ruleset(TestNamespace ns) throws IOException {
+            if (method.equals("nft")) return ns.exec("nft", "list", "ruleset");
+            return ns.exec(v4Tool, "-w", "-t", "nat", "-S") + ns.exec(v6Tool, "-w", "-t", "nat", "-S");
+        }
+    }
+
+    private TestNamespace ns;
+    private final List<ProcessHandle> started = new ArrayList<>();
+
+    @BeforeEach
+    void namespace() throws IOException {
+        Prerequisites.requireRootAndTools("ip", "iptables", "ip6tables", "nft");
+        ns = TestNamespace.create();
+    }
+
+    @AfterEach
+    void cleanup() throws IOException {
+        for (ProcessHandle process : started) process.destroyForcibly();
+        if (ns != null) ns.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Setup.class)
+    void rulesExistWhileTheSessionLastsAndAreGoneSoonAfterEof(Setup setup) throws IOException {
+        requireTools(setup);
+        FirewallClient client = start(setup, HelperLaunch.PORT);
+        assertEquals(setup.method, client.helperMethod());
+        assertInstalled(setup, setup.ruleset(ns), HelperLaunch.PORT);
+        assertTimeout(GONE_WITHIN, client::close, "helper took too long to clean up after EOF");
+        assertNothingLeft(setup);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Setup.class, names = {"NAT_NF_TABLES", "NFT"})
+    void sigkillOfTheClientProcessRemovesEveryRule(Setup setup) throws Exception {
+        Process probe = new ProcessBuilder(HelperLaunch.clientProbe(ns.name(), setup.method, setup.backend,
+                HelperLaunch.PORT)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        started.add(probe.toHandle());
+        String up = new BufferedReader(new InputStreamReader(probe.getInputStream(), StandardCharsets.US_ASCII))
+                .readLine();
+        assertNotNull(up, "the client probe died before its helper was up");
+        ProcessHandle helper = ProcessHandle.of(Long.parseLong(up.substring("UP ".length()))).orElseThrow();
+        started.add(helper);
+        assertInstalled(setup, setup.ruleset(ns), HelperLaunch.PORT);
+
+        probe.destroyForcibly(); // SIGKILL: no code of the client runs, only the kernel closes its pipe
+
+        await().atMost(GONE_WITHIN).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> !setup.ruleset(ns).contains("sshuttle"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !helper.isAlive());
+    }
+
+    @Test
+    void sigtermOfTheHelperRemovesEveryRule() throws IOException {
+        FirewallClient client = start(Setup.NAT_NF_TABLES, HelperLaunch.PORT);
+        assertInstalled(Setup.NAT_NF_TABLES, Setup.NAT_NF_TABLES.ruleset(ns), HelperLaunch.PORT);
+        ProcessHandle.of(client.pid()).orElseThrow().destroy(); // SIGTERM
+        await().atMost(GONE_WITHIN).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> !Setup.NAT_NF_TABLES.ruleset(ns).contains("sshuttle"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !client.isAlive());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Setup.class, names = {"NAT_NF_TABLES", "NFT"})
+    void twoInstancesOnDifferentPortsCoexist(Setup setup) throws IOException {
+        FirewallClient first = start(setup, HelperLaunch.PORT);
+        FirewallClient second = start(setup, HelperLaunch.PORT + 1);
+        String both = setup.ruleset(ns);
+        assertInstalled(setup, both, HelperLaunch.PORT);
+        assertInstalled(setup, both, HelperLaunch.PORT + 1);
+
+        second.close();
+        String onlyFirst = setup.ruleset(ns);
+        assertInstalled(setup, onlyFirst, HelperLaunch.PORT);
+        assertFalse(onlyFirst.contains(Integer.toString(HelperLaunch.PORT + 1)), onlyFirst);
+
+        first.close();
+        assertNothingLeft(setup);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Setup.class, names = {"NAT_NF_TABLES", "NFT"})
+    void staleRulesOfACrashedRunOnTheSamePortAreReplaced(Setup setup) throws IOException {
+        // what a helper killed with SIGKILL leaves: its rules, here for another subnet, and a doubled jump
+        FirewallRules stale = new FirewallRules(List.of(SubnetRule.include(RuleFixtures.ip("192.168.0.0"), 16)),
+                List.of(), ListenPorts.tcp(HelperLaunch.PORT));
+        FirewallMethod method = setup.method.equals("nft") ? new NftMethod()
+                : new NatMethod(new Iptables(setup.v4Tool, setup.v6Tool, Iptables.NFT));
+        for (List<String> command : method.setupCommands(Family.IPV4, stale)) ns.exec(command.toArray(String[]::new));
+        if (method instanceof NatMethod) ns.exec(setup.v4Tool, "-w", "-t", "nat", "-I", "OUTPUT", "1", "-j", "sshuttle-12300");
+        assertTrue(setup.ruleset(ns).contains("192.168.0.0/16"));
+
+        FirewallClient client = start(setup, HelperLaunch.PORT);
+        String rules = setup.ruleset(ns);
+        assertInstalled(setup, rules, HelperLaunch.PORT);
+        assertFalse(rules.contains("192.168.0.0/16"), rules);
+        if (method instanceof NatMethod) {
+            String output = ns.exec(setup.v4Tool, "-w", "-t", "nat", "-S", "OUTPUT");
+            assertEquals(1, output.lines().filter(l -> l.equals("-A OUTPUT -j sshuttle-12300")).count(), output);
+        }
+        client.close();
+        assertNothingLeft(setup);
+    }
+
+    @Test
+    void aFailingToolCommandIsReportedWithItsOutputAndTheHelperExitsNonZero() throws Exception {
+        // a chain of our name that another chain still jumps to cannot be deleted: -X fails
+        ns.exec("iptables", "-w", "-t", "nat", "-N", "sshuttle-12300");
+        ns.exec("iptables", "-w", "-t", "nat", "-N", "blocker");
+        ns.exec("iptables", "-w", "-t", "nat", "-A", "blocker", "-j", "sshuttle-12300");
+        Process helper = new ProcessBuilder(HelperLaunch.helperInNamespace(ns.name(), "nat", null)).start();
+        started.add(helper.toHandle());
+        try (var toHelper = helper.getOutputStream()) {
+            toHelper.write("ROUTES\n2,8,0,10.0.0.0,0,0\nNSLIST\nPORTS 0,12300,0,0\nGO 0 - - 0x01 1\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+        }
+        String out = new String(helper.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        String err = new String(helper.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, helper.waitFor());
+        assertEquals("READY nat\n", out);
+        assertTrue(err.contains("iptables -w -t nat -X sshuttle-12300"), err);
+        assertTrue(err.lines().count() >= 2, "the tool's own message follows the command: " + err);
+    }
+
+    private FirewallClient start(Setup setup, int port) throws IOException {
+        FirewallClient client = FirewallClient.start(HelperLaunch.helperInNamespace(ns.name(), setup.method, setup.backend),
+                setup.method, HelperLaunch.rules(port), READY_TIMEOUT);
+        started.add(ProcessHandle.of(client.pid()).orElseThrow());
+        return client;
+    }
+
+    private static void assertInstalled(Setup setup, String ruleset, int port) {
+        String name = setup.method.equals("nft") ? "sshuttle-ipv4-" + port : "sshuttle-" + port;
+        assertTrue(ruleset.contains(name), ruleset);
+        if (setup.method.equals("nft")) assertTrue(ruleset.contains("sshuttle-ipv6-" + port), ruleset);
+        assertTrue(ruleset.contains("10.0.0.0/8") && ruleset.contains("fd00::/8") && ruleset.contains("10.0.0.1"),
+                ruleset);
+    }
+
+    private void assertNothingLeft(Setup setup) throws IOException {
+        String ruleset = setup.ruleset(ns);
+        assertFalse(ruleset.contains("sshuttle"), ruleset);
+    }
+
+    private static void requireTools(Setup setup) {
+        Prerequisites.require(Prerequisites.onPath(setup.v4Tool) && Prerequisites.onPath(setup.v6Tool),
+                "needs " + setup.v4Tool + " and " + setup.v6Tool);
+    }
+}

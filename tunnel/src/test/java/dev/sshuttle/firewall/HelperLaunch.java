@@ -1,0 +1,55 @@
+package dev.sshuttle.firewall;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Command lines that run our helper (and a client probe) as real processes, the helper inside a namespace. */
+final class HelperLaunch {
+    static final int PORT = 12300;
+
+    private HelperLaunch() {}
+
+    /** {@code ip netns exec NS java ... FirewallMain --method M [--iptables-backend B]} */
+    static List<String> helperInNamespace(String namespace, String method, String backend) {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+        command.addAll(java(codeSource(FirewallMain.class)));
+        command.addAll(List.of(FirewallMain.class.getName(), "--method", method));
+        if (backend != null) command.addAll(List.of("--iptables-backend", backend));
+        return command;
+    }
+
+    /** A JVM running {@link FirewallClientProbe}, which holds the helper's pipe as a real client would. */
+    static List<String> clientProbe(String namespace, String method, String backend, int port) {
+        List<String> command = new ArrayList<>(java(codeSource(FirewallClientProbe.class)
+                + java.io.File.pathSeparator + codeSource(FirewallMain.class)));
+        command.addAll(List.of(FirewallClientProbe.class.getName(), namespace, method,
+                backend == null ? "-" : backend, Integer.toString(port)));
+        return command;
+    }
+
+    /** Rules capturing 10.0.0.0/8 and fd00::/8 minus one host each, on one port for both families. */
+    static FirewallRules rules(int port) {
+        return new FirewallRules(List.of(
+                SubnetRule.include(RuleFixtures.ip("10.0.0.0"), 8),
+                SubnetRule.excludeHost(RuleFixtures.ip("10.0.0.1")),
+                SubnetRule.include(RuleFixtures.ip("fd00::"), 8)), List.of(), ListenPorts.tcp(port));
+    }
+
+    private static List<String> java(String classPath) {
+        List<String> command = new ArrayList<>();
+        command.add(HelperCommand.javaBinary());
+        command.addAll(HelperCommand.JVM_FLAGS);
+        command.addAll(List.of("-cp", classPath));
+        return command;
+    }
+
+    private static String codeSource(Class<?> type) {
+        try {
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.sshuttle.firewall;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static dev.sshuttle.firewall.RuleFixtures.ip;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HelperLinesTest {
+
+    @Test
+    void subnetLineIsSshuttlesAndRoundTrips() throws FirewallException {
+        SubnetRule rule = SubnetRule.exclude(ip("10.1.0.0"), 24).ports(8000, 9000);
+        assertEquals("2,24,1,10.1.0.0,8000,9000", HelperLines.subnet(rule));
+        assertEquals(rule, HelperLines.parseSubnet(HelperLines.subnet(rule)));
+        SubnetRule v6 = SubnetRule.include(ip("2001:db8::"), 32);
+        assertEquals(v6, HelperLines.parseSubnet(HelperLines.subnet(v6)));
+        // sshuttle's server maps any non-2 family to IPv6 (macOS sends 30)
+        assertEquals(v6, HelperLines.parseSubnet("30,32,0,2001:db8::,0,0"));
+    }
+
+    @Test
+    void portsLineListsIpv6First() throws FirewallException {
+        ListenPorts ports = new ListenPorts(12300, 12301, 12299, 12298);
+        assertEquals("PORTS 12301,12300,12298,12299", HelperLines.ports(ports));
+        assertEquals(ports, HelperLines.parsePorts("PORTS 12301,12300,12298,12299"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2,24,0,10.0.0.0,0", "2,24,2,10.0.0.0,0,0", "2,24,0,example.com,0,0",
+            "2,x,0,10.0.0.0,0,0", "2,40,0,10.0.0.0,0,0", "2,8,0,::,0,0"})
+    void badRouteLinesAreOneClearError(String line) {
+        FirewallException e = assertThrows(FirewallException.class, () -> HelperLines.parseSubnet(line));
+        assertTrue(e.getMessage().contains(line), e.getMessage());
+    }
+
+    @Test
+    void goLineAcceptsBothSshuttleFormsAndRefusesWhatIsNotSupported() {
+        assertDoesNotThrow(() -> HelperLines.checkGo("GO 0 - 0x01 1234"));
+        assertDoesNotThrow(() -> HelperLines.checkGo("GO 0 - - 0x01 1234"));
+        assertDoesNotThrow(() -> HelperLines.checkGo(HelperLines.go(99)));
+        assertThrows(FirewallException.class, () -> HelperLines.checkGo("GO 1 - - 0x01 1234"));
+        assertThrows(FirewallException.class, () -> HelperLines.checkGo("GO 0 1000 - 0x01 1234"));
+        assertThrows(FirewallException.class, () -> HelperLines.checkGo("GO"));
+    }
+}
