@@ -7,6 +7,7 @@ import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolException;
 import dev.sshuttle.mux.ProtocolVersion;
+import dev.sshuttle.transport.AgentOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;

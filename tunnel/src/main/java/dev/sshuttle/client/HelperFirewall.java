@@ -1,0 +1,96 @@
+package dev.sshuttle.client;
+
+import dev.sshuttle.firewall.Family;
+import dev.sshuttle.firewall.FirewallClient;
+import dev.sshuttle.firewall.FirewallRules;
+import dev.sshuttle.firewall.ListenPorts;
+import dev.sshuttle.firewall.Nameserver;
+import dev.sshuttle.firewall.SubnetRule;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The production firewall: the privileged helper process (sudo/doas unless root). It is
+ * started once the server is ready, with the user's subnets plus what must never be captured
+ * (the listener's own addresses and the ssh server's, so 0/0 cannot swallow the tunnel).
+ */
+public final class HelperFirewall implements Firewall {
+    private final String method;
+    private final List<SubnetRule> includes;
+    private final List<SubnetRule> excludes;
+    private final List<Nameserver> nameservers;
+    private final int dnsPort;
+    private final boolean autoNets;
+    private final TunnelClient.Log log;
+    private FirewallClient helper;
+
+    public HelperFirewall(String method, List<SubnetRule> includes, List<SubnetRule> excludes,
+                          List<InetAddress> nameservers, int dnsPort, boolean autoNets, TunnelClient.Log log) {
+        this.method = method;
+        this.includes = List.copyOf(includes);
+        this.excludes = List.copyOf(excludes);
+        this.nameservers = nameservers.stream().map(Nameserver::new).toList();
+        this.dnsPort = dnsPort;
+        this.autoNets = autoNets;
+        this.log = log;
+    }
+
+    @Override
+    public void install(int listenerPort, List<InetSocketAddress> listenerAddresses, List<InetAddress> neverCapture,
+                        String routes) throws IOException {
+        boolean v4 = listenerAddresses.stream().anyMatch(a -> Family.of(a.getAddress()) == Family.IPV4);
+        boolean v6 = listenerAddresses.stream().anyMatch(a -> Family.of(a.getAddress()) == Family.IPV6);
+        List<SubnetRule> rules = new ArrayList<>(includes);
+        if (autoNets) rules.addAll(parseRoutes(routes));
+        rules.addAll(excludes);
+        for (InetSocketAddress a : listenerAddresses) {
+            if (!a.getAddress().isAnyLocalAddress()) rules.add(SubnetRule.excludeHost(a.getAddress()));
+        }
+        for (InetAddress a : neverCapture) rules.add(SubnetRule.excludeHost(a));
+        List<SubnetRule> usable = new ArrayList<>();
+        for (SubnetRule r : rules) {
+            boolean ok = r.family() == Family.IPV4 ? v4 : v6;
+            if (ok) {
+                usable.add(r);
+            } else if (!r.exclude()) {
+                log.log(0, "warning: not capturing " + r.cidr() + ": no " + r.family() + " listener (see -l / --disable-ipv6)");
+            }
+        }
+        List<Nameserver> ns = nameservers.stream()
+                .filter(n -> n.family() == Family.IPV4 ? v4 : v6).toList();
+        ListenPorts ports = new ListenPorts(v4 ? listenerPort : 0, v6 ? listenerPort : 0,
+                v4 && dnsPort > 0 ? dnsPort : 0, v6 && dnsPort > 0 ? dnsPort : 0);
+        helper = FirewallClient.start(method, new FirewallRules(usable, ns, ports));
+        log.log(1, "firewall rules installed with method " + helper.helperMethod());
+    }
+
+    static List<SubnetRule> parseRoutes(String routes) {
+        List<SubnetRule> out = new ArrayList<>();
+        for (String line : routes.split("\n")) {
+            String[] f = line.strip().split(",");
+            if (f.length != 3) continue;
+            try {
+                out.add(SubnetRule.include(InetAddress.getByName(f[1]), Integer.parseInt(f[2])));
+            } catch (UnknownHostException | IllegalArgumentException e) {
+                // a malformed route from the server is skipped, not fatal
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (helper == null) return;
+        try {
+            helper.close();
+        } catch (IOException e) {
+            log.log(0, "sshuttle: " + e.getMessage());
+        } finally {
+            helper = null;
+        }
+    }
+}
