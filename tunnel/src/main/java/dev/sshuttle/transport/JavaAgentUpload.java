@@ -45,7 +45,7 @@ public final class JavaAgentUpload {
                 + "mkdir -p \"${J%/*}\" && head -c " + size + " > \"$J.$$\" && mv \"$J.$$\" \"$J\" "
                 + "&& echo '" + TAG + "STORED' || exit 99; fi; "
                 + "exec java -XX:+UseSerialGC -jar \"$J\" --server";
-        return "/bin/sh -c " + shellQuote(script);
+        return "/bin/sh -c " + ShellQuote.quote(script);
     }
 
     /** Plays the client's side of the exchange. Returns once the agent is running. */
@@ -92,10 +92,6 @@ public final class JavaAgentUpload {
             line.write(b);
         }
         return line.toString(StandardCharsets.UTF_8);
-    }
-
-    static String shellQuote(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
     }
 
     private static String sha256(Path file) throws IOException {

@@ -49,7 +49,7 @@ abstract class TunnelContract {
 
     @BeforeEach
     void start() throws Exception {
-        echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        echo = new ServerSocket(0, 4096, InetAddress.getLoopbackAddress());
         Thread.ofVirtual().start(this::serveEcho);
         target.set(new InetSocketAddress(InetAddress.getLoopbackAddress(), echo.getLocalPort()));
         listener = TransparentListener.bind(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
@@ -189,6 +189,7 @@ abstract class TunnelContract {
                     s.shutdownOutput();
                     return java.util.Arrays.equals(msg, s.getInputStream().readAllBytes());
                 } catch (IOException e) {
+                    System.err.println("connection " + id + " failed: " + e);
                     return false;
                 }
             }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
