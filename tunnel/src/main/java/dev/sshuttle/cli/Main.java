@@ -81,7 +81,13 @@ public final class Main {
         if (options.daemon() && !Daemonizer.isChild(env)) {
             List<String> childCommand = Daemonizer.selfCommand(Main.class.getName(), expanded);
             Daemonizer daemonizer = new Daemonizer(options.pidfile(), out, err);
-            return runGuarded(() -> daemonizer.launch(childCommand, options.logfile()), options.verbose());
+            return runGuarded(() -> {
+                int code = daemonizer.launch(childCommand, options.logfile());
+                if (code == ExitCodes.OK && options.verbose() > 0) {
+                    err.println("sshuttle: running in the background (pidfile " + options.pidfile() + ")");
+                }
+                return code;
+            }, options.verbose());
         }
         Daemonizer.initChild(env);
         SignalExit.install();
