@@ -1,0 +1,78 @@
+package dev.sshuttle.cli;
+
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** The daemon child's half of {@link Daemonizer}: what happens once it is connected. */
+final class DaemonChild {
+    private final Path pidfile;
+    private final Path logfile;
+
+    DaemonChild(Path pidfile, Path logfile) {
+        this.pidfile = pidfile;
+        this.logfile = logfile;
+    }
+
+    void detach() {
+        long pid = ProcessHandle.current().pid();
+        try {
+            Files.writeString(pidfile, pid + "\n", StandardCharsets.US_ASCII, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            System.err.println("sshuttle: warning: cannot write pidfile " + pidfile + ": " + e.getMessage());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(
+                () -> Daemonizer.removePidfileIfItHolds(pidfile, pid), "sshuttle-pidfile-remove"));
+        boolean nativeOk = true;
+        try {
+            if (Posix.setsid() < 0) System.err.println("sshuttle: warning: setsid failed; staying in the terminal's session");
+        } catch (RuntimeException | LinkageError e) {
+            nativeOk = false;
+        }
+        System.out.println(Daemonizer.READY_LINE);
+        System.out.flush();
+        if (nativeOk) {
+            redirectNativeOutput();
+        } else {
+            System.out.close(); // at least release the launcher's pipe
+            System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
+        }
+        if (logfile == null) sendJavaOutputToSyslog();
+    }
+
+    /** fd 1 and 2 (also those ssh inherits) go to the log file, or /dev/null when logging to syslog. */
+    private void redirectNativeOutput() {
+        String target = logfile == null ? "/dev/null" : logfile.toString();
+        int fd = Posix.open(target, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND, 0644);
+        if (fd < 0) {
+            fd = Posix.open("/dev/null", Posix.O_WRONLY, 0);
+            System.err.println("sshuttle: warning: cannot open log file " + target + "; output is discarded");
+        }
+        if (fd >= 0) {
+            Posix.dup2(fd, 1);
+            Posix.dup2(fd, 2);
+            if (fd > 2) Posix.close(fd);
+        }
+    }
+
+    /** sshuttle's --syslog: {@code logger -t sshuttle -p daemon.notice}. */
+    private static void sendJavaOutputToSyslog() {
+        try {
+            Process logger = new ProcessBuilder("logger", "-t", "sshuttle", "-p", "daemon.notice")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            PrintStream toSyslog = new PrintStream(logger.getOutputStream(), true, StandardCharsets.UTF_8);
+            System.setOut(toSyslog);
+            System.setErr(toSyslog);
+        } catch (IOException e) {
+            // no logger: the output stays on /dev/null
+        }
+    }
+}
