@@ -74,6 +74,16 @@ public final class FaultProxyServer implements AutoCloseable {
         return new ToxiproxyClient("127.0.0.1", controlPort());
     }
 
+    /** Where a proxy listens, as an address to connect to (from the proxy's namespace). */
+    public static InetSocketAddress listenAddress(eu.rekawek.toxiproxy.Proxy proxy) {
+        return ProxyInstance.parse(proxy.getListen(), "listen");
+    }
+
+    /** "host:port" of an address, the form Toxiproxy wants for listen and upstream. */
+    public static String hostPort(InetSocketAddress a) {
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
     synchronized ProxyInstance create(JsonObject body) {
         String name = body.has("name") ? body.get("name").getAsString() : "";
         if (name.isBlank() || name.contains("/")) throw new ApiError(400, "proxy name must be non-empty without '/'");

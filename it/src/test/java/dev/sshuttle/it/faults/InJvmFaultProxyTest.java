@@ -33,7 +33,7 @@ class InJvmFaultProxyTest extends ToxicContract {
 
     @Override
     protected InetSocketAddress dialable(Proxy p) {
-        return ProxyInstance.parse(p.getListen(), "listen");
+        return FaultProxyServer.listenAddress(p);
     }
 
     @Override
