@@ -1,0 +1,49 @@
+package dev.sshuttle.it.gates;
+
+import dev.sshuttle.it.sys.Cmd;
+import dev.sshuttle.it.topology.Netns;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Assertions;
+
+/**
+ * Reads a namespace's firewall (iptables nat and mangle, v4 and v6, and the nft ruleset) and
+ * picks out what belongs to sshuttle (chain or table names containing "sshuttle").
+ */
+public final class FirewallRules {
+    private static final String MARK = "sshuttle";
+
+    private FirewallRules() {}
+
+    /** Every sshuttle rule, chain or table in ns, each prefixed with the command that listed it. */
+    public static List<String> sshuttleRules(Netns ns) {
+        List<String> found = new ArrayList<>();
+        for (String tool : List.of("iptables", "ip6tables")) {
+            if (Cmd.which(tool) == null) continue;
+            for (String table : List.of("nat", "mangle")) collect(ns, found, tool, "-t", table, "-S");
+        }
+        if (Cmd.which("nft") != null) collect(ns, found, "nft", "list", "ruleset");
+        return found;
+    }
+
+    private static void collect(Netns ns, List<String> found, String... argv) {
+        Cmd.Result r = ns.run(argv);
+        if (!r.ok()) {
+            // a table that was never loaded is empty, not an error worth failing over
+            if (!r.stderr().contains("does not exist")) found.add(String.join(" ", argv) + ": FAILED " + r.stderr().strip());
+            return;
+        }
+        r.stdout().lines().filter(l -> l.toLowerCase(Locale.ROOT).contains(MARK))
+                .forEach(l -> found.add(String.join(" ", argv) + ": " + l.strip()));
+    }
+
+    /** Fails naming every sshuttle rule, chain or table still present in ns. */
+    public static void assertNoneLeft(Netns ns, String after) {
+        List<String> left = sshuttleRules(ns);
+        if (!left.isEmpty()) {
+            Assertions.fail("firewall rules left in " + ns + " after " + after + " (" + left.size() + "):\n  "
+                    + String.join("\n  ", left));
+        }
+    }
+}

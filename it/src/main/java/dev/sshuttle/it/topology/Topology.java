@@ -1,0 +1,266 @@
+package dev.sshuttle.it.topology;
+
+import dev.sshuttle.it.sys.Cmd;
+import dev.sshuttle.it.target.TargetServices;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+/**
+ * Three network namespaces joined by veth pairs:
+ * <pre>
+ *   client 10.77.X.1 ── 10.77.X.2 gateway 10.78.X.1 ── 10.78.X.2 target
+ *                        (sshd, python3)                (echo, sink, source, http, dns)
+ * </pre>
+ * X is drawn per run; names are {@code sshj-ID-client}, {@code sshj-ID-gw}, {@code sshj-ID-target}.
+ * The gateway does not forward packets (ip_forward=0) and the target has no route to the
+ * client's subnet, so the target is reachable from the client only through a tunnel via the
+ * gateway. By default the client has a default route via the gateway (like a LAN host), which
+ * a transparent proxy needs: without any route, connect() fails before iptables' nat OUTPUT can
+ * redirect it. {@link ClientRoute#NONE} leaves the client with its own subnet only.
+ * <p>close() always tears everything down; a shutdown hook covers an aborted JVM, and
+ * {@link NamespaceReaper} removes what a SIGKILLed run left behind.
+ */
+public final class Topology implements AutoCloseable {
+    /** How the client namespace routes traffic for other subnets. */
+    public enum ClientRoute { DEFAULT_VIA_GATEWAY, NONE }
+
+    private final RunLock runLock;
+    private final Path workDir;
+    private final int subnetOctet;
+    private final Netns client;
+    private final Netns gateway;
+    private final Netns target;
+    private final List<Netns> created = new ArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread shutdownHook;
+    private TargetServices services;
+    private SshGateway ssh;
+
+    private Topology(RunLock runLock, Path workDir) {
+        this.runLock = runLock;
+        this.workDir = workDir;
+        this.subnetOctet = ThreadLocalRandom.current().nextInt(1, 255);
+        this.client = new Netns(prefix() + "client");
+        this.gateway = new Netns(prefix() + "gw");
+        this.target = new Netns(prefix() + "target");
+        this.shutdownHook = new Thread(this::teardown, "sshj-topology-teardown");
+    }
+
+    /** Builds the topology with the client's default route via the gateway. */
+    public static Topology start() {
+        return start(ClientRoute.DEFAULT_VIA_GATEWAY);
+    }
+
+    /**
+     * Builds the whole topology (namespaces, links, target services, sshd); throws with the
+     * failing command's stderr if any step fails, after tearing down what was built.
+     * Callers check {@link Prerequisites#requireTopology()} first.
+     */
+    public static Topology start(ClientRoute clientRoute) {
+        NamespaceReaper.reapOnce();
+        RunLock lock = RunLock.acquireNew();
+        Topology t;
+        try {
+            t = new Topology(lock, Files.createTempDirectory("sshj-" + lock.id() + "-"));
+        } catch (IOException e) {
+            lock.close();
+            throw new UncheckedIOException("cannot create the topology's temp dir: " + e.getMessage(), e);
+        }
+        Runtime.getRuntime().addShutdownHook(t.shutdownHook);
+        try {
+            t.build(clientRoute);
+            return t;
+        } catch (IOException e) {
+            t.close();
+            throw new UncheckedIOException("topology " + t.prefix() + " failed to start: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+    }
+
+    private void build(ClientRoute clientRoute) throws IOException {
+        for (Netns ns : List.of(client, gateway, target)) {
+            ip("netns", "add", ns.name());
+            created.add(ns);
+            ns.runOrThrow("ip", "link", "set", "lo", "up");
+        }
+        link(client, "to-gw", gateway, "to-client");
+        link(gateway, "to-target", target, "to-gw");
+        addr(client, "to-gw", clientIp());
+        addr(gateway, "to-client", gatewayIp());
+        addr(gateway, "to-target", gatewayTargetSideIp());
+        addr(target, "to-gw", targetIp());
+        // the gateway is a host, not a router: only a tunnel through it reaches the target
+        gateway.runOrThrow("sysctl", "-q", "-w", "net.ipv4.ip_forward=0");
+        if (clientRoute == ClientRoute.DEFAULT_VIA_GATEWAY) {
+            client.runOrThrow("ip", "route", "add", "default", "via", gatewayIp().getHostAddress());
+        }
+        services = TargetServices.start(target, targetIp(), Map.of(
+                "target.sshj.test", targetIp(),
+                "echo.sshj.test", targetIp(),
+                "gateway.sshj.test", gatewayTargetSideIp()));
+        int sshPort = ThreadLocalRandom.current().nextInt(20000, 30000);
+        ssh = SshGateway.start(gateway, gatewayIp(), sshPort, workDir);
+    }
+
+    private void link(Netns a, String aIf, Netns b, String bIf) {
+        ip("link", "add", aIf, "netns", a.name(), "type", "veth", "peer", "name", bIf, "netns", b.name());
+        a.runOrThrow("ip", "link", "set", aIf, "up");
+        b.runOrThrow("ip", "link", "set", bIf, "up");
+    }
+
+    private static void addr(Netns ns, String ifName, Inet4Address ip) {
+        ns.runOrThrow("ip", "addr", "add", ip.getHostAddress() + "/24", "dev", ifName);
+    }
+
+    private static void ip(String... args) {
+        List<String> argv = new ArrayList<>(List.of("ip"));
+        argv.addAll(List.of(args));
+        Cmd.run(Netns.COMMAND_TIMEOUT, argv).orThrow();
+    }
+
+    private Inet4Address address(int net, int host) {
+        try {
+            return (Inet4Address) InetAddress.getByAddress(new byte[] {10, (byte) net, (byte) subnetOctet, (byte) host});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code sshj-ID-}: every namespace, temp dir and process of this run carries it. */
+    public String prefix() {
+        return NamespaceReaper.PREFIX + runLock.id() + "-";
+    }
+
+    public Netns client() {
+        return client;
+    }
+
+    public Netns gateway() {
+        return gateway;
+    }
+
+    public Netns target() {
+        return target;
+    }
+
+    /** The client's address, 10.77.X.1. */
+    public Inet4Address clientIp() {
+        return address(77, 1);
+    }
+
+    /** The gateway's client-side address, 10.77.X.2: where sshd listens. */
+    public Inet4Address gatewayIp() {
+        return address(77, 2);
+    }
+
+    /** The gateway's target-side address, 10.78.X.1: the source of tunnelled connections. */
+    public Inet4Address gatewayTargetSideIp() {
+        return address(78, 1);
+    }
+
+    /** The target's address, 10.78.X.2. */
+    public Inet4Address targetIp() {
+        return address(78, 2);
+    }
+
+    /** The client-side subnet, {@code 10.77.X.0/24}. */
+    public String clientSubnet() {
+        return "10.77." + subnetOctet + ".0/24";
+    }
+
+    /** The subnet to tunnel, {@code 10.78.X.0/24}: sshuttle's subnet argument. */
+    public String targetSubnet() {
+        return "10.78." + subnetOctet + ".0/24";
+    }
+
+    public SshGateway ssh() {
+        return ssh;
+    }
+
+    public TargetServices services() {
+        return services;
+    }
+
+    public InetSocketAddress echo() {
+        return services.echo().address();
+    }
+
+    public InetSocketAddress sink() {
+        return services.sink().address();
+    }
+
+    public InetSocketAddress source() {
+        return services.source().address();
+    }
+
+    public InetSocketAddress http() {
+        return services.http().address();
+    }
+
+    public InetSocketAddress dns() {
+        return services.dns().address();
+    }
+
+    /** This run's temp dir (keys, sshd config and log); deleted on close. */
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** One line naming everything, for failure messages. */
+    public String describe() {
+        return "topology " + prefix() + ": client " + clientIp().getHostAddress() + " | gateway "
+                + gatewayIp().getHostAddress() + "/" + gatewayTargetSideIp().getHostAddress()
+                + " sshd :" + (ssh == null ? "-" : ssh.port()) + " | target " + targetIp().getHostAddress();
+    }
+
+    /** Tears everything down: services, sshd, every process left in the namespaces, the namespaces, temp files. */
+    @Override
+    public void close() {
+        teardown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or about to: nothing to remove
+        }
+    }
+
+    private void teardown() {
+        if (!closed.compareAndSet(false, true)) return;
+        if (services != null) services.close();
+        if (ssh != null) ssh.close();
+        for (Netns ns : created.reversed()) {
+            NamespaceReaper.killProcessesIn(ns);
+            Cmd.run(Netns.COMMAND_TIMEOUT, "ip", "netns", "del", ns.name());
+        }
+        deleteRecursively(workDir);
+        runLock.close();
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a leftover temp dir is harmless; the reaper's namespaces matter more
+        }
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}
