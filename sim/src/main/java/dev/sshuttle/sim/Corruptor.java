@@ -41,6 +41,10 @@ final class Corruptor {
         };
     }
 
+    boolean truncated() {
+        return truncated;
+    }
+
     int damages() {
         return damages;
     }

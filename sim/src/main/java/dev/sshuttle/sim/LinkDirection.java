@@ -101,6 +101,11 @@ final class LinkDirection {
         return bytesDelivered;
     }
 
+    /** The stream was cut: nothing more will ever arrive. */
+    boolean truncated() {
+        return corruptor.truncated();
+    }
+
     int damages() {
         return corruptor.damages();
     }

@@ -41,6 +41,23 @@ public record Outcome(Scenario scenario, List<String> violations, String protoco
         return e.appRead * 1e9 / (e.lastByteNanos - e.firstByteNanos);
     }
 
+    /** Bytes per second all receiving applications of the given streams got together, first byte to last. */
+    public double aggregateGoodputBytesPerSecond(List<Integer> streamIds) {
+        long bytes = 0;
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (int id : streamIds) {
+            StreamRun s = streams.get(id);
+            for (ChannelEnd e : new ChannelEnd[] {s.client, s.server}) {
+                if (e == null || e.appRead == 0) continue;
+                bytes += e.appRead;
+                first = Math.min(first, e.firstByteNanos);
+                last = Math.max(last, e.lastByteNanos);
+            }
+        }
+        return last <= first ? 0 : bytes * 1e9 / (last - first);
+    }
+
     /** Largest unconsumed backlog any channel end of the stream held (0002: bounded by its window). */
     public long maxPendingBytes(int streamId) {
         StreamRun s = streams.get(streamId);

@@ -28,6 +28,7 @@ public final class Session {
     private final List<String> violations = new ArrayList<>();
     private String protocolError;
     private long lastDoneNanos;
+    private boolean finished;
 
     public Session(Scenario scenario) {
         this.scenario = scenario;
@@ -54,6 +55,7 @@ public final class Session {
         try {
             loop();
             if (protocolError == null && !corrupt()) checkEnd();
+            if (protocolError == null && corrupt()) checkSilenceDetected();
         } catch (RuntimeException | AssertionError e) {
             var text = new java.io.StringWriter();
             e.printStackTrace(new java.io.PrintWriter(text));
@@ -78,6 +80,7 @@ public final class Session {
             server.pump();
             done = countDone();
         }
+        finished = done == streams.size();
     }
 
     private int countDone() {
@@ -103,6 +106,15 @@ public final class Session {
         if (client.mux().openChannelCount() != 0 || server.mux().openChannelCount() != 0) {
             violation("freed", "channels still open at the end: client " + client.mux().openChannelCount()
                     + ", server " + server.mux().openChannelCount());
+        }
+    }
+
+    /** A client with keepalive whose input was cut must notice (docs/protocol.md, Keepalive). */
+    private void checkSilenceDetected() {
+        if (finished) return; // every stream was done before the cut mattered
+        if (down.truncated() && scenario.clientConfig().keepaliveIntervalNanos() > 0 && client.keepaliveTimeouts != 1) {
+            violations.add("keepalive: the server's stream was cut but the client's keepalive fired "
+                    + client.keepaliveTimeouts + " times");
         }
     }
 
