@@ -350,7 +350,11 @@ class Mux:
         for _ in range(3):
             ip, port = self.nameserver()
             family = socket.AF_INET6 if ":" in ip else socket.AF_INET
-            s = socket.socket(family, socket.SOCK_DGRAM)
+            try:
+                s = socket.socket(family, socket.SOCK_DGRAM)
+            except OSError as e:
+                last = e
+                continue
             try:
                 s.setblocking(False)
                 s.connect((ip, port))
@@ -402,7 +406,10 @@ class Mux:
         except ValueError:
             raise ProtocolError("UDP_OPEN on channel %d with family %r (expected a decimal number)" % (ch, payload[:40]))
         family = socket.AF_INET if family == socket.AF_INET else socket.AF_INET6
-        self.udp[ch] = UdpChannel(self, ch, family)
+        try:
+            self.udp[ch] = UdpChannel(self, ch, family)
+        except OSError as e:
+            log(1, "UDP_OPEN on channel %d failed: %s; its datagrams will be dropped" % (ch, e))
 
 
 class UdpChannel:
@@ -469,9 +476,7 @@ class TcpChannel:
         self.ch = ch
         family, ip, port = parse_connect(ch, payload)
         self.dest = "%s:%d" % (ip, port)
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.setblocking(False)
-        self.fd = self.sock.fileno()
+        self.sock = None
         self.connecting = True
         self.reading = True        # up: still reading the socket
         self.up_done = False
@@ -490,7 +495,13 @@ class TcpChannel:
         self.epoch_bytes = 0
         mux.channels[ch] = self
         log(1, "channel %d: connecting to %s" % (ch, self.dest))
-        err = self.sock.connect_ex((ip, port))
+        try:
+            self.sock = socket.socket(family, socket.SOCK_STREAM)
+            self.sock.setblocking(False)
+            self.fd = self.sock.fileno()
+            err = self.sock.connect_ex((ip, port))
+        except OSError as e:  # e.g. EMFILE, EAFNOSUPPORT: this connection fails, the session goes on
+            err = e.errno or errno.EINVAL
         if err in (0, errno.EINPROGRESS, errno.EAGAIN):
             self.update_interest()
         else:
@@ -755,12 +766,13 @@ class TcpChannel:
         if self.interest:
             mux.sel.unregister(self.fd)
             self.interest = 0
-        if abort:
+        if abort and self.sock is not None:
             try:
                 self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             except OSError:
                 pass
-        self.sock.close()
+        if self.sock is not None:
+            self.sock.close()
         if mux.channels.get(self.ch) is self:
             del mux.channels[self.ch]
         log(2, "channel %d: freed" % self.ch)

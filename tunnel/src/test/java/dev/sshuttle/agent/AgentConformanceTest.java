@@ -488,6 +488,10 @@ class AgentConformanceTest {
             double upMBps = mbPerSecond(total, System.nanoTime() - t0);
             assertEquals(total, up[0], "bytes at the peer");
             assertEquals(expected.getValue(), up[1], "checksum at the peer");
+            // everything was consumed, so our credit is the agent's whole (possibly autotuned) window
+            await("the last grants").atMost(WAIT).until(() -> a.credit(CH).available() >= MuxConfig.INITIAL_WINDOW);
+            long agentWindow = a.credit(CH).available();
+            assertTrue(agentWindow <= MuxConfig.MAX_WINDOW, "the agent granted beyond MAX_WINDOW: " + agentWindow);
 
             // peer -> agent -> client
             CRC32C got = new CRC32C();
@@ -503,6 +507,8 @@ class AgentConformanceTest {
                 }
             });
             long t1 = System.nanoTime();
+            // as a client whose window autotuned to the maximum: measure the agent, not our window
+            a.grant(CH, MuxConfig.MAX_WINDOW - MuxConfig.INITIAL_WINDOW);
             CompletableFuture<Void> writer = writeAsync(peer, data).thenRun(() -> shutdownOutput(peer));
             a.collectUntil(f -> f.channel() == CH && f.command() == Command.TCP_EOF, "EOF after 50 MiB",
                     Duration.ofSeconds(60));
@@ -510,8 +516,8 @@ class AgentConformanceTest {
             writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             assertEquals(total, received.get(), "bytes at the client");
             assertEquals(expected.getValue(), got.getValue(), "checksum at the client");
-            System.out.printf("%s, protocol 0002, one stream of 50 MiB: client->peer %.1f MB/s, peer->client %.1f MB/s%n",
-                    launcher, upMBps, downMBps);
+            System.out.printf("%s, protocol 0002, one stream of 50 MiB: client->peer %.1f MB/s (agent window %d KiB),"
+                    + " peer->client %.1f MB/s%n", launcher, upMBps, agentWindow / 1024, downMBps);
         }
     }
 

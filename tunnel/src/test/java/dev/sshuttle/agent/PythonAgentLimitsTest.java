@@ -1,0 +1,60 @@
+package dev.sshuttle.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sshuttle.mux.Command;
+import dev.sshuttle.mux.ConnectFailure;
+import dev.sshuttle.mux.Frame;
+import dev.sshuttle.transport.AgentBootstrap;
+import dev.sshuttle.transport.AgentOptions;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Python-agent specific: running out of file descriptors fails one connect, not the session. */
+class PythonAgentLimitsTest {
+    private static final String PYTHON = "/usr/bin/python3";
+    private static final int FD_LIMIT = 32;
+    private static final int MAX_CHANNELS = 64;
+
+    @Test
+    void fdExhaustionFailsOneConnectNotTheSession() throws Exception {
+        Prerequisites.require(Files.isExecutable(Path.of(PYTHON)), PYTHON + " is not installed");
+        AgentLauncher limited = options -> {
+            AgentBootstrap b = AgentBootstrap.python(PYTHON);
+            Process p = new ProcessBuilder("/bin/sh", "-c", "ulimit -n " + FD_LIMIT + "; " + b.remoteCommand()).start();
+            OutputStream in = p.getOutputStream();
+            in.write(b.stdinPreamble(options));
+            in.flush();
+            return p;
+        };
+        List<LocalPeer> peers = new ArrayList<>();
+        try (AgentConnection a = AgentConnection.start(limited, AgentOptions.defaults(2))) {
+            Frame failed = null;
+            for (int ch = 1; ch <= MAX_CHANNELS && failed == null; ch++) {
+                LocalPeer peer = new LocalPeer();
+                peers.add(peer);
+                a.connect(ch, peer.port());
+                int c = ch;
+                Frame result = a.expect(f -> f.channel() == c, "connect result on channel " + ch);
+                if (result.command() == Command.TCP_CONNECT_FAILED) failed = result;
+                else assertEquals(Command.name(Command.TCP_CONNECTED), Command.name(result.command()));
+            }
+            assertTrue(failed != null, "no connect failed within " + MAX_CHANNELS + " channels at ulimit -n " + FD_LIMIT);
+            assertEquals(ConnectFailure.OTHER.code, failed.payload()[0]);
+            assertTrue(failed.text().contains("EMFILE"), failed.text());
+            a.roundTrip("still alive");
+            assertTrue(a.process.isAlive());
+            a.closeStdin();
+            assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit());
+            assertFalse(a.stderrText().contains("fatal"), a.stderrText());
+        } finally {
+            for (LocalPeer p : peers) p.close();
+        }
+    }
+}
