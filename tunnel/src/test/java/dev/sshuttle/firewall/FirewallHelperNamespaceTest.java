@@ -154,6 +154,17 @@ class FirewallHelperNamespaceTest {
     }
 
     @Test
+    void theClientsMethodLineOverridesTheHelpersArgument() throws IOException {
+        FirewallClient client = FirewallClient.start(HelperLaunch.helperInNamespace(ns.name(), "nat", null), "nft",
+                HelperLaunch.rules(HelperLaunch.PORT), READY_TIMEOUT);
+        started.add(ProcessHandle.of(client.pid()).orElseThrow());
+        assertInstalled(Setup.NFT, Setup.NFT.ruleset(ns), HelperLaunch.PORT);
+        assertFalse(ns.exec("iptables", "-w", "-t", "nat", "-S").contains("sshuttle"));
+        client.close();
+        assertNothingLeft(Setup.NFT);
+    }
+
+    @Test
     void aFailingToolCommandIsReportedWithItsOutputAndTheHelperExitsNonZero() throws Exception {
         // a chain of our name that another chain still jumps to cannot be deleted: -X fails
         ns.exec("iptables", "-w", "-t", "nat", "-N", "sshuttle-12300");
