@@ -1,5 +1,7 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.sys.Netns;
+import dev.sshuttle.sys.OriginalDestination;
 import dev.sshuttle.sys.Prerequisites;
 import dev.sshuttle.sys.TestNamespace;
 import org.junit.jupiter.api.AfterEach;
@@ -11,6 +13,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -153,6 +158,27 @@ class FirewallHelperNamespaceTest {
         assertNothingLeft(setup);
     }
 
+    @ParameterizedTest
+    @EnumSource(Setup.class)
+    void aCapturedConnectionReachesTheListenerWhichLearnsTheOriginalDestination(Setup setup) throws Exception {
+        requireTools(setup);
+        ns.routeFakeRemotes();
+        try (ServerSocketChannel listener = Netns.call(ns.name(),
+                () -> ServerSocketChannel.open().bind(new InetSocketAddress(0)))) {
+            int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+            FirewallClient client = start(setup, port);
+            for (String target : List.of("10.9.9.9", "fd00:9::9")) {
+                try (SocketChannel app = Netns.call(ns.name(), SocketChannel::open)) {
+                    app.connect(new InetSocketAddress(target, 80));
+                    try (SocketChannel accepted = listener.accept()) {
+                        assertEquals(new InetSocketAddress(target, 80), OriginalDestination.of(accepted), setup + " " + target);
+                    }
+                }
+            }
+            client.close();
+        }
+    }
+
     @Test
     void theClientsMethodLineOverridesTheHelpersArgument() throws IOException {
         FirewallClient client = FirewallClient.start(HelperLaunch.helperInNamespace(ns.name(), "nat", null), "nft",
@@ -197,6 +223,8 @@ class FirewallHelperNamespaceTest {
         if (setup.method.equals("nft")) assertTrue(ruleset.contains("sshuttle-ipv6-" + port), ruleset);
         assertTrue(ruleset.contains("10.0.0.0/8") && ruleset.contains("fd00::/8") && ruleset.contains("10.0.0.1"),
                 ruleset);
+        assertTrue(ruleset.contains("10.0.0.53") && ruleset.contains("fd00::53")
+                && ruleset.contains(Integer.toString(HelperLaunch.DNS_PORT)), ruleset);
     }
 
     private void assertNothingLeft(Setup setup) throws IOException {

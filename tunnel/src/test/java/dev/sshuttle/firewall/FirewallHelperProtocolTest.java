@@ -76,6 +76,13 @@ class FirewallHelperProtocolTest {
     }
 
     @Test
+    void autoPrefersNatWhereIptablesWorks() throws Exception {
+        try (TestNamespace ns = namespace()) {
+            assertEquals(new Outcome(0, "READY nat\n", ""), runIn(ns, List.of(), ""));
+        }
+    }
+
+    @Test
     void inputEndingBeforeGoInstallsNothingAndExitsZero() throws Exception {
         try (TestNamespace ns = namespace()) {
             Outcome outcome = runIn(ns, List.of("--method", "nat"), "ROUTES\n2,8,0,10.0.0.0,0,0\nNSLIST\n");

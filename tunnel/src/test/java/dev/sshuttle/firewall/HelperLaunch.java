@@ -29,12 +29,19 @@ final class HelperLaunch {
         return command;
     }
 
-    /** Rules capturing 10.0.0.0/8 and fd00::/8 minus one host each, on one port for both families. */
+    static final int DNS_PORT = 12299;
+
+    /**
+     * Rules capturing 10.0.0.0/8 minus one host and fd00::/8, on one port for both families,
+     * with one DNS server per family redirected to {@link #DNS_PORT}.
+     */
     static FirewallRules rules(int port) {
         return new FirewallRules(List.of(
                 SubnetRule.include(RuleFixtures.ip("10.0.0.0"), 8),
                 SubnetRule.excludeHost(RuleFixtures.ip("10.0.0.1")),
-                SubnetRule.include(RuleFixtures.ip("fd00::"), 8)), List.of(), ListenPorts.tcp(port));
+                SubnetRule.include(RuleFixtures.ip("fd00::"), 8)),
+                List.of(new Nameserver(RuleFixtures.ip("10.0.0.53")), new Nameserver(RuleFixtures.ip("fd00::53"))),
+                ListenPorts.tcp(port).withDns(DNS_PORT));
     }
 
     private static List<String> java(String classPath) {
