@@ -8,7 +8,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -86,11 +88,12 @@ class FirewallHelperNamespaceTest {
         assertNothingLeft(setup);
     }
 
-    @ParameterizedTest
-    @EnumSource(value = Setup.class, names = {"NAT_NF_TABLES", "NFT"})
-    void sigkillOfTheClientProcessRemovesEveryRule(Setup setup) throws Exception {
+    @ParameterizedTest(name = "{0} via sudo: {1}")
+    @CsvSource({"NAT_NF_TABLES, false", "NFT, false", "NAT_NF_TABLES, true"})
+    void sigkillOfTheClientProcessRemovesEveryRule(Setup setup, boolean viaSudo) throws Exception {
+        if (viaSudo) Prerequisites.require(Prerequisites.onPath("sudo"), "needs sudo");
         Process probe = new ProcessBuilder(HelperLaunch.clientProbe(ns.name(), setup.method, setup.backend,
-                HelperLaunch.PORT)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                HelperLaunch.PORT, viaSudo)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         started.add(probe.toHandle());
         String up = new BufferedReader(new InputStreamReader(probe.getInputStream(), StandardCharsets.US_ASCII))
                 .readLine();
@@ -101,19 +104,28 @@ class FirewallHelperNamespaceTest {
 
         probe.destroyForcibly(); // SIGKILL: no code of the client runs, only the kernel closes its pipe
 
-        await().atMost(GONE_WITHIN).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                .until(() -> !setup.ruleset(ns).contains("sshuttle"));
+        awaitNoRules(setup);
         await().atMost(Duration.ofSeconds(10)).until(() -> !helper.isAlive());
     }
 
-    @Test
-    void sigtermOfTheHelperRemovesEveryRule() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"TERM", "INT"})
+    void terminatingSignalsToTheHelperRemoveEveryRule(String signal) throws Exception {
         FirewallClient client = start(Setup.NAT_NF_TABLES, HelperLaunch.PORT);
         assertInstalled(Setup.NAT_NF_TABLES, Setup.NAT_NF_TABLES.ruleset(ns), HelperLaunch.PORT);
-        ProcessHandle.of(client.pid()).orElseThrow().destroy(); // SIGTERM
-        await().atMost(GONE_WITHIN).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                .until(() -> !Setup.NAT_NF_TABLES.ruleset(ns).contains("sshuttle"));
+        signal(client, signal);
+        awaitNoRules(Setup.NAT_NF_TABLES);
         await().atMost(Duration.ofSeconds(10)).until(() -> !client.isAlive());
+    }
+
+    @Test
+    void hangupDoesNotEndTheHelper() throws Exception {
+        FirewallClient client = start(Setup.NAT_NF_TABLES, HelperLaunch.PORT);
+        signal(client, "HUP");
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(client::isAlive);
+        assertInstalled(Setup.NAT_NF_TABLES, Setup.NAT_NF_TABLES.ruleset(ns), HelperLaunch.PORT);
+        client.close();
+        assertNothingLeft(Setup.NAT_NF_TABLES);
     }
 
     @ParameterizedTest
@@ -215,6 +227,16 @@ class FirewallHelperNamespaceTest {
                 setup.method, HelperLaunch.rules(port), READY_TIMEOUT);
         started.add(ProcessHandle.of(client.pid()).orElseThrow());
         return client;
+    }
+
+    /** Sends a signal to the helper we started, by its pid. */
+    private static void signal(FirewallClient client, String signal) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(client.pid())).start().waitFor());
+    }
+
+    private void awaitNoRules(Setup setup) {
+        await().atMost(GONE_WITHIN).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> !setup.ruleset(ns).contains("sshuttle"));
     }
 
     private static void assertInstalled(Setup setup, String ruleset, int port) {
