@@ -3,7 +3,6 @@ package dev.sshuttle.firewall;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -27,13 +26,11 @@ public final class FirewallClient implements AutoCloseable {
     private static final String EOF = "\u0000EOF";
 
     private final Process process;
-    private final PrintStream toHelper;
     private final BlockingQueue<String> fromHelper;
     private final String method;
 
     private FirewallClient(Process process, BlockingQueue<String> fromHelper, String method) {
         this.process = process;
-        this.toHelper = new PrintStream(process.getOutputStream(), false, StandardCharsets.US_ASCII);
         this.fromHelper = fromHelper;
         this.method = method;
     }
@@ -64,7 +61,10 @@ public final class FirewallClient implements AutoCloseable {
         }
     }
 
-    /** The method the helper reported in READY (auto already resolved). */
+    /**
+     * The method the helper reported in READY (auto already resolved) from its own arguments;
+     * the METHOD line this client sends afterwards takes precedence.
+     */
     public String helperMethod() {
         return method;
     }
@@ -80,7 +80,7 @@ public final class FirewallClient implements AutoCloseable {
     /** Closes the helper's stdin and waits for it to remove the rules and exit; returns its exit status. */
     @Override
     public void close() throws IOException {
-        toHelper.close();
+        process.getOutputStream().close();
         try {
             if (!process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroy(); // SIGTERM: its shutdown hook still removes the rules

@@ -1,16 +1,23 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.sys.Netns;
+import dev.sshuttle.sys.OriginalDestination;
 import dev.sshuttle.sys.Prerequisites;
 import dev.sshuttle.sys.TestNamespace;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,11 +88,12 @@ class FirewallHelperNamespaceTest {
         assertNothingLeft(setup);
     }
 
-    @ParameterizedTest
-    @EnumSource(value = Setup.class, names = {"NAT_NF_TABLES", "NFT"})
-    void sigkillOfTheClientProcessRemovesEveryRule(Setup setup) throws Exception {
+    @ParameterizedTest(name = "{0} via sudo: {1}")
+    @CsvSource({"NAT_NF_TABLES, false", "NFT, false", "NAT_NF_TABLES, true"})
+    void sigkillOfTheClientProcessRemovesEveryRule(Setup setup, boolean viaSudo) throws Exception {
+        if (viaSudo) Prerequisites.require(Prerequisites.onPath("sudo"), "needs sudo");
         Process probe = new ProcessBuilder(HelperLaunch.clientProbe(ns.name(), setup.method, setup.backend,
-                HelperLaunch.PORT)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                HelperLaunch.PORT, viaSudo)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         started.add(probe.toHandle());
         String up = new BufferedReader(new InputStreamReader(probe.getInputStream(), StandardCharsets.US_ASCII))
                 .readLine();
@@ -96,19 +104,28 @@ class FirewallHelperNamespaceTest {
 
         probe.destroyForcibly(); // SIGKILL: no code of the client runs, only the kernel closes its pipe
 
-        await().atMost(GONE_WITHIN).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                .until(() -> !setup.ruleset(ns).contains("sshuttle"));
+        awaitNoRules(setup);
         await().atMost(Duration.ofSeconds(10)).until(() -> !helper.isAlive());
     }
 
-    @Test
-    void sigtermOfTheHelperRemovesEveryRule() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"TERM", "INT"})
+    void terminatingSignalsToTheHelperRemoveEveryRule(String signal) throws Exception {
         FirewallClient client = start(Setup.NAT_NF_TABLES, HelperLaunch.PORT);
         assertInstalled(Setup.NAT_NF_TABLES, Setup.NAT_NF_TABLES.ruleset(ns), HelperLaunch.PORT);
-        ProcessHandle.of(client.pid()).orElseThrow().destroy(); // SIGTERM
-        await().atMost(GONE_WITHIN).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                .until(() -> !Setup.NAT_NF_TABLES.ruleset(ns).contains("sshuttle"));
+        signal(client, signal);
+        awaitNoRules(Setup.NAT_NF_TABLES);
         await().atMost(Duration.ofSeconds(10)).until(() -> !client.isAlive());
+    }
+
+    @Test
+    void hangupDoesNotEndTheHelper() throws Exception {
+        FirewallClient client = start(Setup.NAT_NF_TABLES, HelperLaunch.PORT);
+        signal(client, "HUP");
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(client::isAlive);
+        assertInstalled(Setup.NAT_NF_TABLES, Setup.NAT_NF_TABLES.ruleset(ns), HelperLaunch.PORT);
+        client.close();
+        assertNothingLeft(Setup.NAT_NF_TABLES);
     }
 
     @ParameterizedTest
@@ -153,6 +170,38 @@ class FirewallHelperNamespaceTest {
         assertNothingLeft(setup);
     }
 
+    @ParameterizedTest
+    @EnumSource(Setup.class)
+    void aCapturedConnectionReachesTheListenerWhichLearnsTheOriginalDestination(Setup setup) throws Exception {
+        requireTools(setup);
+        ns.routeFakeRemotes();
+        try (ServerSocketChannel listener = Netns.call(ns.name(),
+                () -> ServerSocketChannel.open().bind(new InetSocketAddress(0)))) {
+            int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+            FirewallClient client = start(setup, port);
+            for (String target : List.of("10.9.9.9", "fd00:9::9")) {
+                try (SocketChannel app = Netns.call(ns.name(), SocketChannel::open)) {
+                    app.connect(new InetSocketAddress(target, 80));
+                    try (SocketChannel accepted = listener.accept()) {
+                        assertEquals(new InetSocketAddress(target, 80), OriginalDestination.of(accepted), setup + " " + target);
+                    }
+                }
+            }
+            client.close();
+        }
+    }
+
+    @Test
+    void theClientsMethodLineOverridesTheHelpersArgument() throws IOException {
+        FirewallClient client = FirewallClient.start(HelperLaunch.helperInNamespace(ns.name(), "nat", null), "nft",
+                HelperLaunch.rules(HelperLaunch.PORT), READY_TIMEOUT);
+        started.add(ProcessHandle.of(client.pid()).orElseThrow());
+        assertInstalled(Setup.NFT, Setup.NFT.ruleset(ns), HelperLaunch.PORT);
+        assertFalse(ns.exec("iptables", "-w", "-t", "nat", "-S").contains("sshuttle"));
+        client.close();
+        assertNothingLeft(Setup.NFT);
+    }
+
     @Test
     void aFailingToolCommandIsReportedWithItsOutputAndTheHelperExitsNonZero() throws Exception {
         // a chain of our name that another chain still jumps to cannot be deleted: -X fails
@@ -180,12 +229,24 @@ class FirewallHelperNamespaceTest {
         return client;
     }
 
+    /** Sends a signal to the helper we started, by its pid. */
+    private static void signal(FirewallClient client, String signal) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(client.pid())).start().waitFor());
+    }
+
+    private void awaitNoRules(Setup setup) {
+        await().atMost(GONE_WITHIN).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> !setup.ruleset(ns).contains("sshuttle"));
+    }
+
     private static void assertInstalled(Setup setup, String ruleset, int port) {
         String name = setup.method.equals("nft") ? "sshuttle-ipv4-" + port : "sshuttle-" + port;
         assertTrue(ruleset.contains(name), ruleset);
         if (setup.method.equals("nft")) assertTrue(ruleset.contains("sshuttle-ipv6-" + port), ruleset);
         assertTrue(ruleset.contains("10.0.0.0/8") && ruleset.contains("fd00::/8") && ruleset.contains("10.0.0.1"),
                 ruleset);
+        assertTrue(ruleset.contains("10.0.0.53") && ruleset.contains("fd00::53")
+                && ruleset.contains(Integer.toString(HelperLaunch.DNS_PORT)), ruleset);
     }
 
     private void assertNothingLeft(Setup setup) throws IOException {

@@ -13,7 +13,13 @@ final class HelperLaunch {
 
     /** {@code ip netns exec NS java ... FirewallMain --method M [--iptables-backend B]} */
     static List<String> helperInNamespace(String namespace, String method, String backend) {
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+        return helperInNamespace(namespace, method, backend, false);
+    }
+
+    /** The same, optionally through {@code sudo -n} as the product does for a non-root user (sudo's pty relay included). */
+    static List<String> helperInNamespace(String namespace, String method, String backend, boolean viaSudo) {
+        List<String> command = new ArrayList<>(viaSudo ? List.of("sudo", "-n") : List.of());
+        command.addAll(List.of("ip", "netns", "exec", namespace));
         command.addAll(java(codeSource(FirewallMain.class)));
         command.addAll(List.of(FirewallMain.class.getName(), "--method", method));
         if (backend != null) command.addAll(List.of("--iptables-backend", backend));
@@ -21,20 +27,27 @@ final class HelperLaunch {
     }
 
     /** A JVM running {@link FirewallClientProbe}, which holds the helper's pipe as a real client would. */
-    static List<String> clientProbe(String namespace, String method, String backend, int port) {
+    static List<String> clientProbe(String namespace, String method, String backend, int port, boolean viaSudo) {
         List<String> command = new ArrayList<>(java(codeSource(FirewallClientProbe.class)
                 + java.io.File.pathSeparator + codeSource(FirewallMain.class)));
         command.addAll(List.of(FirewallClientProbe.class.getName(), namespace, method,
-                backend == null ? "-" : backend, Integer.toString(port)));
+                backend == null ? "-" : backend, Integer.toString(port), viaSudo ? "sudo" : "direct"));
         return command;
     }
 
-    /** Rules capturing 10.0.0.0/8 and fd00::/8 minus one host each, on one port for both families. */
+    static final int DNS_PORT = 12299;
+
+    /**
+     * Rules capturing 10.0.0.0/8 minus one host and fd00::/8, on one port for both families,
+     * with one DNS server per family redirected to {@link #DNS_PORT}.
+     */
     static FirewallRules rules(int port) {
         return new FirewallRules(List.of(
                 SubnetRule.include(RuleFixtures.ip("10.0.0.0"), 8),
                 SubnetRule.excludeHost(RuleFixtures.ip("10.0.0.1")),
-                SubnetRule.include(RuleFixtures.ip("fd00::"), 8)), List.of(), ListenPorts.tcp(port));
+                SubnetRule.include(RuleFixtures.ip("fd00::"), 8)),
+                List.of(new Nameserver(RuleFixtures.ip("10.0.0.53")), new Nameserver(RuleFixtures.ip("fd00::53"))),
+                ListenPorts.tcp(port).withDns(DNS_PORT));
     }
 
     private static List<String> java(String classPath) {

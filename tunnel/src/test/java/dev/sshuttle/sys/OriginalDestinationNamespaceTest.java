@@ -28,12 +28,7 @@ class OriginalDestinationNamespaceTest {
     static void namespace() throws IOException {
         Prerequisites.requireRootAndTools("ip", "iptables", "ip6tables");
         ns = TestNamespace.create();
-        // a route to the fake remote addresses, so connect() gets as far as netfilter
-        ns.exec("ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1");
-        ns.exec("ip", "addr", "add", "10.9.9.1/24", "dev", "v0");
-        ns.exec("ip", "addr", "add", "fd00:9::1/64", "dev", "v0", "nodad");
-        ns.exec("ip", "link", "set", "v1", "up");
-        ns.exec("ip", "link", "set", "v0", "up");
+        ns.routeFakeRemotes();
     }
 
     @AfterAll

@@ -53,6 +53,18 @@ public final class TestNamespace implements AutoCloseable {
         return RUNNER.require(inside(argv)).output();
     }
 
+    /**
+     * Adds a veth pair v0/v1 with 10.9.9.1/24 and fd00:9::1/64 on v0, so that connect() to other
+     * addresses of those ranges (10.9.9.9, fd00:9::9) is routed and reaches netfilter's OUTPUT hook.
+     */
+    public void routeFakeRemotes() throws IOException {
+        exec("ip", "link", "add", "v0", "type", "veth", "peer", "name", "v1");
+        exec("ip", "addr", "add", "10.9.9.1/24", "dev", "v0");
+        exec("ip", "addr", "add", "fd00:9::1/64", "dev", "v0", "nodad");
+        exec("ip", "link", "set", "v1", "up");
+        exec("ip", "link", "set", "v0", "up");
+    }
+
     /** Runs a command inside and returns how it ended. */
     public CommandRunner.Result run(String... argv) throws IOException {
         return RUNNER.run(inside(argv));

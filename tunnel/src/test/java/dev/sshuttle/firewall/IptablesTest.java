@@ -1,0 +1,37 @@
+package dev.sshuttle.firewall;
+
+import dev.sshuttle.sys.Prerequisites;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Backend detection only runs {@code -V}, which reads no rules and changes nothing. */
+class IptablesTest {
+    private final ProcessRunner runner = new ProcessRunner();
+
+    @Test
+    void systemBackendIsWhatIptablesVersionSays() throws Exception {
+        Prerequisites.requireRootAndTools("iptables", "ip6tables");
+        String version = runner.require(List.of("iptables", "-V")).output();
+        Iptables detected = Iptables.detect(runner, null);
+        assertEquals("iptables", detected.v4());
+        assertTrue(version.contains("(" + detected.backend() + ")"), version + " vs " + detected);
+    }
+
+    @Test
+    void aPinnedBackendUsesItsOwnBinariesForBothFamilies() throws Exception {
+        Prerequisites.requireRootAndTools("iptables-legacy", "iptables-nft");
+        assertEquals(new Iptables("iptables-legacy", "ip6tables-legacy", Iptables.LEGACY), Iptables.detect(runner, "legacy"));
+        assertEquals(new Iptables("iptables-nft", "ip6tables-nft", Iptables.NFT), Iptables.detect(runner, "nft"));
+    }
+
+    @Test
+    void anUnknownBackendIsNamed() {
+        FirewallException e = assertThrows(FirewallException.class, () -> Iptables.detect(runner, "xt"));
+        assertEquals("unknown iptables backend 'xt' (use legacy or nft)", e.getMessage());
+    }
+}
