@@ -29,6 +29,7 @@ public final class TunnelClient {
     private final CountDownLatch finished = new CountDownLatch(1);
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile ClientSession current;
+    private DnsListener dns;
     private volatile boolean stopping;
 
     /** Log sink with sshuttle's verbosity levels (0 always, 1 -v, 2 -vv). */
@@ -47,10 +48,17 @@ public final class TunnelClient {
         this.explainRemoteExit = explainRemoteExit;
     }
 
+    /** Also serve DNS (--dns); the listener is closed when the run ends. */
+    public TunnelClient withDns(DnsListener listener) {
+        this.dns = listener;
+        return this;
+    }
+
     public int run() {
         try {
             return runSessions();
         } finally {
+            if (dns != null) dns.close();
             finished.countDown();
         }
     }
@@ -69,9 +77,10 @@ public final class TunnelClient {
     }
 
     private int runSessions() {
-        SshCommand ssh = new SshCommand(settings.sshCmd(), settings.user(), settings.host(), settings.port());
-        List<InetAddress> serverAddresses = ssh.resolveServerAddresses();
-        log.log(2, "ssh server " + settings.host() + " resolves to " + serverAddresses);
+        SshCommand ssh = settings.host() == null ? null
+                : new SshCommand(settings.sshCmd(), settings.user(), settings.host(), settings.port());
+        List<InetAddress> serverAddresses = ssh == null ? List.of() : ssh.resolveServerAddresses();
+        if (ssh != null) log.log(2, "ssh server " + settings.host() + " resolves to " + serverAddresses);
         try (Firewall firewall = firewallFactory.get();
              TransparentListener listener = TransparentListener.bind(settings.listen())) {
             log.log(1, "listener bound on port " + listener.port());
@@ -104,9 +113,10 @@ public final class TunnelClient {
     private ClientSession.End runOneSession(SshCommand ssh, TransparentListener listener, Firewall firewall,
                                             List<InetAddress> serverAddresses, boolean[] installed) throws IOException {
         String remote = settings.remoteCommandOverride() != null ? settings.remoteCommandOverride() : launch.remoteCommand();
-        List<String> argv = ssh.argv(remote);
+        // no ssh host: sshuttle's local mode, the agent runs here through the same shell command
+        List<String> argv = ssh == null ? List.of("/bin/sh", "-c", remote) : ssh.argv(remote);
         log.log(2, "starting " + argv.subList(0, argv.size() - 1) + " <agent launcher>");
-        Transport transport = ProcessTransport.start(argv, ssh.describe());
+        Transport transport = ProcessTransport.start(argv, ssh == null ? "local agent" : ssh.describe());
         try {
             launch.beforePreamble(transport.in(), transport.out());
             ClientSession session = new ClientSession(transport, launch.preamble(), settings.mux(), listener, lookup,
@@ -126,6 +136,7 @@ public final class TunnelClient {
                             log.log(level, message);
                         }
                     });
+            if (dns != null) session.withDns(dns);
             current = session;
             if (stopping) return new ClientSession.End(ClientSession.Reason.STOPPED, "stopped", -1, false);
             return session.run();

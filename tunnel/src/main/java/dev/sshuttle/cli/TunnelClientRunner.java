@@ -1,0 +1,185 @@
+package dev.sshuttle.cli;
+
+import dev.sshuttle.client.DnsListener;
+import dev.sshuttle.client.HelperFirewall;
+import dev.sshuttle.client.TerminationSignals;
+import dev.sshuttle.client.TunnelClient;
+import dev.sshuttle.client.TunnelSettings;
+import dev.sshuttle.config.ClientOptions;
+import dev.sshuttle.config.SubnetRule;
+import dev.sshuttle.firewall.Family;
+import dev.sshuttle.mux.Frame;
+import dev.sshuttle.mux.MuxConfig;
+import dev.sshuttle.sys.OriginalDestination;
+import dev.sshuttle.transport.AgentBootstrap;
+import dev.sshuttle.transport.AgentLaunch;
+import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.transport.JavaAgentUpload;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** The client program: turns the parsed command line into a tunnel run. */
+public final class TunnelClientRunner implements ClientRunner {
+    @Override
+    public int run(ClientOptions o) throws Exception {
+        refuseUnsupported(o);
+        TunnelClient.Log log = (level, message) -> {
+            if (level <= o.verbose()) System.err.println(level == 0 && !message.startsWith("sshuttle") ? "sshuttle: " + message : message);
+        };
+        TunnelSettings settings = settings(o);
+        AgentLaunch launch = launch(o, settings);
+        DnsListener dns = null;
+        List<InetAddress> nameservers = List.of();
+        if (o.capturesDns()) {
+            nameservers = o.dns() ? localNameservers() : o.nsHosts();
+            nameservers = nameservers.stream().filter(a -> Family.of(a) == Family.IPV4).toList();
+            if (nameservers.isEmpty()) throw new SshuttleException("--dns: no IPv4 nameserver to capture in /etc/resolv.conf", ExitCodes.USAGE);
+            InetSocketAddress v4 = o.listen().ipv4();
+            if (v4 == null) throw new SshuttleException("--dns needs an IPv4 listen address", ExitCodes.USAGE);
+            dns = DnsListener.bind(new InetSocketAddress(v4.getAddress(), 0), v4.getPort());
+        }
+        int dnsPort = dns == null ? 0 : dns.port();
+        HelperFirewallFactory firewall = new HelperFirewallFactory(o, nameservers, dnsPort, log);
+        TunnelClient tunnel = new TunnelClient(settings, launch, firewall::create, OriginalDestination::of, log,
+                Daemonizer::connected, code -> RemoteExitExplainer.explain(code, sshHostInsideSubnets(o),
+                        o.python(), o.remote() == null ? null : o.remote().host()));
+        if (dns != null) tunnel.withDns(dns);
+        TerminationSignals.install(tunnel::stop);
+        return tunnel.run();
+    }
+
+    private record HelperFirewallFactory(ClientOptions o, List<InetAddress> nameservers, int dnsPort, TunnelClient.Log log) {
+        HelperFirewall create() {
+            return new HelperFirewall(o.method().name().toLowerCase(), convert(o.includes()), convert(o.excludes()),
+                    nameservers, dnsPort, o.autoNets(), log);
+        }
+    }
+
+    private static void refuseUnsupported(ClientOptions o) throws SshuttleException {
+        if (o.method() == ClientOptions.Method.TPROXY) {
+            throw new SshuttleException("--method tproxy is not available yet; use --method nat or nft", ExitCodes.USAGE);
+        }
+        if (o.transport() == ClientOptions.Transport.BUILTIN) {
+            throw new SshuttleException("--transport builtin is not available yet; use the system ssh (the default)", ExitCodes.USAGE);
+        }
+        if (o.user() != null || o.group() != null) {
+            throw new SshuttleException("--user/--group are not available yet", ExitCodes.USAGE);
+        }
+        if (o.hostwatch()) System.err.println("sshuttle: warning: -H/--seed-hosts are not available yet; ignored");
+    }
+
+    private static TunnelSettings settings(ClientOptions o) {
+        List<InetSocketAddress> listen = new ArrayList<>();
+        if (o.listen().ipv4() != null) listen.add(o.listen().ipv4());
+        if (o.listen().ipv6() != null && !o.disableIpv6()) listen.add(o.listen().ipv6());
+        MuxConfig mux = MuxConfig.defaults()
+                .withLatencyControl(o.latencyControl(), o.latencyBufferSize())
+                .withKeepalive(o.keepaliveInterval(), o.keepaliveTimeout())
+                .withMaxChannel(o.maxChannel() > 0 ? Math.min(o.maxChannel(), Frame.MAX_CHANNEL) : Frame.MAX_CHANNEL);
+        TunnelSettings.AgentKind agent = switch (o.agent()) {
+            case PYTHON -> TunnelSettings.AgentKind.PYTHON;
+            case JAVA -> TunnelSettings.AgentKind.JAVA;
+            case AUTO -> TunnelSettings.AgentKind.AUTO;
+        };
+        boolean local = o.transport() == ClientOptions.Transport.LOCAL || o.remote() == null;
+        return new TunnelSettings(o.sshCmd(),
+                local ? null : o.remote().user(), local ? null : o.remote().host(), local ? 0 : o.remote().port(),
+                agent, o.python(), o.protocol() == ClientOptions.Protocol.V1 ? 1 : 2, listen, mux, o.verbose(),
+                o.autoNets(), o.toNs() == null ? null : o.toNs().getAddress().getHostAddress() + "@" + o.toNs().getPort(),
+                null, o.reconnect(), Duration.ofSeconds(30));
+    }
+
+    private static AgentLaunch launch(ClientOptions o, TunnelSettings s) throws IOException, SshuttleException {
+        AgentOptions options = new AgentOptions(s.protocol(), o.latencyControl(), o.latencyBufferSize(), o.verbose(),
+                o.autoNets(), s.toNs());
+        if (s.agent() == TunnelSettings.AgentKind.JAVA) {
+            Path jar = JavaAgentUpload.runningJar();
+            if (jar == null) throw new SshuttleException("--agent java needs the client to run from sshuttle.jar", ExitCodes.USAGE);
+            JavaAgentUpload upload = new JavaAgentUpload(jar);
+            byte[] line = options.toJsonLine().getBytes(StandardCharsets.UTF_8);
+            return new AgentLaunch() {
+                public String remoteCommand() {
+                    return upload.remoteCommand(o.verbose());
+                }
+
+                public byte[] preamble() {
+                    return line;
+                }
+
+                public void beforePreamble(InputStream in, OutputStream out) throws IOException {
+                    upload.upload(in, out);
+                }
+            };
+        }
+        // PYTHON, and AUTO (python is what every sshuttle remote has; --agent java opts in)
+        AgentBootstrap bootstrap = o.python() == null ? AgentBootstrap.python() : AgentBootstrap.python(o.python());
+        byte[] preamble = bootstrap.stdinPreamble(options);
+        String command = bootstrap.remoteCommand();
+        return new AgentLaunch() {
+            public String remoteCommand() {
+                return command;
+            }
+
+            public byte[] preamble() {
+                return preamble;
+            }
+        };
+    }
+
+    static List<dev.sshuttle.firewall.SubnetRule> convert(List<SubnetRule> rules) {
+        List<dev.sshuttle.firewall.SubnetRule> out = new ArrayList<>();
+        for (SubnetRule r : rules) {
+            dev.sshuttle.firewall.SubnetRule f = r.exclude()
+                    ? dev.sshuttle.firewall.SubnetRule.exclude(r.address(), r.width())
+                    : dev.sshuttle.firewall.SubnetRule.include(r.address(), r.width());
+            out.add(r.allPorts() ? f : f.ports(r.fromPort(), r.toPort()));
+        }
+        return out;
+    }
+
+    /** Would our own rules capture the ssh server? Then ssh failing (255) is probably why. */
+    private static boolean sshHostInsideSubnets(ClientOptions o) {
+        if (o.remote() == null) return false;
+        try {
+            for (InetAddress a : InetAddress.getAllByName(o.remote().host())) {
+                boolean in = o.includes().stream().anyMatch(r -> r.contains(a));
+                boolean out = o.excludes().stream().anyMatch(r -> r.contains(a));
+                if (in && !out) return true;
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** --dns: the nameservers this machine uses, including systemd-resolved's real upstreams. */
+    static List<InetAddress> localNameservers() throws IOException {
+        Set<InetAddress> out = new LinkedHashSet<>();
+        for (String file : new String[] {"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"}) {
+            Path p = Path.of(file);
+            if (!Files.isReadable(p)) continue;
+            for (String line : Files.readAllLines(p)) {
+                String[] f = line.strip().split("\\s+");
+                if (f.length >= 2 && f[0].equals("nameserver")) {
+                    try {
+                        out.add(InetAddress.getByName(f[1].split("%")[0]));
+                    } catch (IOException e) {
+                        // not an address: skip it
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(out);
+    }
+}
