@@ -17,7 +17,6 @@ import dev.sshuttle.transport.AgentOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -26,6 +25,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -121,10 +121,10 @@ class AgentConformanceTest {
         try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
             a.connect(CH, peer.port());
             a.sendData(CH, "hello"); // before the connect completed: the agent buffers it
-            acceptConnected(a, peer);
+            AgentChecks.acceptConnected(a, peer);
             assertEquals("hello", peer.read(5));
             peer.write("world");
-            assertEquals("world", receive(a, CH, 5));
+            assertEquals("world", AgentChecks.receive(a, CH, 5));
             a.sendData(CH, "again");
             assertEquals("again", peer.read(5));
         }
@@ -145,7 +145,7 @@ class AgentConformanceTest {
             a.send(CH, Command.TCP_CONNECT, "10,::1," + server.getLocalPort());
             a.sendData(CH, "v6");
             try (Socket s = server.accept()) {
-                if (v == ProtocolVersion.V2) expectFirstOnChannel(a, Command.TCP_CONNECTED);
+                if (v == ProtocolVersion.V2) AgentChecks.expectFirstOnChannel(a, Command.TCP_CONNECTED);
                 assertEquals("v6", new String(s.getInputStream().readNBytes(2), StandardCharsets.US_ASCII));
             }
         }
@@ -169,8 +169,8 @@ class AgentConformanceTest {
                 assertEquals(ConnectFailure.REFUSED.code, first.payload()[0], "reason code");
                 assertTrue(elapsedMs < 1000, "refusal took " + elapsedMs + " ms");
             }
-            assertNoFramesOn(a.roundTrip("after"), CH);
-            assertChannelFree(a, CH);
+            AgentChecks.assertNoFramesOn(a.roundTrip("after"), CH);
+            AgentChecks.assertChannelFree(a, CH);
         }
     }
 
@@ -182,12 +182,12 @@ class AgentConformanceTest {
             a.connect(CH, peer.port());
             a.sendData(CH, "request");
             a.send(CH, Command.TCP_EOF, new byte[0]);
-            acceptConnected(a, peer);
+            AgentChecks.acceptConnected(a, peer);
             assertEquals("request", peer.readToEof(), "the peer sees our EOF after the data");
             peer.write("reply after EOF");
             peer.socket().shutdownOutput();
-            assertEquals("reply after EOF", receiveUntilEof(a, CH));
-            assertChannelFree(a, CH);
+            assertEquals("reply after EOF", AgentChecks.receiveUntilEof(a, CH));
+            AgentChecks.assertChannelFree(a, CH);
         }
     }
 
@@ -196,15 +196,15 @@ class AgentConformanceTest {
     void halfClosePeerFirst(ProtocolVersion v) throws Exception {
         try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
             a.connect(CH, peer.port());
-            acceptConnected(a, peer);
+            AgentChecks.acceptConnected(a, peer);
             peer.write("early");
             peer.socket().shutdownOutput();
-            assertEquals("early", receiveUntilEof(a, CH));
+            assertEquals("early", AgentChecks.receiveUntilEof(a, CH));
             a.sendData(CH, "late data still flows");
             a.send(CH, Command.TCP_EOF, new byte[0]);
             assertEquals("late data still flows", peer.readToEof());
             a.roundTrip("eof handled");
-            assertChannelFree(a, CH);
+            AgentChecks.assertChannelFree(a, CH);
         }
     }
 
@@ -213,16 +213,16 @@ class AgentConformanceTest {
     void stopSendingStopsData(ProtocolVersion v) throws Exception {
         try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
             a.connect(CH, peer.port());
-            acceptConnected(a, peer);
+            AgentChecks.acceptConnected(a, peer);
             a.send(CH, Command.TCP_STOP_SENDING, new byte[0]);
             a.roundTrip("stop handled");
             peer.socket().getOutputStream().write(new byte[100_000]);
             a.sendData(CH, "bye");
             a.send(CH, Command.TCP_EOF, new byte[0]);
             assertEquals("bye", peer.read(3));
-            assertPeerClosed(peer);
-            assertNoFramesOn(a.roundTrip("after"), CH);
-            assertChannelFree(a, CH);
+            AgentChecks.assertPeerClosed(peer);
+            AgentChecks.assertNoFramesOn(a.roundTrip("after"), CH);
+            AgentChecks.assertChannelFree(a, CH);
         }
     }
 
@@ -232,7 +232,7 @@ class AgentConformanceTest {
     void peerResetIsReported(ProtocolVersion v) throws Exception {
         try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
             a.connect(CH, peer.port());
-            acceptConnected(a, peer);
+            AgentChecks.acceptConnected(a, peer);
             peer.socket().setSoLinger(true, 0);
             peer.socket().close();
             Frame first = a.expect(f -> f.channel() == CH, "a frame on channel " + CH);
@@ -243,8 +243,8 @@ class AgentConformanceTest {
                 assertEquals(Command.name(Command.TCP_STOP_SENDING),
                         Command.name(a.expect(f -> f.channel() == CH, "STOP_SENDING").command()));
             }
-            assertNoFramesOn(a.roundTrip("after"), CH);
-            assertChannelFree(a, CH);
+            AgentChecks.assertNoFramesOn(a.roundTrip("after"), CH);
+            AgentChecks.assertChannelFree(a, CH);
         }
     }
 
@@ -253,13 +253,13 @@ class AgentConformanceTest {
     void clientResetAbortsTheSocket(ProtocolVersion v) throws Exception {
         try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
             a.connect(CH, peer.port());
-            acceptConnected(a, peer);
+            AgentChecks.acceptConnected(a, peer);
             a.send(CH, Command.TCP_RESET, "client gave up");
             InputStream in = peer.socket().getInputStream();
             SocketException e = assertThrows(SocketException.class, in::read, "the peer sees an RST, not a FIN");
             assertTrue(e.getMessage().toLowerCase().contains("reset"), e.getMessage());
-            assertNoFramesOn(a.roundTrip("after"), CH);
-            assertChannelFree(a, CH);
+            AgentChecks.assertNoFramesOn(a.roundTrip("after"), CH);
+            AgentChecks.assertChannelFree(a, CH);
         }
     }
 
@@ -277,8 +277,8 @@ class AgentConformanceTest {
                 received.addAndGet(f.payload().length);
             });
             a.connect(CH, peer.port());
-            acceptConnected(a, peer);
-            CompletableFuture<Void> writer = writeAsync(peer, data);
+            AgentChecks.acceptConnected(a, peer);
+            CompletableFuture<Void> writer = peer.writeAsync(data);
             long window = MuxConfig.INITIAL_WINDOW;
             await("the initial window").atMost(WAIT).until(() -> received.get() >= window);
             await("no byte beyond the credit").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
@@ -304,20 +304,20 @@ class AgentConformanceTest {
             AtomicLong stalledBytes = new AtomicLong();
             a.bulkSink(CH, f -> stalledBytes.addAndGet(f.payload().length));
             a.connect(CH, stalled.port());
-            acceptConnected(a, stalled);
-            CompletableFuture<Void> writer = writeAsync(stalled, new byte[bulk]);
+            AgentChecks.acceptConnected(a, stalled);
+            CompletableFuture<Void> writer = stalled.writeAsync(new byte[bulk]);
             await("the stalled channel used its window").atMost(WAIT)
                     .until(() -> stalledBytes.get() >= MuxConfig.INITIAL_WINDOW);
             int other = CH + 1;
             a.connect(other, live.port());
             live.accept();
-            expectFirstOnChannel(a, other, Command.TCP_CONNECTED);
+            AgentChecks.expectFirstOnChannel(a, other, Command.TCP_CONNECTED);
             for (int i = 0; i < 20; i++) {
                 a.sendData(other, "ping " + i);
                 String msg = "ping " + i;
                 assertEquals(msg, live.read(msg.length()));
                 live.write("pong " + i);
-                assertEquals("pong " + i, receive(a, other, msg.length()));
+                assertEquals("pong " + i, AgentChecks.receive(a, other, msg.length()));
             }
             assertEquals(MuxConfig.INITIAL_WINDOW, stalledBytes.get(), "the stalled channel stayed within its credit");
             a.grant(CH, bulk);
@@ -338,7 +338,7 @@ class AgentConformanceTest {
             a.bulkSink(CH, f -> received.addAndGet(f.payload().length));
             a.connect(CH, peer.port());
             peer.accept();
-            CompletableFuture<Void> writer = writeAsync(peer, new byte[total]);
+            CompletableFuture<Void> writer = peer.writeAsync(new byte[total]);
             a.expect(f -> f.command() == Command.PING && f.text().equals("rttest"), "PING rttest");
             long atPing = received.get();
             await("nothing more until PONG").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
@@ -364,7 +364,7 @@ class AgentConformanceTest {
                 a.send(9, Command.DNS_REQ, query);
                 DatagramPacket p = new DatagramPacket(new byte[512], 512);
                 ns.receive(p);
-                assertArrayEquals(query, java.util.Arrays.copyOf(p.getData(), p.getLength()));
+                assertArrayEquals(query, Arrays.copyOf(p.getData(), p.getLength()));
                 byte[] reply = randomBytes(300, 4);
                 ns.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
                 Frame response = a.expect(9, Command.DNS_RESPONSE);
@@ -399,7 +399,7 @@ class AgentConformanceTest {
     void badMagicEndsWith99AndOneLine(ProtocolVersion v) throws Exception {
         try (AgentConnection a = start(v)) {
             a.sendRaw(new byte[] {'X', 'Y', 0, 0, 0x42, 0x01, 0, 0});
-            assertFatal(a, "magic");
+            AgentChecks.assertFatal(a, "magic");
         }
     }
 
@@ -408,7 +408,7 @@ class AgentConformanceTest {
     void garbageConnectEndsWith99AndOneLine(ProtocolVersion v) throws Exception {
         try (AgentConnection a = start(v)) {
             a.send(CH, Command.TCP_CONNECT, "hello, agent");
-            assertFatal(a, "TCP_CONNECT");
+            AgentChecks.assertFatal(a, "TCP_CONNECT");
         }
     }
 
@@ -417,7 +417,7 @@ class AgentConformanceTest {
     void unknownCommandEndsWith99(ProtocolVersion v) throws Exception {
         try (AgentConnection a = start(v)) {
             a.send(0, 0x4299, "?");
-            assertFatal(a, "unknown command");
+            AgentChecks.assertFatal(a, "unknown command");
         }
     }
 
@@ -428,7 +428,7 @@ class AgentConformanceTest {
             a.connect(CH, peer.port());
             peer.accept();
             a.connect(CH, peer.port());
-            assertFatal(a, "channel " + CH);
+            AgentChecks.assertFatal(a, "channel " + CH);
         }
     }
 
@@ -441,7 +441,7 @@ class AgentConformanceTest {
             a.closeStdin();
             assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit(), "stderr: " + a.stderrText());
             assertEquals("", a.stderrText(), "silent at verbosity 0");
-            assertPeerClosed(peer);
+            AgentChecks.assertPeerClosed(peer);
         }
     }
 
@@ -477,10 +477,10 @@ class AgentConformanceTest {
         expected.update(data);
         try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
             a.connect(CH, peer.port());
-            acceptConnected(a, peer);
+            AgentChecks.acceptConnected(a, peer);
 
             // client -> agent -> peer
-            CompletableFuture<long[]> peerRead = CompletableFuture.supplyAsync(() -> checksumToEof(peer));
+            CompletableFuture<long[]> peerRead = CompletableFuture.supplyAsync(peer::checksumToEof);
             long t0 = System.nanoTime();
             a.sendData(CH, data, 0, total);
             a.send(CH, Command.TCP_EOF, new byte[0]);
@@ -509,7 +509,7 @@ class AgentConformanceTest {
             long t1 = System.nanoTime();
             // as a client whose window autotuned to the maximum: measure the agent, not our window
             a.grant(CH, MuxConfig.MAX_WINDOW - MuxConfig.INITIAL_WINDOW);
-            CompletableFuture<Void> writer = writeAsync(peer, data).thenRun(() -> shutdownOutput(peer));
+            CompletableFuture<Void> writer = peer.writeAsync(data).thenRun(peer::shutdownOutputQuietly);
             a.collectUntil(f -> f.channel() == CH && f.command() == Command.TCP_EOF, "EOF after 50 MiB",
                     Duration.ofSeconds(60));
             double downMBps = mbPerSecond(total, System.nanoTime() - t1);
@@ -534,109 +534,5 @@ class AgentConformanceTest {
 
     private static double mbPerSecond(long bytes, long nanos) {
         return bytes / 1e6 / (nanos / 1e9);
-    }
-
-    /** Under 0002 the connect result comes before anything else on the channel. */
-    private static void expectFirstOnChannel(AgentConnection a, int command) throws InterruptedException {
-        expectFirstOnChannel(a, CH, command);
-    }
-
-    private static void expectFirstOnChannel(AgentConnection a, int ch, int command) throws InterruptedException {
-        Frame f = a.expect(x -> x.channel() == ch, Command.name(command));
-        assertEquals(Command.name(command), Command.name(f.command()), "first frame on the channel");
-    }
-
-    /** The peer accepts the agent's connection; under 0002 the agent reports it first. */
-    private static void acceptConnected(AgentConnection a, LocalPeer peer) throws Exception {
-        peer.accept();
-        if (a.version == ProtocolVersion.V2) expectFirstOnChannel(a, Command.TCP_CONNECTED);
-    }
-
-    private static String receive(AgentConnection a, int ch, int n) throws InterruptedException {
-        StringBuilder s = new StringBuilder();
-        while (s.length() < n) s.append(a.expect(ch, Command.TCP_DATA).text());
-        return s.toString();
-    }
-
-    /** TCP_DATA on the channel up to its TCP_EOF; any other frame on the channel fails. */
-    private static String receiveUntilEof(AgentConnection a, int ch) throws InterruptedException {
-        StringBuilder s = new StringBuilder();
-        while (true) {
-            Frame f = a.expect(x -> x.channel() == ch, "TCP_DATA or TCP_EOF on channel " + ch);
-            if (f.command() == Command.TCP_EOF) return s.toString();
-            assertEquals(Command.name(Command.TCP_DATA), Command.name(f.command()));
-            s.append(f.text());
-        }
-    }
-
-    private static void assertNoFramesOn(List<Frame> frames, int ch) {
-        assertTrue(frames.stream().noneMatch(f -> f.channel() == ch), "unexpected frames on channel " + ch + ": " + frames);
-    }
-
-    /** The agent freed the channel: opening it again works (reusing a live one would be fatal). */
-    private static void assertChannelFree(AgentConnection a, int ch) throws Exception {
-        try (LocalPeer again = new LocalPeer()) {
-            a.connect(ch, again.port());
-            acceptConnected(a, again);
-            a.roundTrip("reuse");
-            assertTrue(a.process.isAlive(), "agent died on reuse of channel " + ch + ": " + a.stderrText());
-        }
-    }
-
-    /** The peer socket sees the end: EOF, or a reset when the agent closed with unread data. */
-    private static void assertPeerClosed(LocalPeer peer) throws IOException {
-        try {
-            assertEquals(-1, peer.socket().getInputStream().read());
-        } catch (SocketException reset) {
-            assertTrue(reset.getMessage().toLowerCase().contains("reset"), reset.getMessage());
-        }
-    }
-
-    private static void assertFatal(AgentConnection a, String mentions) {
-        int code = a.awaitExit();
-        String err = a.stderrText();
-        assertEquals(AgentBootstrap.EXIT_FATAL, code, "exit code; stderr: " + err);
-        List<String> lines = err.lines().toList();
-        assertEquals(1, lines.size(), "exactly one stderr line, got: " + err);
-        assertTrue(lines.getFirst().startsWith("sshuttle-agent: protocol error: "), lines.getFirst());
-        assertTrue(lines.getFirst().contains(mentions), "'" + lines.getFirst() + "' should mention " + mentions);
-        assertFalse(err.contains("Traceback"), err);
-    }
-
-    private static CompletableFuture<Void> writeAsync(LocalPeer peer, byte[] data) {
-        return CompletableFuture.runAsync(() -> {
-            try {
-                OutputStream out = peer.socket().getOutputStream();
-                out.write(data);
-                out.flush();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-    }
-
-    private static void shutdownOutput(LocalPeer peer) {
-        try {
-            peer.socket().shutdownOutput();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static long[] checksumToEof(LocalPeer peer) {
-        CRC32C crc = new CRC32C();
-        byte[] buf = new byte[256 * 1024];
-        long n = 0;
-        try {
-            InputStream in = peer.socket().getInputStream();
-            int r;
-            while ((r = in.read(buf)) > 0) {
-                crc.update(buf, 0, r);
-                n += r;
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return new long[] {n, crc.getValue()};
     }
 }

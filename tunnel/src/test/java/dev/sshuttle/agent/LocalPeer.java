@@ -3,10 +3,14 @@ package dev.sshuttle.agent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.zip.CRC32C;
 
 /** The destination the agent connects to: a listening socket on 127.0.0.1 and its accepted peer. */
 final class LocalPeer implements AutoCloseable {
@@ -49,6 +53,45 @@ final class LocalPeer implements AutoCloseable {
     void write(String ascii) throws IOException {
         socket.getOutputStream().write(ascii.getBytes(StandardCharsets.US_ASCII));
         socket.getOutputStream().flush();
+    }
+
+    /** Writes all of data on another thread (a blocked write must not block the test's reads). */
+    CompletableFuture<Void> writeAsync(byte[] data) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                OutputStream out = socket.getOutputStream();
+                out.write(data);
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    void shutdownOutputQuietly() {
+        try {
+            socket.shutdownOutput();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads to EOF; returns {byte count, CRC32C}. */
+    long[] checksumToEof() {
+        CRC32C crc = new CRC32C();
+        byte[] buf = new byte[256 * 1024];
+        long n = 0;
+        try {
+            InputStream in = socket.getInputStream();
+            int r;
+            while ((r = in.read(buf)) > 0) {
+                crc.update(buf, 0, r);
+                n += r;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new long[] {n, crc.getValue()};
     }
 
     /** A port on 127.0.0.1 where nothing listens (bound, then closed). */
