@@ -53,12 +53,23 @@ public final class FirewallClient implements AutoCloseable {
         try {
             String ready = awaitReady(process, lines, readyTimeout);
             FirewallClient client = new FirewallClient(process, lines, ready.substring(HelperLines.READY.length()).strip());
-            client.sendRules(method, rules);
+            try {
+                client.sendRules(method, rules);
+            } catch (IOException e) {
+                // a helper that stopped reading has said why on stderr; its status is the clue here
+                throw new IOException("firewall helper stopped reading its rules ("
+                        + (process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                                ? "exit status " + process.exitValue() : e.getMessage()) + ")", e);
+            }
             client.awaitLine(HelperLines.STARTED, STARTED_TIMEOUT);
             return client;
         } catch (IOException | RuntimeException e) {
             process.destroyForcibly();
             throw e;
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the firewall helper", e);
         }
     }
 
