@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,12 +53,23 @@ public final class FirewallClient implements AutoCloseable {
         try {
             String ready = awaitReady(process, lines, readyTimeout);
             FirewallClient client = new FirewallClient(process, lines, ready.substring(HelperLines.READY.length()).strip());
-            client.sendRules(method, rules);
+            try {
+                client.sendRules(method, rules);
+            } catch (IOException e) {
+                // a helper that stopped reading has said why on stderr; its status is the clue here
+                throw new IOException("firewall helper stopped reading its rules ("
+                        + (process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                                ? "exit status " + process.exitValue() : e.getMessage()) + ")", e);
+            }
             client.awaitLine(HelperLines.STARTED, STARTED_TIMEOUT);
             return client;
         } catch (IOException | RuntimeException e) {
             process.destroyForcibly();
             throw e;
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting the firewall helper", e);
         }
     }
 
@@ -95,6 +107,11 @@ public final class FirewallClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for the firewall helper", e);
         }
+    }
+
+    /** Completes with the helper's exit status when it ends; a session may treat an early end as fatal. */
+    public CompletableFuture<Integer> onExit() {
+        return process.onExit().thenApply(Process::exitValue);
     }
 
     /** Exit status once the helper has ended, if it has. */

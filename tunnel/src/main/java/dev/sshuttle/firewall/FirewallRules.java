@@ -1,5 +1,8 @@
 package dev.sshuttle.firewall;
 
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /** Everything the helper installs for one session. */
@@ -16,6 +19,16 @@ public record FirewallRules(List<SubnetRule> subnets, List<Nameserver> nameserve
                 throw new IllegalArgumentException(family + " nameservers given but no " + family + " DNS port");
             }
         }
+    }
+
+    /**
+     * These rules plus an all-ports exclude of each host (the listener's own address, the ssh
+     * server), so that traffic to them is never captured whatever the subnets say.
+     */
+    public FirewallRules excludingHosts(Collection<InetAddress> hosts) {
+        List<SubnetRule> all = new ArrayList<>(subnets);
+        for (InetAddress host : hosts) all.add(SubnetRule.excludeHost(host));
+        return new FirewallRules(all, nameservers, ports);
     }
 
     /** The rules of one family, sorted in the order they must be matched. */

@@ -1,15 +1,22 @@
 package dev.sshuttle.firewall;
 
-/** Ignores SIGHUP where the JDK lets us (sun.misc.Signal from jdk.unsupported). */
+/**
+ * Ignores SIGHUP where the JDK lets us: {@code sun.misc.Signal} (module jdk.unsupported), reached
+ * reflectively so the build carries no internal-API warning.
+ */
 final class SignalIgnorer {
     private SignalIgnorer() {}
 
     static void ignoreHangup() {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sun.misc.SignalHandler.SIG_IGN);
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            // the JVM runs with -Xrs or the signal is reserved: a hangup then ends the helper,
-            // and its shutdown hook still removes the rules
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Object ignore = handler.getField("SIG_IGN").get(null);
+            Object hup = signal.getConstructor(String.class).newInstance("HUP");
+            signal.getMethod("handle", signal, handler).invoke(null, hup, ignore);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // no jdk.unsupported, -Xrs, or the signal is reserved: a hangup then ends the
+            // helper, and its shutdown hook still removes the rules
         }
     }
 }

@@ -17,6 +17,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * returns normally only on success; a -1 return becomes a {@link NativeIOException} naming the
  * call, so no caller has to read errno itself.
  */
+@SuppressWarnings("restricted") // the whole point of this class; native access is enabled in the manifest
 final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();

@@ -36,6 +36,16 @@ class SubnetRuleTest {
     }
 
     @Test
+    void excludedHostsComeBeforeTheSubnetsThatContainThem() {
+        FirewallRules rules = new FirewallRules(List.of(SubnetRule.include(ip("0.0.0.0"), 0)), List.of(),
+                ListenPorts.tcp(12300)).excludingHosts(List.of(ip("198.51.100.7"), ip("2001:db8::7")));
+        assertEquals(List.of(SubnetRule.excludeHost(ip("198.51.100.7")), SubnetRule.include(ip("0.0.0.0"), 0)),
+                rules.sortedSubnets(Family.IPV4));
+        assertEquals(List.of(new SubnetRule(Family.IPV6, ip("2001:db8::7"), 128, true, 0, 0)),
+                rules.sortedSubnets(Family.IPV6));
+    }
+
+    @Test
     void rejectsImpossibleRules() {
         assertThrows(IllegalArgumentException.class, () -> SubnetRule.include(ip("10.0.0.0"), 33));
         assertThrows(IllegalArgumentException.class, () -> SubnetRule.include(ip("::"), 129));
