@@ -11,12 +11,10 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 /**
  * Three network namespaces joined by veth pairs:
@@ -247,16 +245,8 @@ public final class Topology implements AutoCloseable {
             NamespaceReaper.killProcessesIn(ns);
             Cmd.run(Netns.COMMAND_TIMEOUT, "ip", "netns", "del", ns.name());
         }
-        deleteRecursively(workDir);
+        NamespaceReaper.deleteTree(workDir);
         runLock.close();
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temp dir is harmless; the reaper's namespaces matter more
-        }
     }
 
     @Override
