@@ -1,0 +1,58 @@
+package dev.sshuttle.it.target;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Source: the client sends a decimal byte count and a newline; the service sends that many
+ * {@link TestPattern} bytes and closes. Verify with {@link TestPattern#crc32(long)}.
+ */
+public final class SourceService extends TcpService {
+    /** Upper bound on one request, so a typo cannot make a test stream for hours. */
+    public static final long MAX_BYTES = 64L << 30;
+
+    public SourceService(ServerSocket server) {
+        super(server);
+    }
+
+    /** The request line asking for n bytes. */
+    public static byte[] request(long n) {
+        return (n + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    protected void serve(Socket s) throws IOException {
+        long n = readCount(s.getInputStream());
+        if (n < 0 || n > MAX_BYTES) {
+            s.getOutputStream().write(("bad request: want a byte count 0.." + MAX_BYTES + "\n").getBytes(StandardCharsets.US_ASCII));
+            return;
+        }
+        OutputStream out = s.getOutputStream();
+        byte[] buf = new byte[64 * 1024];
+        for (long sent = 0; sent < n; ) {
+            int len = (int) Math.min(buf.length, n - sent);
+            TestPattern.fill(buf, len, sent);
+            out.write(buf, 0, len);
+            sent += len;
+        }
+        s.shutdownOutput();
+    }
+
+    private static long readCount(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) != -1 && b != '\n'; ) {
+            if (line.size() > 20) return -1;
+            line.write(b);
+        }
+        try {
+            return Long.parseLong(line.toString(StandardCharsets.US_ASCII).strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}
