@@ -7,9 +7,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 /**
  * Removes what killed runs left behind: namespaces named {@code sshj-ID-...} whose run lock is
@@ -30,15 +34,22 @@ public final class NamespaceReaper {
         if (REAPED_THIS_JVM.compareAndSet(false, true)) reapStale();
     }
 
-    /** Reaps every stale namespace now; returns the names removed. */
+    /**
+     * Reaps every stale run now: its namespaces (and the processes inside), its lock file and
+     * its temp dirs. Returns the namespaces removed.
+     */
     public static List<String> reapStale() {
+        Map<String, List<String>> byRun = new TreeMap<>();
+        for (String ns : listPrefixed()) byRun.computeIfAbsent(runId(ns), k -> new ArrayList<>()).add(ns);
+        for (String id : lockedRunIds()) byRun.putIfAbsent(id, List.of()); // killed before its first namespace
         List<String> removed = new ArrayList<>();
-        for (String ns : listPrefixed()) {
-            if (isStale(ns)) {
-                deleteWithProcesses(ns);
-                removed.add(ns);
-            }
-        }
+        byRun.forEach((id, namespaces) -> {
+            if (!isStale(id, namespaces)) return;
+            namespaces.forEach(NamespaceReaper::deleteWithProcesses);
+            RunLock.deleteLockFile(id);
+            deleteTempDirs(id);
+            removed.addAll(namespaces);
+        });
         return removed;
     }
 
@@ -49,20 +60,49 @@ public final class NamespaceReaper {
         return r.stdout().lines().map(l -> l.split("\\s+")[0]).filter(n -> n.startsWith(PREFIX)).toList();
     }
 
-    static boolean isStale(String ns) {
+    private static String runId(String ns) {
         String rest = ns.substring(PREFIX.length());
         int dash = rest.indexOf('-');
-        String id = dash < 0 ? rest : rest.substring(0, dash);
+        return dash < 0 ? rest : rest.substring(0, dash);
+    }
+
+    /** A run is stale when its lock is free; without a lock file, when all its namespaces are old. */
+    static boolean isStale(String id, List<String> namespaces) {
         Optional<Boolean> alive = RunLock.isAlive(id);
-        if (alive.isPresent()) {
-            if (!alive.get()) RunLock.deleteLockFile(id);
-            return !alive.get();
+        if (alive.isPresent()) return !alive.get();
+        Instant cutoff = Instant.now().minus(FOREIGN_MIN_AGE);
+        return !namespaces.isEmpty() && namespaces.stream().allMatch(ns -> {
+            try {
+                return Files.getLastModifiedTime(Path.of("/run/netns", ns)).toInstant().isBefore(cutoff);
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    private static List<String> lockedRunIds() {
+        try (Stream<Path> locks = Files.list(RunLock.DIR)) {
+            return locks.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".lock"))
+                    .map(n -> n.substring(0, n.length() - ".lock".length())).toList();
+        } catch (IOException noDirYet) {
+            return List.of();
         }
-        try {
-            Instant made = Files.getLastModifiedTime(Path.of("/run/netns", ns)).toInstant();
-            return made.isBefore(Instant.now().minus(FOREIGN_MIN_AGE));
-        } catch (IOException e) {
-            return false;
+    }
+
+    private static void deleteTempDirs(String id) {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (Stream<Path> dirs = Files.list(tmp)) {
+            dirs.filter(d -> d.getFileName().toString().startsWith(PREFIX + id + "-")).forEach(NamespaceReaper::deleteTree);
+        } catch (IOException ignored) {
+            // a leftover temp dir costs only disk space
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
         }
     }
 

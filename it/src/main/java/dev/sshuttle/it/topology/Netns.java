@@ -61,6 +61,11 @@ public final class Netns implements SocketHome {
         return new ProcessBuilder(argv(List.of(argv)));
     }
 
+    /** Starts a long-running argv inside this namespace, output to log; close() it when done. */
+    public BackgroundProcess start(Path log, String... argv) {
+        return BackgroundProcess.start(this, log, List.of(argv));
+    }
+
     /** Runs argv inside this namespace, waiting at most 30 s. */
     public Cmd.Result run(String... argv) {
         return Cmd.run(COMMAND_TIMEOUT, argv(List.of(argv)));

@@ -60,9 +60,13 @@ public final class Prerequisites {
 
     /** Skips (or, under CI=true, fails) when reasons is non-empty. */
     public static void require(List<String> reasons) {
+        require(reasons, onCi());
+    }
+
+    static void require(List<String> reasons, boolean onCi) {
         if (reasons.isEmpty()) return;
         String message = "prerequisite missing: " + String.join("; ", reasons);
-        if (onCi()) {
+        if (onCi) {
             Assertions.fail(message + " (CI=true: a missing prerequisite fails instead of skipping)");
         }
         Assumptions.abort(message);

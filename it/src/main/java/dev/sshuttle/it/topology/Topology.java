@@ -5,18 +5,17 @@ import dev.sshuttle.it.target.TargetServices;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 
 /**
  * Three network namespaces joined by veth pairs:
@@ -24,6 +23,7 @@ import java.util.stream.Stream;
  *   client 10.77.X.1 ── 10.77.X.2 gateway 10.78.X.1 ── 10.78.X.2 target
  *                        (sshd, python3)                (echo, sink, source, http, dns)
  * </pre>
+ * and the same in IPv6: fd00:77:x::1, fd00:77:x::2 | fd00:78:x::1, fd00:78:x::2 (x = X in hex).
  * X is drawn per run; names are {@code sshj-ID-client}, {@code sshj-ID-gw}, {@code sshj-ID-target}.
  * The gateway does not forward packets (ip_forward=0) and the target has no route to the
  * client's subnet, so the target is reachable from the client only through a tunnel via the
@@ -100,16 +100,19 @@ public final class Topology implements AutoCloseable {
         }
         link(client, "to-gw", gateway, "to-client");
         link(gateway, "to-target", target, "to-gw");
-        addr(client, "to-gw", clientIp());
-        addr(gateway, "to-client", gatewayIp());
-        addr(gateway, "to-target", gatewayTargetSideIp());
-        addr(target, "to-gw", targetIp());
+        addr(client, "to-gw", clientIp(), clientIp6());
+        addr(gateway, "to-client", gatewayIp(), gatewayIp6());
+        addr(gateway, "to-target", gatewayTargetSideIp(), gatewayTargetSideIp6());
+        addr(target, "to-gw", targetIp(), targetIp6());
         // the gateway is a host, not a router: only a tunnel through it reaches the target
         gateway.runOrThrow("sysctl", "-q", "-w", "net.ipv4.ip_forward=0");
+        gateway.runOrThrow("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=0");
         if (clientRoute == ClientRoute.DEFAULT_VIA_GATEWAY) {
             client.runOrThrow("ip", "route", "add", "default", "via", gatewayIp().getHostAddress());
+            client.runOrThrow("ip", "-6", "route", "add", "default", "via", gatewayIp6().getHostAddress());
         }
-        services = TargetServices.start(target, targetIp(), Map.of(
+        // one dual-stack wildcard socket per service: reachable on the target's v4 and v6 address
+        services = TargetServices.start(target, InetAddress.getByName("::"), Map.of(
                 "target.sshj.test", targetIp(),
                 "echo.sshj.test", targetIp(),
                 "gateway.sshj.test", gatewayTargetSideIp()));
@@ -123,8 +126,10 @@ public final class Topology implements AutoCloseable {
         b.runOrThrow("ip", "link", "set", bIf, "up");
     }
 
-    private static void addr(Netns ns, String ifName, Inet4Address ip) {
+    private static void addr(Netns ns, String ifName, Inet4Address ip, Inet6Address ip6) {
         ns.runOrThrow("ip", "addr", "add", ip.getHostAddress() + "/24", "dev", ifName);
+        // nodad: usable at once instead of "tentative" for a second or two
+        ns.runOrThrow("ip", "-6", "addr", "add", ip6.getHostAddress() + "/64", "dev", ifName, "nodad");
     }
 
     private static void ip(String... args) {
@@ -136,6 +141,14 @@ public final class Topology implements AutoCloseable {
     private Inet4Address address(int net, int host) {
         try {
             return (Inet4Address) InetAddress.getByAddress(new byte[] {10, (byte) net, (byte) subnetOctet, (byte) host});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Inet6Address address6(int net, int host) {
+        try {
+            return (Inet6Address) InetAddress.getByName("fd00:" + net + ":" + Integer.toHexString(subnetOctet) + "::" + host);
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
@@ -178,6 +191,31 @@ public final class Topology implements AutoCloseable {
         return address(78, 2);
     }
 
+    /** The client's IPv6 address, fd00:77:x::1 (x = X in hex). */
+    public Inet6Address clientIp6() {
+        return address6(77, 1);
+    }
+
+    /** The gateway's client-side IPv6 address, fd00:77:x::2 (sshd listens on v4 only). */
+    public Inet6Address gatewayIp6() {
+        return address6(77, 2);
+    }
+
+    /** The gateway's target-side IPv6 address, fd00:78:x::1. */
+    public Inet6Address gatewayTargetSideIp6() {
+        return address6(78, 1);
+    }
+
+    /** The target's IPv6 address, fd00:78:x::2: every service answers there too. */
+    public Inet6Address targetIp6() {
+        return address6(78, 2);
+    }
+
+    /** The IPv6 subnet to tunnel, {@code fd00:78:x::/64}. */
+    public String targetSubnet6() {
+        return "fd00:78:" + Integer.toHexString(subnetOctet) + "::/64";
+    }
+
     /** The client-side subnet, {@code 10.77.X.0/24}. */
     public String clientSubnet() {
         return "10.77." + subnetOctet + ".0/24";
@@ -196,24 +234,30 @@ public final class Topology implements AutoCloseable {
         return services;
     }
 
+    /** A service port on the target's IPv6 address, e.g. {@code target6(TargetServices.ECHO_PORT)}. */
+    public InetSocketAddress target6(int port) {
+        return new InetSocketAddress(targetIp6(), port);
+    }
+
+    /** The echo service on the target's IPv4 address (likewise sink, source, http, dns). */
     public InetSocketAddress echo() {
-        return services.echo().address();
+        return new InetSocketAddress(targetIp(), TargetServices.ECHO_PORT);
     }
 
     public InetSocketAddress sink() {
-        return services.sink().address();
+        return new InetSocketAddress(targetIp(), TargetServices.SINK_PORT);
     }
 
     public InetSocketAddress source() {
-        return services.source().address();
+        return new InetSocketAddress(targetIp(), TargetServices.SOURCE_PORT);
     }
 
     public InetSocketAddress http() {
-        return services.http().address();
+        return new InetSocketAddress(targetIp(), TargetServices.HTTP_PORT);
     }
 
     public InetSocketAddress dns() {
-        return services.dns().address();
+        return new InetSocketAddress(targetIp(), TargetServices.DNS_PORT);
     }
 
     /** This run's temp dir (keys, sshd config and log); deleted on close. */
@@ -247,16 +291,8 @@ public final class Topology implements AutoCloseable {
             NamespaceReaper.killProcessesIn(ns);
             Cmd.run(Netns.COMMAND_TIMEOUT, "ip", "netns", "del", ns.name());
         }
-        deleteRecursively(workDir);
+        NamespaceReaper.deleteTree(workDir);
         runLock.close();
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temp dir is harmless; the reaper's namespaces matter more
-        }
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.sshuttle.it.target.DnsLookup;
 import dev.sshuttle.it.target.HttpService;
 import dev.sshuttle.it.target.SinkService;
 import dev.sshuttle.it.target.SourceService;
+import dev.sshuttle.it.target.TargetServices;
 import dev.sshuttle.it.target.TestPattern;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,7 +60,7 @@ class TopologySelfTest {
 
     @Test
     void clientCannotReachTheTargetDirectly(Topology t) {
-        assertThrows(Exception.class, () -> t.client().connect(t.echo(), Duration.ofMillis(1500)).close(),
+        assertThrows(IOException.class, () -> t.client().connect(t.echo(), Duration.ofMillis(1500)).close(),
                 "the client reached " + t.echo() + " without a tunnel: " + t.describe());
     }
 
@@ -81,6 +82,21 @@ class TopologySelfTest {
             assertEquals("ping\n", new String(s.getInputStream().readNBytes(5), StandardCharsets.US_ASCII));
         }
         assertEquals(t.gatewayTargetSideIp(), ((InetSocketAddress) t.services().echo().lastPeer()).getAddress());
+    }
+
+    @Test
+    void gatewayReachesTargetEchoOverIpv6(Topology t) throws IOException {
+        try (Socket s = t.gateway().connect(t.target6(TargetServices.ECHO_PORT), IO)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("v6\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("v6\n", new String(s.getInputStream().readNBytes(3), StandardCharsets.US_ASCII));
+        }
+        assertEquals(t.gatewayTargetSideIp6(), ((InetSocketAddress) t.services().echo().lastPeer()).getAddress());
+    }
+
+    @Test
+    void clientCannotReachTheTargetDirectlyOverIpv6(Topology t) {
+        assertThrows(IOException.class, () -> t.client().connect(t.target6(TargetServices.ECHO_PORT), Duration.ofMillis(1500)).close());
     }
 
     @Test
