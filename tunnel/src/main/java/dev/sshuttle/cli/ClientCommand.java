@@ -62,6 +62,10 @@ final class ClientCommand {
     @Option(names = "--python", paramLabel = "PATH", description = "python interpreter on the remote")
     String python;
 
+    @Option(names = "--remote-java", paramLabel = "PATH",
+            description = "java (JDK 25+) on the remote for --agent java [default: search JAVA_HOME, PATH, /usr/lib/jvm]")
+    String remoteJava;
+
     @Option(names = "--method", paramLabel = "TYPE", description = "auto, nat, nft, tproxy [default: auto]")
     String method = "auto";
 
@@ -201,7 +205,7 @@ final class ClientCommand {
                         "java", ClientOptions.Agent.JAVA, "auto", ClientOptions.Agent.AUTO)),
                 choice("--protocol", protocol, Map.of("auto", ClientOptions.Protocol.AUTO,
                         "1", ClientOptions.Protocol.V1, "2", ClientOptions.Protocol.V2)),
-                interval, timeout, reconnect, transportKind);
+                interval, timeout, reconnect, transportKind, remoteJava);
     }
 
     private static Map<String, ClientOptions.Method> methods() {

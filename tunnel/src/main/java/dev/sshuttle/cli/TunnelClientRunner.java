@@ -110,7 +110,7 @@ public final class TunnelClientRunner implements ClientRunner {
             byte[] line = options.toJsonLine().getBytes(StandardCharsets.UTF_8);
             return new AgentLaunch() {
                 public String remoteCommand() {
-                    return upload.remoteCommand(o.verbose());
+                    return upload.remoteCommand(o.remoteJava());
                 }
 
                 public byte[] preamble() {

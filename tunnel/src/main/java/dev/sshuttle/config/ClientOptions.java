@@ -37,6 +37,7 @@ import java.util.Objects;
  * @param tmark              {@code -t/--tmark}, normalised like sshuttle ("0x1" lower case)
  * @param maxChannel         {@code --wrap}: channel numbers wrap after this; 0 = protocol maximum
  * @param agent              {@code --agent}: which remote agent to start
+ * @param remoteJava         {@code --remote-java}: the JDK 25 java on the remote for --agent java, or null to search
  * @param protocol           {@code --protocol}: mux protocol to ask for
  * @param keepaliveInterval  {@code --keepalive}: ping after this long without input (ZERO = off)
  * @param keepaliveTimeout   {@code --keepalive-timeout}: session dead after this long without input (ZERO = off)
@@ -74,7 +75,8 @@ public record ClientOptions(
         Duration keepaliveInterval,
         Duration keepaliveTimeout,
         boolean reconnect,
-        Transport transport) {
+        Transport transport,
+        String remoteJava) {
 
     public static final int DEFAULT_LATENCY_BUFFER_SIZE = 32768;
     public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(5);

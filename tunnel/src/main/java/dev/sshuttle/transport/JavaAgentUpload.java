@@ -37,14 +37,22 @@ public final class JavaAgentUpload {
     }
 
     /** The shell command ssh runs remotely (one argument after "--"). */
-    public String remoteCommand(int verbosity) {
-        String script = "J=\"$HOME/.cache/sshuttle-java/" + sha256 + ".jar\"; "
-                + "v=$(java -version 2>&1 | sed -n 's/.*version \"\\([0-9]*\\).*/\\1/p' | head -n 1); "
-                + "if [ \"${v:-0}\" -lt 25 ]; then echo '" + TAG + "NOJAVA'; exit " + EXIT_NO_JAVA + "; fi; "
+    /**
+     * The shell command ssh runs remotely (one argument after "--"). The JDK is the first of
+     * {@code javaPath} (--remote-java), $JAVA_HOME, java on the PATH, /usr/lib/jvm/* that is 25 or newer.
+     */
+    public String remoteCommand(String javaPath) {
+        String candidates = (javaPath == null ? "" : ShellQuote.quote(javaPath) + " ")
+                + "\"$JAVA_HOME/bin/java\" java /usr/lib/jvm/*/bin/java";
+        String script = "J=\"$HOME/.cache/sshuttle-java/" + sha256 + ".jar\"; X=; "
+                + "for c in " + candidates + "; do "
+                + "v=$(\"$c\" -version 2>&1 | sed -n 's/.*version \"\\([0-9]*\\).*/\\1/p' | head -n 1); "
+                + "if [ \"${v:-0}\" -ge 25 ] 2>/dev/null; then X=$c; break; fi; done; "
+                + "if [ -z \"$X\" ]; then echo '" + TAG + "NOJAVA'; exit " + EXIT_NO_JAVA + "; fi; "
                 + "if [ -s \"$J\" ]; then echo '" + TAG + "HAVE'; else echo '" + TAG + "NEED'; "
                 + "mkdir -p \"${J%/*}\" && head -c " + size + " > \"$J.$$\" && mv \"$J.$$\" \"$J\" "
                 + "&& echo '" + TAG + "STORED' || exit 99; fi; "
-                + "exec java -XX:+UseSerialGC -jar \"$J\" --server";
+                + "exec \"$X\" -XX:+UseSerialGC -jar \"$J\" --server";
         return "/bin/sh -c " + ShellQuote.quote(script);
     }
 
