@@ -37,6 +37,7 @@ public final class Mux {
 
     private final Map<Integer, TcpChannel> channels = new HashMap<>();
     private final Map<Integer, Boolean> dnsChannels = new HashMap<>();
+    private final java.util.Set<Integer> udpChannels = new java.util.HashSet<>();
     private final ArrayDeque<Frame> control = new ArrayDeque<>();
     private final ArrayDeque<TcpChannel> newFlows = new ArrayDeque<>();
     private final ArrayDeque<TcpChannel> oldFlows = new ArrayDeque<>();
@@ -120,8 +121,30 @@ public final class Mux {
                     listener.onDnsResponse(f.channel(), f.payload());
                 }
             }
-            case Command.UDP_OPEN, Command.UDP_DATA, Command.UDP_CLOSE ->
-                    listener.onWarning(Command.name(cmd) + " on channel " + f.channel() + " ignored: UDP is not supported");
+            case Command.UDP_OPEN -> requireRole(Role.SERVER, f, () -> {
+                int ch = f.channel();
+                if (ch == 0 || channels.containsKey(ch) || udpChannels.contains(ch)) {
+                    throw new ProtocolException("UDP_OPEN on channel " + ch + ", which is " + (ch == 0 ? "the control channel" : "still open"));
+                }
+                int family;
+                try {
+                    family = Integer.parseInt(f.text().strip());
+                } catch (NumberFormatException e) {
+                    throw new ProtocolException("UDP_OPEN with a family that is not a number: " + f.text());
+                }
+                udpChannels.add(ch);
+                listener.onUdpOpen(ch, family);
+            });
+            case Command.UDP_DATA -> {
+                if (udpChannels.contains(f.channel())) {
+                    listener.onUdpData(f.channel(), f.payload());
+                } else {
+                    listener.onWarning("UDP_DATA for closed channel " + f.channel() + " dropped");
+                }
+            }
+            case Command.UDP_CLOSE -> {
+                if (udpChannels.remove(f.channel())) listener.onUdpClose(f.channel());
+            }
             default -> onChannelFrame(f);
         }
     }
@@ -272,7 +295,8 @@ public final class Mux {
     private int allocateChannel() {
         for (int tries = 0; tries < config.maxChannel(); tries++) {
             lastChannel = lastChannel >= config.maxChannel() ? 1 : lastChannel + 1;
-            if (!channels.containsKey(lastChannel) && !dnsChannels.containsKey(lastChannel)) return lastChannel;
+            if (!channels.containsKey(lastChannel) && !dnsChannels.containsKey(lastChannel)
+                    && !udpChannels.contains(lastChannel)) return lastChannel;
         }
         return -1;
     }
@@ -415,6 +439,11 @@ public final class Mux {
 
     public void sendHostList(String hosts) {
         control.add(Frame.of(0, Command.HOST_LIST, hosts));
+    }
+
+    /** Server: a datagram for an open UDP channel ("ip,port," + data, the source of the reply). */
+    public void sendUdpData(int channel, byte[] payload) {
+        if (udpChannels.contains(channel)) control.add(new Frame(channel, Command.UDP_DATA, payload));
     }
 
     public void sendDnsResponse(int channel, byte[] reply) {
@@ -622,7 +651,7 @@ public final class Mux {
     }
 
     public int openChannelCount() {
-        return channels.size() + dnsChannels.size();
+        return channels.size() + dnsChannels.size() + udpChannels.size();
     }
 
     /** Bytes queued to send on the channel (not yet framed). */

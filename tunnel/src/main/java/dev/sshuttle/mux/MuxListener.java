@@ -45,6 +45,15 @@ public interface MuxListener {
 
     default void onDnsResponse(int channel, byte[] reply) {}
 
+    /** Server side: a UDP channel opens for the given address family number (2 = IPv4). */
+    default void onUdpOpen(int channel, int family) {}
+
+    /** A datagram on a UDP channel: "ip,port," then the data. */
+    default void onUdpData(int channel, byte[] payload) {}
+
+    /** Server side: the client closed a UDP channel. */
+    default void onUdpClose(int channel) {}
+
     /** A PONG arrived for one of our PINGs; rtt is measured on the driver's clock. */
     default void onPong(byte[] payload, long rttNanos) {}
 

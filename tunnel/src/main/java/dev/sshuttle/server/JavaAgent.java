@@ -129,10 +129,33 @@ public final class JavaAgent {
     /** Bridges plus what only the agent answers: DNS, EXIT. */
     private final class AgentBridges extends Bridges {
         private final DnsForwarder dns;
+        private final UdpRelay udp;
 
         AgentBridges(EventLoop loop, AgentOptions options) {
             super(loop, JavaAgent.this::debug);
             this.dns = new DnsForwarder(loop, options.toNs());
+            this.udp = new UdpRelay(loop, JavaAgent.this::debug);
+        }
+
+        @Override
+        public void onUdpOpen(int channel, int family) {
+            udp.open(mux(), channel, family);
+        }
+
+        @Override
+        public void onUdpData(int channel, byte[] payload) {
+            udp.send(channel, payload);
+        }
+
+        @Override
+        public void onUdpClose(int channel) {
+            udp.close(channel);
+        }
+
+        @Override
+        public void abortAll() {
+            super.abortAll();
+            udp.closeAll();
         }
 
         @Override

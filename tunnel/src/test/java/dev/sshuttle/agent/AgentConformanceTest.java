@@ -51,7 +51,7 @@ class AgentConformanceTest {
     /** -Dsshuttle.agent.python=/path/to/python (or PATH) runs the Python agent under another interpreter. */
     static List<AgentLauncher> launchers() {
         String python = System.getProperty("sshuttle.agent.python", "/usr/bin/python3");
-        return List.of(new PythonAgentLauncher(python.equals("PATH") ? null : python));
+        return List.of(new PythonAgentLauncher(python.equals("PATH") ? null : python), new JavaAgentLauncher());
     }
 
     private final AgentLauncher launcher;
