@@ -9,6 +9,7 @@ public final class Coverage {
     private long refusals;
     private long stalls;
     private long bytes;
+    private long turnedAway;
 
     public void add(Outcome outcome) {
         for (StreamRun s : outcome.streams().values()) {
@@ -16,6 +17,7 @@ public final class Coverage {
             if (s.spec.stalls()) stalls++;
             ChannelEnd c = s.client;
             ChannelEnd v = s.server;
+            if (s.noChannel) turnedAway++;
             if (c == null) continue;
             bytes += c.appRead + (v == null ? 0 : v.appRead);
             if (c.refused || s.spec.fault() == StreamSpec.Fault.REFUSED && c.appEof) refusals++;
@@ -28,6 +30,6 @@ public final class Coverage {
     @Override
     public String toString() {
         return streams + " streams (" + complete + " complete, " + resets + " reset, " + stops + " stopped reading, "
-                + refusals + " refused, " + stalls + " with a stalled reader), " + bytes / 1_000_000 + " MB delivered";
+                + refusals + " refused, " + stalls + " with a stalled reader, " + turnedAway + " turned away: no free channel), " + bytes / 1_000_000 + " MB delivered";
     }
 }

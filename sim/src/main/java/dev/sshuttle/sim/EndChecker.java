@@ -42,6 +42,7 @@ final class EndChecker {
     private void checkStream(StreamRun s) {
         ChannelEnd c = s.client;
         ChannelEnd v = s.server;
+        if (s.noChannel) return;
         if (s.spec.fault() == StreamSpec.Fault.REFUSED) {
             checkRefused(s, c);
             return;

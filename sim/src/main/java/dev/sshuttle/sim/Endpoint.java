@@ -72,7 +72,8 @@ final class Endpoint implements MuxListener {
     void open(StreamRun stream) {
         int ch = mux.openTcp(target(stream.spec.id()));
         if (ch < 0) {
-            session.violation("channels", "no free channel for " + stream.spec);
+            // every channel number in use: the driver refuses the local connection
+            stream.noChannel = true;
             return;
         }
         ChannelEnd end = new ChannelEnd(stream, true, ch, this);

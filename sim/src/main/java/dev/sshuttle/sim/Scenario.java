@@ -33,6 +33,7 @@ public record Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxC
                 .withLatencyControl(r.nextInt(4) != 0, pick(r, 32768, 4096))
                 .withSendQueue(pick(r, 4096, 64 * 1024, 256 * 1024));
         MuxConfig clientConfig = r.nextInt(3) == 0 ? base.withKeepalive(Duration.ofSeconds(5), Duration.ofSeconds(15)) : base;
+        if (r.nextInt(4) == 0) clientConfig = clientConfig.withMaxChannel(3); // channel numbers get reused
         List<StreamSpec> streams = new ArrayList<>();
         int count = 1 + r.nextInt(corrupt ? 6 : 12);
         for (int id = 1; id <= count; id++) streams.add(stream(r, id));

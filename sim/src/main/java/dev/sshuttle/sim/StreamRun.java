@@ -8,6 +8,7 @@ final class StreamRun {
     long doneNanos = -1;
     ChannelEnd client;
     ChannelEnd server;
+    boolean noChannel; // the client mux had no free channel number: the connection was turned away
 
     StreamRun(StreamSpec spec, Session session) {
         this.spec = spec;
@@ -20,6 +21,7 @@ final class StreamRun {
 
     /** Both sides finished and freed (a refused or early-reset stream may have no server end). */
     boolean done() {
+        if (noChannel) return true;
         if (client == null || !client.done()) return false;
         if (server != null) return server.done();
         // no server end: only fine if the client side was refused, or reset before the connect arrived
