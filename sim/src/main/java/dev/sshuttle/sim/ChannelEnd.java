@@ -56,6 +56,7 @@ final class ChannelEnd {
     boolean freed;
     int freedCount;
     long maxPending;
+    private boolean windowExceeded;
     long firstByteNanos = -1;
     long lastByteNanos = -1;
 
@@ -140,7 +141,10 @@ final class ChannelEnd {
         maxPending = Math.max(maxPending, pending);
         if (endpoint.mux().version() == ProtocolVersion.V2) {
             long window = endpoint.mux().receiveWindow(channel);
-            if (pending > window) stream.violation("window", this + " holds " + pending + " unconsumed bytes, window " + window);
+            if (pending > window && !windowExceeded) {
+                windowExceeded = true; // once per channel end: the first time says it all
+                stream.violation("window", this + " holds " + pending + " unconsumed bytes, window " + window);
+            }
         }
         flushPending();
     }

@@ -9,13 +9,23 @@ public final class Coverage {
     private long refusals;
     private long stalls;
     private long bytes;
+    private long turnedAway;
+    private long reused;
+    private long dnsAnswered;
+    private long dnsAbandoned;
 
     public void add(Outcome outcome) {
+        reused += outcome.reusedChannels();
         for (StreamRun s : outcome.streams().values()) {
             streams++;
             if (s.spec.stalls()) stalls++;
             ChannelEnd c = s.client;
             ChannelEnd v = s.server;
+            if (s.noChannel) turnedAway++;
+            if (s.dns != null && !s.noChannel) {
+                if (s.dns.answered) dnsAnswered++;
+                else dnsAbandoned++;
+            }
             if (c == null) continue;
             bytes += c.appRead + (v == null ? 0 : v.appRead);
             if (c.refused || s.spec.fault() == StreamSpec.Fault.REFUSED && c.appEof) refusals++;
@@ -28,6 +38,7 @@ public final class Coverage {
     @Override
     public String toString() {
         return streams + " streams (" + complete + " complete, " + resets + " reset, " + stops + " stopped reading, "
-                + refusals + " refused, " + stalls + " with a stalled reader), " + bytes / 1_000_000 + " MB delivered";
+                + refusals + " refused, " + stalls + " with a stalled reader, " + turnedAway + " turned away: no free channel, " + reused + " on a reused channel number, "
+                + dnsAnswered + " DNS answered, " + dnsAbandoned + " DNS timed out), " + bytes / 1_000_000 + " MB delivered";
     }
 }

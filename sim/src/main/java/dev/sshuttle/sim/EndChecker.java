@@ -42,6 +42,11 @@ final class EndChecker {
     private void checkStream(StreamRun s) {
         ChannelEnd c = s.client;
         ChannelEnd v = s.server;
+        if (s.noChannel) return;
+        if (s.dns != null) {
+            if (!s.dns.answered && !s.dns.abandoned) fail(s, "dns", "query neither answered nor abandoned");
+            return;
+        }
         if (s.spec.fault() == StreamSpec.Fault.REFUSED) {
             checkRefused(s, c);
             return;

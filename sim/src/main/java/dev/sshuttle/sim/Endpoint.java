@@ -22,8 +22,11 @@ final class Endpoint implements MuxListener {
     private final Mux mux;
     private final boolean client;
     private final Map<Integer, ChannelEnd> ends = new HashMap<>();
+    private final Map<Integer, DnsQuery> queries = new HashMap<>();
     private LinkDirection out;
     private long tickAtNanos = Long.MAX_VALUE;
+    private final java.util.Set<Integer> usedChannels = new java.util.HashSet<>();
+    int reusedChannels; // client: connections that got a number an earlier connection had
     int warnings;
     int keepaliveTimeouts;
 
@@ -68,13 +71,20 @@ final class Endpoint implements MuxListener {
         }
     }
 
-    /** Client: the application connects; its stream gets a channel. */
+    /** Client: the application connects (or asks DNS); its stream gets a channel. */
     void open(StreamRun stream) {
-        int ch = mux.openTcp(target(stream.spec.id()));
-        if (ch < 0) {
-            session.violation("channels", "no free channel for " + stream.spec);
+        if (stream.spec.mode() == StreamSpec.Mode.DNS) {
+            stream.dns = new DnsQuery(stream);
+            stream.dns.start(this);
             return;
         }
+        int ch = mux.openTcp(target(stream.spec.id()));
+        if (ch < 0) {
+            // every channel number in use: the driver refuses the local connection
+            stream.noChannel = true;
+            return;
+        }
+        if (!usedChannels.add(ch)) reusedChannels++;
         ChannelEnd end = new ChannelEnd(stream, true, ch, this);
         stream.client = end;
         ends.put(ch, end);
@@ -122,6 +132,29 @@ final class Endpoint implements MuxListener {
             return;
         }
         action.accept(end);
+    }
+
+    void watchDns(int channel, DnsQuery query) {
+        queries.put(channel, query);
+    }
+
+    void forgetDns(int channel) {
+        queries.remove(channel);
+    }
+
+    @Override
+    public void onDnsRequest(int channel, byte[] query) {
+        DnsQuery.answer(session, this, channel, query);
+    }
+
+    @Override
+    public void onDnsResponse(int channel, byte[] reply) {
+        DnsQuery query = queries.remove(channel);
+        if (query == null) {
+            session.violation("dns", "reply on channel " + channel + ", which has no query waiting");
+            return;
+        }
+        query.onReply(reply);
     }
 
     @Override

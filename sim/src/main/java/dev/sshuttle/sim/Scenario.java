@@ -33,14 +33,25 @@ public record Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxC
                 .withLatencyControl(r.nextInt(4) != 0, pick(r, 32768, 4096))
                 .withSendQueue(pick(r, 4096, 64 * 1024, 256 * 1024));
         MuxConfig clientConfig = r.nextInt(3) == 0 ? base.withKeepalive(Duration.ofSeconds(5), Duration.ofSeconds(15)) : base;
+        // a quarter of the sessions have only 4 channel numbers, and their streams start over up to
+        // 10 s, so numbers are reused (once their cool-down has passed)
+        boolean reuse = r.nextInt(4) == 0;
+        if (reuse) clientConfig = clientConfig.withMaxChannel(4);
         List<StreamSpec> streams = new ArrayList<>();
         int count = 1 + r.nextInt(corrupt ? 6 : 12);
-        for (int id = 1; id <= count; id++) streams.add(stream(r, id));
+        long spreadNanos = reuse ? pick(r, 500 * MS, 3_000 * MS, 10_000 * MS) : 500 * MS;
+        for (int id = 1; id <= count; id++) streams.add(stream(r, id, spreadNanos));
         return new Scenario(seed, version, link, clientConfig, base, List.copyOf(streams));
     }
 
-    private static StreamSpec stream(SplittableRandom r, int id) {
-        long start = r.nextLong(500 * MS);
+    private static StreamSpec stream(SplittableRandom r, int id, long startSpreadNanos) {
+        long start = r.nextLong(startSpreadNanos);
+        if (r.nextInt(6) == 0) {
+            StreamSpec.Reader fast = StreamSpec.Reader.fast(4096);
+            return new StreamSpec(id, start, StreamSpec.Mode.DNS, 4 + r.nextInt(100), 4 + r.nextInt(600), 1,
+                    pick(r, 0L, 50 * MS, 300 * MS), StreamSpec.Close.PARALLEL, fast, fast, StreamSpec.Fault.NONE, 0,
+                    pick(r, 0L, MS, 20 * MS, 200 * MS));
+        }
         StreamSpec.Close close = StreamSpec.Close.values()[r.nextInt(3)];
         StreamSpec.Reader clientReader = reader(r);
         StreamSpec.Reader serverReader = reader(r);

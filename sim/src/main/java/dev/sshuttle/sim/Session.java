@@ -62,7 +62,7 @@ public final class Session {
             violations.add("exception: " + text.toString().lines().limit(12).reduce((a, b) -> a + "\n    " + b).orElse(""));
         }
         return new Outcome(scenario, List.copyOf(violations), protocolError, sim.now(), sim.eventsRun(),
-                up.damages() + down.damages(), streams);
+                up.damages() + down.damages(), streams, client.reusedChannels);
     }
 
     private void loop() {

@@ -8,6 +8,8 @@ final class StreamRun {
     long doneNanos = -1;
     ChannelEnd client;
     ChannelEnd server;
+    DnsQuery dns;      // set for DNS streams, which have no ChannelEnds
+    boolean noChannel; // the client mux had no free channel number: the connection was turned away
 
     StreamRun(StreamSpec spec, Session session) {
         this.spec = spec;
@@ -20,6 +22,8 @@ final class StreamRun {
 
     /** Both sides finished and freed (a refused or early-reset stream may have no server end). */
     boolean done() {
+        if (noChannel) return true;
+        if (dns != null) return dns.done();
         if (client == null || !client.done()) return false;
         if (server != null) return server.done();
         // no server end: only fine if the client side was refused, or reset before the connect arrived
@@ -28,6 +32,7 @@ final class StreamRun {
 
     @Override
     public String toString() {
+        if (dns != null) return spec + "\n      " + dns;
         return spec + "\n      client: " + (client == null ? "not started" : client.state())
                 + "\n      server: " + (server == null ? "no connect seen" : server.state());
     }

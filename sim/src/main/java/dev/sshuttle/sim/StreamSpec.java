@@ -14,7 +14,8 @@ public record StreamSpec(int id, long startNanos, Mode mode, long requestBytes, 
                          long thinkNanos, Close close, Reader clientReader, Reader serverReader, Fault fault,
                          long faultAfterBytes, long connectDelayNanos) {
 
-    public enum Mode { BULK, REQUEST_RESPONSE }
+    /** DNS: a query of requestBytes, a reply of responseBytes after connectDelay; the client gives up after thinkNanos (0 = never). */
+    public enum Mode { BULK, REQUEST_RESPONSE, DNS }
 
     /** Who shuts down its output first: the other side waits for the EOF before its own. */
     public enum Close { CLIENT_FIRST, SERVER_FIRST, PARALLEL }
@@ -77,6 +78,10 @@ public record StreamSpec(int id, long startNanos, Mode mode, long requestBytes, 
 
     @Override
     public String toString() {
+        if (mode == Mode.DNS) {
+            return "#" + id + " @" + startNanos / 1_000_000 + "ms dns query=" + requestBytes + " reply=" + responseBytes
+                    + " resolve=" + connectDelayNanos / 1_000_000 + "ms timeout=" + thinkNanos / 1_000_000 + "ms";
+        }
         String what = mode == Mode.BULK ? "bulk up=" + requestBytes + " down=" + responseBytes
                 : "rr " + rounds + "x(" + requestBytes + "->" + responseBytes + ") think=" + thinkNanos / 1_000_000 + "ms";
         return "#" + id + " @" + startNanos / 1_000_000 + "ms " + what + " close=" + close + " client=" + clientReader

@@ -22,7 +22,7 @@ class GeneratedScenariosTest {
     private static final int FAILURES_SHOWN_MAX = 3;
 
     @Test
-    @Timeout(600)
+    @Timeout(3600) // a backstop for a call that never returns; soak runs take minutes
     void generatedSessionsKeepEveryInvariant() {
         if (Boolean.getBoolean("sim.replay")) {
             replay();

@@ -28,6 +28,9 @@ public final class Mux {
     // 0002 window autotuning needs the round trip; a receiving mux measures it with PING "rtt"
     private static final byte[] RTT_PROBE = "rtt".getBytes(StandardCharsets.US_ASCII);
     private static final long RTT_PROBE_INTERVAL_NANOS = 1_000_000_000L;
+    // a freed channel number is not handed out again for this long (see allocateChannel)
+    private static final long CHANNEL_REUSE_DELAY_NANOS = 2_000_000_000L;
+    private static final long NEVER_FREED = Long.MIN_VALUE;
 
     private final Role role;
     private final ProtocolVersion version;
@@ -42,6 +45,7 @@ public final class Mux {
     private final ArrayDeque<TcpChannel> newFlows = new ArrayDeque<>();
     private final ArrayDeque<TcpChannel> oldFlows = new ArrayDeque<>();
     private final ByteBuffer staging = ByteBuffer.allocate(Frame.HEADER_BYTES + Frame.MAX_PAYLOAD);
+    private final long[] freedAtNanos; // client: when each channel number was last freed
     private final ArrayDeque<long[]> pingsInFlight = new ArrayDeque<>(); // {payloadHash, sentAt}
 
     private int lastChannel;
@@ -72,6 +76,8 @@ public final class Mux {
         this.now = nowNanos;
         this.lastInputNanos = nowNanos;
         staging.flip();
+        freedAtNanos = new long[role == Role.CLIENT ? config.maxChannel() + 1 : 0];
+        Arrays.fill(freedAtNanos, NEVER_FREED);
     }
 
     public Role role() { return role; }
@@ -118,6 +124,7 @@ public final class Mux {
                 if (dnsChannels.remove(f.channel()) == null) {
                     listener.onWarning("DNS_RESPONSE for unknown channel " + f.channel() + " dropped");
                 } else {
+                    markFreed(f.channel());
                     listener.onDnsResponse(f.channel(), f.payload());
                 }
             }
@@ -289,16 +296,34 @@ public final class Mux {
 
     /** Client: forget a DNS query that timed out, freeing its channel. */
     public void abandonDns(int channel) {
-        dnsChannels.remove(channel);
+        if (dnsChannels.remove(channel) != null) markFreed(channel);
     }
 
+    /**
+     * Next free number after the last one handed out, skipping numbers freed less than
+     * {@link #reuseDelayNanos()} ago: the peer may still have frames for the old channel in
+     * flight (sent before it saw our reset, stop-sending or DNS timeout), and they must not
+     * land on a new connection. Returns -1 when every number is in use or cooling down.
+     */
     private int allocateChannel() {
+        long coolNanos = reuseDelayNanos();
         for (int tries = 0; tries < config.maxChannel(); tries++) {
             lastChannel = lastChannel >= config.maxChannel() ? 1 : lastChannel + 1;
-            if (!channels.containsKey(lastChannel) && !dnsChannels.containsKey(lastChannel)
-                    && !udpChannels.contains(lastChannel)) return lastChannel;
+            if (channels.containsKey(lastChannel) || dnsChannels.containsKey(lastChannel)
+                    || udpChannels.contains(lastChannel)) continue;
+            long freedAt = freedAtNanos[lastChannel];
+            if (freedAt != NEVER_FREED && now - freedAt < coolNanos) continue;
+            return lastChannel;
         }
         return -1;
+    }
+
+    private void markFreed(int channel) {
+        if (channel < freedAtNanos.length) freedAtNanos[channel] = now;
+    }
+
+    private long reuseDelayNanos() {
+        return Math.max(CHANNEL_REUSE_DELAY_NANOS, 8 * smoothedRttNanos);
     }
 
     /**
@@ -639,6 +664,7 @@ public final class Mux {
     private boolean forget(TcpChannel c) {
         if (channels.get(c.id) != c) return false;
         channels.remove(c.id);
+        markFreed(c.id);
         c.clearQueue();
         c.eofRequested = false;
         return true;

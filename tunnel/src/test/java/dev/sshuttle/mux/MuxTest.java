@@ -87,6 +87,19 @@ class MuxTest {
     }
 
     @Test
+    void freedChannelNumberCoolsDownBeforeReuse() {
+        Mux client = new Mux(Mux.Role.CLIENT, ProtocolVersion.V2, MuxConfig.defaults().withMaxChannel(2), clientEvents, 0);
+        int first = client.openTcp(TARGET);
+        client.reset(first, "gave up");           // the server may still send frames for it
+        client.tick(100 * MS);
+        int second = client.openTcp(TARGET);
+        assertEquals(2, second, "a number freed 100 ms ago is not reused");
+        assertEquals(-1, client.openTcp(TARGET), "no number free: the connection is turned away");
+        client.tick(2_100 * MS);
+        assertEquals(first, client.openTcp(TARGET), "after the cool-down the number is reused");
+    }
+
+    @Test
     void dataBeyondTheWindowIsAProtocolError() throws Exception {
         Mux client = new Mux(Mux.Role.CLIENT, ProtocolVersion.V2, MuxConfig.defaults(), clientEvents, 0);
         client.openTcp(TARGET);
