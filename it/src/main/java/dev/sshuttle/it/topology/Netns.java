@@ -49,6 +49,21 @@ public final class Netns implements SocketHome {
         return Path.of("/run/netns", name);
     }
 
+    /** /etc/netns/NAME: files here replace /etc's for processes under {@code ip netns exec NAME}. */
+    static Path etcDir(String name) {
+        return Path.of("/etc/netns", name);
+    }
+
+    /** Writes /etc/netns/NAME/file, which `ip netns exec` bind-mounts over /etc/file. */
+    public void writeEtcFile(String file, String content) {
+        try {
+            java.nio.file.Files.createDirectories(etcDir(name));
+            java.nio.file.Files.writeString(etcDir(name).resolve(file), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + etcDir(name).resolve(file) + ": " + e.getMessage(), e);
+        }
+    }
+
     /** argv prefixed with {@code ip netns exec NAME}, ready for ProcessBuilder. */
     public List<String> argv(List<String> argv) {
         List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", name));
