@@ -50,7 +50,7 @@ class GatesInTopologyTest {
             assertTrue(rules.stream().anyMatch(r -> r.contains("-A OUTPUT -j sshuttle-12300")), rules.toString());
             assertTrue(rules.stream().anyMatch(r -> r.contains("table inet sshuttle-12301")), rules.toString());
             AssertionFailedError e = assertThrows(AssertionFailedError.class,
-                    () -> FirewallRules.assertNoneLeft(t.client(), "the test"));
+                    () -> FirewallRules.assertNoneLeft(t.client(), "the test", java.time.Duration.ofMillis(300)));
             assertTrue(e.getMessage().contains("firewall rules left in " + t.client().name()), e.getMessage());
         } finally {
             t.client().run("iptables", "-t", "nat", "-D", "OUTPUT", "-j", "sshuttle-12300");
