@@ -60,7 +60,9 @@ abstract class ToxicContract {
     void startServers() throws IOException {
         assumeAvailable();
         echo = new EchoService(new ServerSocket(0, 50, serverBind()));
+        echo.start();
         source = new SourceService(new ServerSocket(0, 50, serverBind()));
+        source.start();
     }
 
     @AfterEach
