@@ -56,6 +56,11 @@ abstract class ToxicContract {
     /** Skips each test with the reason when the proxy under test cannot run here. */
     protected void assumeAvailable() {}
 
+    /** The test's echo server (as the proxy's upstream). */
+    protected InetSocketAddress echoAddress() {
+        return echo.address();
+    }
+
     @BeforeEach
     void startServers() throws IOException {
         assumeAvailable();
@@ -73,7 +78,7 @@ abstract class ToxicContract {
         source.close();
     }
 
-    private Proxy proxyTo(String name, InetSocketAddress upstream) throws IOException {
+    protected Proxy proxyTo(String name, InetSocketAddress upstream) throws IOException {
         return toxiproxy().createProxy(name, listenAddress(), upstreamFor(upstream));
     }
 

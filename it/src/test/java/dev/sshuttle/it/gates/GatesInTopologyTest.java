@@ -61,6 +61,15 @@ class GatesInTopologyTest {
     }
 
     @Test
+    void connectionLoadFromTheGatewayLeavesNoConnectionOpenOnTheTarget(Topology t) {
+        ConnectionLoad.Result r = ConnectionLoad.run(t.gateway().threadFactory(), t.echo(), 500, 16, 1024, Duration.ofSeconds(30));
+        assertEquals(500, r.succeeded(), r.toString());
+        assertEquals(500 * 1024L, r.bytesEchoed());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> t.services().openConnections() == 0);
+        System.out.println("gateway -> target echo load: " + r);
+    }
+
+    @Test
     void latencyProbeMeasuresTheGatewayToTargetEcho(Topology t) throws IOException {
         try (Socket s = t.gateway().connect(t.echo(), Duration.ofSeconds(5))) {
             s.setSoTimeout(5000);
