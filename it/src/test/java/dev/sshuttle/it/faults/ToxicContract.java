@@ -135,7 +135,7 @@ abstract class ToxicContract {
         p.toxics().latency("down", ToxicDirection.DOWNSTREAM, 300).setToxicity(0f);
         try (Socket s = connect(p)) {
             LatencyProbe.Report r = LatencyProbe.pingPong(s, 5, 16, Duration.ofSeconds(5));
-            r.assertPercentileBelow(100, Duration.ofMillis(150), "proxy with a 0-toxicity latency toxic");
+            r.assertPercentileBelow(100, Duration.ofMillis(250), "proxy with a 0-toxicity latency toxic"); // 300 if applied
         }
     }
 
