@@ -1,15 +1,11 @@
 package dev.sshuttle.it.gates;
 
-import static org.awaitility.Awaitility.await;
-
 import dev.sshuttle.it.sys.Cmd;
 import dev.sshuttle.it.topology.Netns;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicReference;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assertions;
 
 /**
@@ -49,15 +45,11 @@ public final class FirewallRules {
      * sees EOF, which may be a moment after the client process is gone.
      */
     public static void assertNoneLeft(Netns ns, String after, Duration within) {
-        AtomicReference<List<String>> left = new AtomicReference<>(List.of());
-        try {
-            await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> {
-                left.set(sshuttleRules(ns));
-                return left.get().isEmpty();
-            });
-        } catch (ConditionTimeoutException e) {
+        Poll.Outcome<List<String>> o = Poll.until(() -> sshuttleRules(ns), List::isEmpty, within);
+        if (!o.ok()) {
+            List<String> left = o.last() == null ? List.of("(could not list the rules)") : o.last();
             Assertions.fail("firewall rules left in " + ns + " " + within.toSeconds() + " s after " + after
-                    + " (" + left.get().size() + "):\n  " + String.join("\n  ", left.get()));
+                    + " (" + left.size() + "):\n  " + String.join("\n  ", left));
         }
     }
 

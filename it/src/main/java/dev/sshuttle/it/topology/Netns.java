@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,8 +58,8 @@ public final class Netns implements SocketHome {
     /** Writes /etc/netns/NAME/file, which `ip netns exec` bind-mounts over /etc/file. */
     public void writeEtcFile(String file, String content) {
         try {
-            java.nio.file.Files.createDirectories(etcDir(name));
-            java.nio.file.Files.writeString(etcDir(name).resolve(file), content);
+            Files.createDirectories(etcDir(name));
+            Files.writeString(etcDir(name).resolve(file), content);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + etcDir(name).resolve(file) + ": " + e.getMessage(), e);
         }
