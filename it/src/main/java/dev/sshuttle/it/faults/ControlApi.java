@@ -48,7 +48,7 @@ final class ControlApi implements HttpHandler {
             }
             case "GET proxies/0" -> {
                 JsonObject all = new JsonObject();
-                server.all().forEach(x -> all.add(x.toJson().get("name").getAsString(), x.toJson()));
+                server.all().stream().map(ProxyInstance::toJson).forEach(j -> all.add(j.get("name").getAsString(), j));
                 json(ex, 200, all);
             }
             case "POST proxies/0" -> json(ex, 201, server.create(body).toJson());

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import dev.sshuttle.it.sys.SocketHome;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
@@ -45,6 +46,7 @@ final class ProxyInstance {
         try {
             ServerSocketChannel ch = home.call(ServerSocketChannel::open);
             try {
+                ch.setOption(StandardSocketOptions.SO_REUSEADDR, true); // re-enable binds the same port at once
                 ch.bind(at, 512);
             } catch (IOException e) {
                 ch.close();

@@ -2,6 +2,7 @@ package dev.sshuttle.it.gates;
 
 import dev.sshuttle.it.sys.Cmd;
 import dev.sshuttle.it.topology.Netns;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,12 +39,22 @@ public final class FirewallRules {
                 .forEach(l -> found.add(String.join(" ", argv) + ": " + l.strip()));
     }
 
-    /** Fails naming every sshuttle rule, chain or table still present in ns. */
-    public static void assertNoneLeft(Netns ns, String after) {
-        List<String> left = sshuttleRules(ns);
-        if (!left.isEmpty()) {
-            Assertions.fail("firewall rules left in " + ns + " after " + after + " (" + left.size() + "):\n  "
-                    + String.join("\n  ", left));
+    /**
+     * Waits (at most `within`) until no sshuttle rule, chain or table is left in ns, and fails
+     * naming every one still there. Waiting matters: a firewall helper removes its rules when it
+     * sees EOF, which may be a moment after the client process is gone.
+     */
+    public static void assertNoneLeft(Netns ns, String after, Duration within) {
+        Poll.Outcome<List<String>> o = Poll.until(() -> sshuttleRules(ns), List::isEmpty, within);
+        if (!o.ok()) {
+            List<String> left = o.last() == null ? List.of("(could not list the rules)") : o.last();
+            Assertions.fail("firewall rules left in " + ns + " " + within.toSeconds() + " s after " + after
+                    + " (" + left.size() + "):\n  " + String.join("\n  ", left));
         }
+    }
+
+    /** {@link #assertNoneLeft(Netns, String, Duration)} with 10 s to clean up. */
+    public static void assertNoneLeft(Netns ns, String after) {
+        assertNoneLeft(ns, after, Duration.ofSeconds(10));
     }
 }

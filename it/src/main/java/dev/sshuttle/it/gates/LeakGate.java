@@ -1,14 +1,8 @@
 package dev.sshuttle.it.gates;
 
-import static org.awaitility.Awaitility.await;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assertions;
 
 /**
@@ -31,32 +25,19 @@ public final class LeakGate {
      * baseline + tolerance; fails naming the kinds of fd that grew.
      */
     public static void assertFdsReturn(Baseline base, int tolerance, Duration within) {
-        Integer last = pollUntil(() -> ProcessGauge.fdCount(base.pid()), n -> n <= base.fds() + tolerance, within);
-        if (last == null || last > base.fds() + tolerance) Assertions.fail(fdLeakMessage(base, last, tolerance, within));
+        Poll.Outcome<Integer> o = Poll.until(() -> ProcessGauge.fdCount(base.pid()), n -> n <= base.fds() + tolerance, within);
+        if (!o.ok()) Assertions.fail(fdLeakMessage(base, o.last(), tolerance, within));
     }
 
     /** Waits (at most `within`) until RSS is at most baseline + maxGrowthKb. */
     public static void assertRssReturns(Baseline base, long maxGrowthKb, Duration within) {
-        Long last = pollUntil(() -> ProcessGauge.rssKb(base.pid()), kb -> kb <= base.rssKb() + maxGrowthKb, within);
-        if (last == null || last > base.rssKb() + maxGrowthKb) {
+        Poll.Outcome<Long> o = Poll.until(() -> ProcessGauge.rssKb(base.pid()), kb -> kb <= base.rssKb() + maxGrowthKb, within);
+        Long last = o.last();
+        if (!o.ok()) {
             Assertions.fail("memory growth in " + base.what() + " (pid " + base.pid() + "): RSS " + last
                     + " KiB, baseline " + base.rssKb() + " KiB (+" + (last == null ? "?" : last - base.rssKb())
                     + " KiB > allowed " + maxGrowthKb + " KiB) still after " + within);
         }
-    }
-
-    /** Measures every 100 ms until ok or `within` passed; returns the last measurement (null: none). */
-    private static <T> T pollUntil(Supplier<T> measure, Predicate<T> ok, Duration within) {
-        AtomicReference<T> last = new AtomicReference<>();
-        try {
-            await().atMost(within).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-                last.set(measure.get());
-                return ok.test(last.get());
-            });
-        } catch (ConditionTimeoutException e) {
-            // the caller reports what it saw last
-        }
-        return last.get();
     }
 
     static String fdLeakMessage(Baseline base, Integer now, int tolerance, Duration within) {

@@ -1,7 +1,5 @@
 package dev.sshuttle.it.gates;
 
-import static org.awaitility.Awaitility.await;
-
 import dev.sshuttle.it.topology.Netns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,10 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assertions;
 
 /** Finds processes: by namespace (ip netns pids), by parent, by command line. */
@@ -81,29 +77,18 @@ public final class ProcessTree {
      * listing what the namespace holds.
      */
     public static Proc awaitOne(Netns ns, Predicate<Proc> what, String description, Duration within) {
-        AtomicReference<List<Proc>> seen = new AtomicReference<>(List.of());
-        try {
-            await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> {
-                seen.set(inNamespace(ns));
-                return seen.get().stream().filter(what).count() == 1;
-            });
-        } catch (ConditionTimeoutException e) {
+        Poll.Outcome<List<Proc>> o = Poll.until(() -> inNamespace(ns), all -> all.stream().filter(what).count() == 1, within);
+        List<Proc> seen = o.last() == null ? List.of() : o.last();
+        if (!o.ok()) {
             Assertions.fail("expected exactly one " + description + " in " + ns + " within " + within
-                    + ", found " + seen.get().stream().filter(what).toList() + "; processes there: " + seen.get());
+                    + ", found " + seen.stream().filter(what).toList() + "; processes there: " + seen);
         }
-        return seen.get().stream().filter(what).findFirst().orElseThrow();
+        return seen.stream().filter(what).findFirst().orElseThrow();
     }
 
     /** Fails unless no process in ns matches within `within` (e.g. the agent after the client quit). */
     public static void assertNoneLeft(Netns ns, Predicate<Proc> what, String description, Duration within) {
-        AtomicReference<List<Proc>> left = new AtomicReference<>(List.of());
-        try {
-            await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> {
-                left.set(inNamespace(ns).stream().filter(what).toList());
-                return left.get().isEmpty();
-            });
-        } catch (ConditionTimeoutException e) {
-            Assertions.fail(description + " still running in " + ns + " after " + within + ": " + left.get());
-        }
+        Poll.Outcome<List<Proc>> o = Poll.until(() -> inNamespace(ns).stream().filter(what).toList(), List::isEmpty, within);
+        if (!o.ok()) Assertions.fail(description + " still running in " + ns + " after " + within + ": " + o.last());
     }
 }

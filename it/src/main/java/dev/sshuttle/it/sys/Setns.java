@@ -66,6 +66,7 @@ public final class Setns {
         return (int) ERRNO.get(state, 0L);
     }
 
+    @SuppressWarnings("restricted") // the surefire argLine and the tests' child JVMs enable native access
     private static MethodHandle downcall(String name, FunctionDescriptor fd) {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new IllegalStateException("libc has no " + name));

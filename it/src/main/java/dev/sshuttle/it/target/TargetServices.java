@@ -45,8 +45,12 @@ public final class TargetServices implements AutoCloseable {
         ServerSocket sourceSocket = home.call(() -> listen(bindAddress, SOURCE_PORT));
         HttpServer httpServer = home.call(() -> HttpServer.create(new InetSocketAddress(bindAddress, HTTP_PORT), 128));
         DatagramSocket dnsSocket = home.call(() -> new DatagramSocket(new InetSocketAddress(bindAddress, DNS_PORT)));
-        return new TargetServices(new EchoService(echoSocket), new SinkService(sinkSocket),
+        TargetServices services = new TargetServices(new EchoService(echoSocket), new SinkService(sinkSocket),
                 new SourceService(sourceSocket), new HttpService(httpServer), new DnsService(dnsSocket, dnsRecords));
+        services.echo.start();
+        services.sink.start();
+        services.source.start();
+        return services;
     }
 
     private static ServerSocket listen(InetAddress addr, int port) throws java.io.IOException {

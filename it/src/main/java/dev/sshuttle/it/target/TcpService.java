@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP service: one virtual thread accepts, one virtual thread per connection runs
+ * A TCP service: after {@link #start()}, one virtual thread accepts, one virtual thread per connection runs
  * {@link #serve}. The listening socket is created by the caller (inside the target namespace);
  * accepted sockets belong to the same namespace whatever thread accepts them.
  */
@@ -22,6 +22,10 @@ public abstract class TcpService implements AutoCloseable {
 
     protected TcpService(ServerSocket server) {
         this.server = server;
+    }
+
+    /** Starts accepting; separate from the constructor so subclasses are complete first. */
+    public void start() {
         Thread.ofVirtual().name(getClass().getSimpleName() + "-accept").start(this::acceptLoop);
     }
 

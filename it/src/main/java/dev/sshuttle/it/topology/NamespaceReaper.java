@@ -109,7 +109,13 @@ public final class NamespaceReaper {
     /** Kills (by PID: TERM, then KILL after 2 s) every process in ns, then deletes ns. */
     static void deleteWithProcesses(String ns) {
         killProcessesIn(Netns.named(ns));
+        deleteNamespace(ns);
+    }
+
+    /** Deletes the namespace and its /etc/netns/NAME config dir. */
+    static void deleteNamespace(String ns) {
         Cmd.run(Netns.COMMAND_TIMEOUT, "ip", "netns", "del", ns);
+        deleteTree(Netns.etcDir(ns));
     }
 
     static void killProcessesIn(Netns ns) {

@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +48,21 @@ public final class Netns implements SocketHome {
 
     public Path path() {
         return Path.of("/run/netns", name);
+    }
+
+    /** /etc/netns/NAME: files here replace /etc's for processes under {@code ip netns exec NAME}. */
+    static Path etcDir(String name) {
+        return Path.of("/etc/netns", name);
+    }
+
+    /** Writes /etc/netns/NAME/file, which `ip netns exec` bind-mounts over /etc/file. */
+    public void writeEtcFile(String file, String content) {
+        try {
+            Files.createDirectories(etcDir(name));
+            Files.writeString(etcDir(name).resolve(file), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + etcDir(name).resolve(file) + ": " + e.getMessage(), e);
+        }
     }
 
     /** argv prefixed with {@code ip netns exec NAME}, ready for ProcessBuilder. */

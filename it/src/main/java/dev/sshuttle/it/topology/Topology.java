@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * a transparent proxy needs: without any route, connect() fails before iptables' nat OUTPUT can
  * redirect it. {@link ClientRoute#NONE} leaves the client with its own subnet only.
  * <p>close() always tears everything down; a shutdown hook covers an aborted JVM, and
- * {@link NamespaceReaper} removes what a SIGKILLed run left behind.
+ * {@link NamespaceReaper} removes what a SIGKILLed run left behind. Processes started with
+ * {@code ip netns exec} in the client or gateway see a resolv.conf naming the target's DNS.
  */
 public final class Topology implements AutoCloseable {
     /** How the client namespace routes traffic for other subnets. */
@@ -116,6 +117,10 @@ public final class Topology implements AutoCloseable {
                 "target.sshj.test", targetIp(),
                 "echo.sshj.test", targetIp(),
                 "gateway.sshj.test", gatewayTargetSideIp()));
+        // processes under `ip netns exec` see /etc/netns/NAME/resolv.conf as /etc/resolv.conf:
+        // the target's DNS is the nameserver of the private network, for client and gateway
+        // (sshd and the agent it starts inherit the gateway's view)
+        for (Netns ns : List.of(client, gateway)) ns.writeEtcFile("resolv.conf", "nameserver " + targetIp().getHostAddress() + "\n");
         int sshPort = ThreadLocalRandom.current().nextInt(20000, 30000);
         ssh = SshGateway.start(gateway, gatewayIp(), sshPort, workDir);
     }
@@ -289,7 +294,7 @@ public final class Topology implements AutoCloseable {
         if (ssh != null) ssh.close();
         for (Netns ns : created.reversed()) {
             NamespaceReaper.killProcessesIn(ns);
-            Cmd.run(Netns.COMMAND_TIMEOUT, "ip", "netns", "del", ns.name());
+            NamespaceReaper.deleteNamespace(ns.name());
         }
         NamespaceReaper.deleteTree(workDir);
         runLock.close();

@@ -50,7 +50,7 @@ class GatesInTopologyTest {
             assertTrue(rules.stream().anyMatch(r -> r.contains("-A OUTPUT -j sshuttle-12300")), rules.toString());
             assertTrue(rules.stream().anyMatch(r -> r.contains("table inet sshuttle-12301")), rules.toString());
             AssertionFailedError e = assertThrows(AssertionFailedError.class,
-                    () -> FirewallRules.assertNoneLeft(t.client(), "the test"));
+                    () -> FirewallRules.assertNoneLeft(t.client(), "the test", java.time.Duration.ofMillis(300)));
             assertTrue(e.getMessage().contains("firewall rules left in " + t.client().name()), e.getMessage());
         } finally {
             t.client().run("iptables", "-t", "nat", "-D", "OUTPUT", "-j", "sshuttle-12300");
@@ -61,13 +61,22 @@ class GatesInTopologyTest {
     }
 
     @Test
+    void connectionLoadFromTheGatewayLeavesNoConnectionOpenOnTheTarget(Topology t) {
+        ConnectionLoad.Result r = ConnectionLoad.run(t.gateway().threadFactory(), t.echo(), 500, 16, 1024, Duration.ofSeconds(30));
+        assertEquals(500, r.succeeded(), r.toString());
+        assertEquals(500 * 1024L, r.bytesEchoed());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> t.services().openConnections() == 0);
+        System.out.println("gateway -> target echo load: " + r);
+    }
+
+    @Test
     void latencyProbeMeasuresTheGatewayToTargetEcho(Topology t) throws IOException {
         try (Socket s = t.gateway().connect(t.echo(), Duration.ofSeconds(5))) {
             s.setSoTimeout(5000);
             s.setTcpNoDelay(true);
             LatencyProbe.Report r = LatencyProbe.pingPong(s, 200, 64, Duration.ofSeconds(5));
             assertEquals(200, r.samples());
-            r.assertPercentileBelow(99, Duration.ofMillis(50), "veth gateway->target");
+            r.assertPercentileBelow(99, Duration.ofMillis(250), "veth gateway->target"); // generous: 2 shared cores
             AssertionFailedError e = assertThrows(AssertionFailedError.class,
                     () -> r.assertPercentileBelow(50, Duration.ofNanos(1), "veth gateway->target"));
             assertTrue(e.getMessage().contains("latency too high on veth gateway->target"), e.getMessage());

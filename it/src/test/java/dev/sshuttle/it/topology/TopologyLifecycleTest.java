@@ -33,6 +33,7 @@ class TopologyLifecycleTest {
                 "namespaces of " + prefix + " survived close(): " + NamespaceReaper.listPrefixed());
         assertFalse(ProcessHandle.of(sshdPid).map(ProcessHandle::isAlive).orElse(false), "sshd " + sshdPid + " survived close()");
         assertFalse(Files.exists(dir), dir + " survived close()");
+        assertFalse(Files.exists(Path.of("/etc/netns", prefix + "client")), "/etc/netns config survived close()");
     }
 
     @Test

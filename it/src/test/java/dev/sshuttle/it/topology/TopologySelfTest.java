@@ -119,6 +119,16 @@ class TopologySelfTest {
     }
 
     @Test
+    void gatewayResolvesTargetNamesThroughItsResolvConf(Topology t) {
+        // the agent resolves with the system resolver: it must find the target's DNS via sshd's view of /etc
+        Cmd.Result r = t.client().run(t.ssh().sshArgv("python3", "-c",
+                "'import socket; print(socket.gethostbyname(\"echo.sshj.test\"))'").toArray(String[]::new));
+        assertEquals(t.targetIp().getHostAddress(), r.stdout().strip(), r::stderr);
+        String clientResolvConf = t.client().runOrThrow("cat", "/etc/resolv.conf").stdout();
+        assertEquals("nameserver " + t.targetIp().getHostAddress() + "\n", clientResolvConf);
+    }
+
+    @Test
     void sinkCountsAndChecksumsWhatItReceives(Topology t) throws IOException {
         byte[] payload = new byte[200_000];
         TestPattern.fill(payload, payload.length, 0);
