@@ -1,0 +1,121 @@
+package dev.sshuttle.it.tunnel;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sshuttle.it.gates.FirewallRules;
+import dev.sshuttle.it.target.DnsLookup;
+import dev.sshuttle.it.topology.BackgroundProcess;
+import dev.sshuttle.it.topology.Topology;
+import dev.sshuttle.it.topology.TopologyExtension;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The options a user reaches for after the first run, each end to end through real ssh:
+ * nft, IPv6, excludes with ports, --dns, -N, and -D with a pidfile.
+ */
+@ExtendWith(TopologyExtension.class)
+class TunnelFeaturesTest {
+    private static final Duration RULES_GONE_WITHIN = Duration.ofSeconds(2);
+    private static final Duration IO = Duration.ofSeconds(10);
+
+    private static void assertEchoWorks(Topology t, InetSocketAddress echo) throws IOException {
+        try (Socket s = t.client().connect(echo, IO)) {
+            s.setSoTimeout((int) IO.toMillis());
+            s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            assertEquals("ping", new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+        }
+    }
+
+    private static void assertStopsCleanly(Topology t, BackgroundProcess client) {
+        assertEquals(0, client.terminate(IO), client.tail());
+        FirewallRules.assertNoneLeft(t.client(), "SIGTERM", RULES_GONE_WITHIN);
+    }
+
+    @Test
+    void nftMethodCarriesTraffic(Topology t) throws Exception {
+        try (BackgroundProcess client = Tunnels.connected(t, "nft", "--method", "nft", t.targetSubnet())) {
+            assertFalse(FirewallRules.sshuttleRules(t.client()).isEmpty(), "nft rules installed");
+            assertEchoWorks(t, t.echo());
+            assertStopsCleanly(t, client);
+        }
+    }
+
+    @Test
+    void ipv6SubnetIsCaptured(Topology t) throws Exception {
+        try (BackgroundProcess client = Tunnels.connected(t, "ipv6", t.targetSubnet6())) {
+            assertEchoWorks(t, t.target6(t.echo().getPort()));
+            assertStopsCleanly(t, client);
+        }
+    }
+
+    @Test
+    void anExcludedPortIsNotTunneled(Topology t) throws Exception {
+        String excluded = t.targetIp().getHostAddress() + "/32:" + t.http().getPort();
+        try (BackgroundProcess client = Tunnels.connected(t, "exclude", "-x", excluded, t.targetSubnet())) {
+            assertEchoWorks(t, t.echo());
+            // not captured: it takes the plain route, where the gateway does not forward
+            assertThrows(IOException.class, () -> t.client().connect(t.http(), Duration.ofSeconds(2)).close(),
+                    "a connection to the excluded port must not go through the tunnel");
+            assertStopsCleanly(t, client);
+        }
+    }
+
+    @Test
+    void dnsRequestsAreAnsweredByTheRemoteResolver(Topology t) throws Exception {
+        InetSocketAddress nameserver = t.dns(); // the client's resolv.conf names it
+        try (DatagramSocket udp = t.client().udp(new InetSocketAddress(0))) {
+            assertThrows(SocketTimeoutException.class,
+                    () -> DnsLookup.queryA(udp, nameserver, "target.sshj.test", Duration.ofSeconds(1)),
+                    "without the tunnel the nameserver is unreachable");
+        }
+        try (BackgroundProcess client = Tunnels.connected(t, "dns", "--dns", t.targetSubnet());
+             DatagramSocket udp = t.client().udp(new InetSocketAddress(0))) {
+            DnsLookup.Answer answer = DnsLookup.queryA(udp, nameserver, "target.sshj.test", IO);
+            assertEquals(0, answer.rcode(), "NOERROR through the tunnel");
+            assertEquals(t.targetIp(), answer.address().orElseThrow());
+            assertStopsCleanly(t, client);
+        }
+    }
+
+    @Test
+    void autoNetsCaptureTheRemotesRoutes(Topology t) throws Exception {
+        // no subnet on the command line: the target's network comes from the gateway's routes
+        try (BackgroundProcess client = Tunnels.connected(t, "autonets", "-N")) {
+            assertEchoWorks(t, t.echo());
+            assertStopsCleanly(t, client);
+        }
+    }
+
+    @Test
+    void daemonModeDetachesAndItsPidfileStopsIt(Topology t) throws Exception {
+        Path pidfile = t.workDir().resolve("daemon.pid");
+        Path logfile = t.workDir().resolve("daemon-own.log");
+        try (BackgroundProcess parent = Tunnels.start(t, "daemon", "-D", "--pidfile", pidfile.toString(),
+                "--logfile", logfile.toString(), t.targetSubnet())) {
+            assertEquals(0, parent.awaitExit(Duration.ofSeconds(60)), "the foreground part returns once connected:\n" + parent.tail());
+            assertTrue(Files.isRegularFile(pidfile), "pidfile written");
+            long pid = Long.parseLong(Files.readString(pidfile).strip());
+            ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no process " + pid));
+            assertEchoWorks(t, t.echo());
+            new ProcessBuilder("kill", "-TERM", Long.toString(pid)).start().waitFor();
+            await("the daemon ends on SIGTERM").atMost(IO).until(() -> !daemon.isAlive());
+            FirewallRules.assertNoneLeft(t.client(), "the daemon's SIGTERM", RULES_GONE_WITHIN);
+            await("the daemon removes its pidfile").atMost(IO).until(() -> !Files.exists(pidfile));
+        }
+    }
+}
