@@ -1,11 +1,14 @@
 package dev.sshuttle.client;
 
+import dev.sshuttle.sys.SocketOptions;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
@@ -55,8 +58,12 @@ public final class TransparentListener implements AutoCloseable {
         List<ServerSocketChannel> bound = new ArrayList<>();
         try {
             for (InetSocketAddress a : addresses) {
-                ServerSocketChannel s = ServerSocketChannel.open();
+                // the address's own family: the JDK's default is a dual-stack IPv6 socket, which
+                // would make 0.0.0.0 look like an IPv6 listener and capture no IPv4 subnet
+                boolean v6 = a.getAddress() instanceof Inet6Address;
+                ServerSocketChannel s = ServerSocketChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
                 bound.add(s);
+                if (v6) SocketOptions.setIpv6Only(s);
                 s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 s.bind(new InetSocketAddress(a.getAddress(), port), BACKLOG);
             }

@@ -13,6 +13,7 @@ public final class SocketOptions {
     private static final int SO_DOMAIN = 39;
     private static final int IP_TRANSPARENT = 19;
     private static final int IPV6_TRANSPARENT = 75;
+    private static final int IPV6_V6ONLY = 26;
 
     private SocketOptions() {}
 
@@ -30,6 +31,21 @@ public final class SocketOptions {
             Libc.setsockoptInt(fd, OriginalDestination.SOL_IP, IP_TRANSPARENT, 1,
                     "setsockopt(SOL_IP, IP_TRANSPARENT)");
         }
+    }
+
+    /**
+     * Sets IPV6_V6ONLY on an IPv6 socket before bind: {@code [::]:PORT} then takes only IPv6,
+     * so it can sit beside {@code 0.0.0.0:PORT}, and every accepted connection has the family
+     * its firewall rules (and SO_ORIGINAL_DST level) were made for. The JDK has no option for it.
+     */
+    public static void setIpv6Only(NetworkChannel channel) throws IOException {
+        Libc.setsockoptInt(ChannelFd.of(channel), OriginalDestination.SOL_IPV6, IPV6_V6ONLY, 1,
+                "setsockopt(SOL_IPV6, IPV6_V6ONLY)");
+    }
+
+    /** Whether IPV6_V6ONLY is set on the channel's (IPv6) socket. */
+    public static boolean isIpv6Only(NetworkChannel channel) throws IOException {
+        return getInt(ChannelFd.of(channel), OriginalDestination.SOL_IPV6, IPV6_V6ONLY, "getsockopt(IPV6_V6ONLY)") != 0;
     }
 
     /** Whether IP_TRANSPARENT / IPV6_TRANSPARENT is set on the channel's socket. */
