@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
 
 /**
  * Source: the client sends a decimal byte count and a newline; the service sends that many
@@ -18,6 +19,30 @@ public final class SourceService extends TcpService {
 
     public SourceService(ServerSocket server) {
         super(server);
+    }
+
+    /** What one {@link #download} received: byte count, CRC32 of the bytes, and its duration. */
+    public record Download(long bytes, long crc32, double seconds) {
+        public double mbPerSecond() {
+            return bytes / 1e6 / seconds;
+        }
+
+        /** Whether exactly the n pattern bytes arrived. */
+        public boolean isPattern(long n) {
+            return bytes == n && crc32 == TestPattern.crc32(n);
+        }
+    }
+
+    /** Asks the source at the other end of s for n bytes and reads to EOF (s's timeout applies). */
+    public static Download download(Socket s, long n) throws IOException {
+        long t0 = System.nanoTime();
+        s.getOutputStream().write(request(n));
+        InputStream in = s.getInputStream();
+        CRC32 crc = new CRC32();
+        byte[] buf = new byte[1 << 16];
+        long total = 0;
+        for (int r; (r = in.read(buf)) > 0; total += r) crc.update(buf, 0, r);
+        return new Download(total, crc.getValue(), (System.nanoTime() - t0) / 1e9);
     }
 
     /** The request line asking for n bytes. */

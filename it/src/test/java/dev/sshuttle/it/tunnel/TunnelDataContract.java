@@ -13,7 +13,6 @@ import dev.sshuttle.it.topology.Topology;
 import dev.sshuttle.it.topology.TopologyExtension;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -103,17 +101,10 @@ abstract class TunnelDataContract {
     void download100MbIsByteIdentical(Topology t) throws Exception {
         try (Socket s = t.client().connect(t.source(), IO)) {
             s.setSoTimeout(60_000);
-            long t0 = System.nanoTime();
-            s.getOutputStream().write(SourceService.request(BULK_BYTES));
-            InputStream in = s.getInputStream();
-            CRC32 crc = new CRC32();
-            byte[] buf = new byte[1 << 16];
-            long total = 0;
-            for (int n; (n = in.read(buf)) > 0; total += n) crc.update(buf, 0, n);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("%s: 100 MiB download in %.2f s (%.0f MB/s)%n", getClass().getSimpleName(), secs, total / 1e6 / secs);
-            assertEquals(BULK_BYTES, total);
-            assertEquals(TestPattern.crc32(BULK_BYTES), crc.getValue());
+            SourceService.Download d = SourceService.download(s, BULK_BYTES);
+            System.out.printf("%s: 100 MiB download in %.2f s (%.0f MB/s)%n", getClass().getSimpleName(), d.seconds(), d.mbPerSecond());
+            assertEquals(BULK_BYTES, d.bytes());
+            assertEquals(TestPattern.crc32(BULK_BYTES), d.crc32());
         }
     }
 
