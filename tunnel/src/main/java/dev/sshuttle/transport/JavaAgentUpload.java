@@ -18,8 +18,9 @@ import java.util.HexFormat;
  *
  * <p>Exchange: the remote script prints {@code SSHUTTLE-JAR HAVE} or {@code SSHUTTLE-JAR NEED};
  * on NEED the client sends exactly the jar's bytes and waits for {@code SSHUTTLE-JAR STORED}
- * (so `head -c` cannot swallow anything that follows); {@code SSHUTTLE-JAR NOJAVA} means no
- * usable JDK. Then the agent reads its options line and writes the sync header as usual.
+ * (so `head -c` cannot swallow anything that follows), or {@code SSHUTTLE-JAR NOSTORE} when the
+ * cache cannot be written (disk full: the partial file is removed); {@code SSHUTTLE-JAR NOJAVA}
+ * means no usable JDK. Then the agent reads its options line and writes the sync header as usual.
  */
 public final class JavaAgentUpload {
     public static final int EXIT_NO_JAVA = 96;
@@ -36,7 +37,6 @@ public final class JavaAgentUpload {
         this.sha256 = sha256(jar);
     }
 
-    /** The shell command ssh runs remotely (one argument after "--"). */
     /**
      * The shell command ssh runs remotely (one argument after "--"). The JDK is the first of
      * {@code javaPath} (--remote-java), $JAVA_HOME, java on the PATH, /usr/lib/jvm/* that is 25 or newer.
@@ -50,8 +50,8 @@ public final class JavaAgentUpload {
                 + "if [ \"${v:-0}\" -ge 25 ] 2>/dev/null; then X=$c; break; fi; done; "
                 + "if [ -z \"$X\" ]; then echo '" + TAG + "NOJAVA'; exit " + EXIT_NO_JAVA + "; fi; "
                 + "if [ -s \"$J\" ]; then echo '" + TAG + "HAVE'; else echo '" + TAG + "NEED'; "
-                + "mkdir -p \"${J%/*}\" && head -c " + size + " > \"$J.$$\" && mv \"$J.$$\" \"$J\" "
-                + "&& echo '" + TAG + "STORED' || exit 99; fi; "
+                + "if mkdir -p \"${J%/*}\" && head -c " + size + " > \"$J.$$\" && mv \"$J.$$\" \"$J\"; "
+                + "then echo '" + TAG + "STORED'; else rm -f \"$J.$$\"; echo '" + TAG + "NOSTORE'; exit 99; fi; fi; "
                 + "exec \"$X\" -XX:+UseSerialGC -jar \"$J\" --server";
         return "/bin/sh -c " + ShellQuote.quote(script);
     }
@@ -62,11 +62,24 @@ public final class JavaAgentUpload {
         switch (answer) {
             case "HAVE" -> { }
             case "NEED" -> {
+                IOException sending = null;
                 try (InputStream data = Files.newInputStream(jar)) {
                     data.transferTo(out);
+                    out.flush();
+                } catch (IOException e) {
+                    sending = e; // the remote may have given up (disk full): its answer says why
                 }
-                out.flush();
-                String stored = readTag(in);
+                String stored;
+                try {
+                    stored = readTag(in);
+                } catch (IOException e) {
+                    if (sending != null) e.addSuppressed(sending);
+                    throw e;
+                }
+                if (stored.equals("NOSTORE")) {
+                    throw new IOException("the remote could not store the agent jar (" + size / 1024 + " KiB) under "
+                            + "~/.cache/sshuttle-java: disk full or not writable; free some space there, or use --agent python");
+                }
                 if (!stored.equals("STORED")) throw new IOException("the remote did not store the agent jar: " + stored);
             }
             case "NOJAVA" -> throw new NoRemoteJavaException();

@@ -1,0 +1,103 @@
+package dev.sshuttle.transport;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The remote half of the jar upload, run here with sh (HOME standing in for the remote's):
+ * the first start stores the jar, the next finds it, and a cache that cannot be written ends
+ * with a sentence and no partial file.
+ */
+class JavaAgentUploadTest {
+    @TempDir
+    Path dir;
+
+    private Path fakeJar(int bytes) throws IOException {
+        byte[] content = new byte[bytes];
+        new Random(7).nextBytes(content);
+        return Files.write(dir.resolve("agent.jar"), content);
+    }
+
+    /** Runs the remote command under sh with the given HOME (optionally wrapped), plays the client's side. */
+    private void exchange(JavaAgentUpload upload, Path home, List<String> wrapper) throws Exception {
+        List<String> argv = new java.util.ArrayList<>(wrapper);
+        argv.addAll(List.of("sh", "-c", upload.remoteCommand(null)));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("HOME", home.toString());
+        Process p = pb.start();
+        try {
+            upload.upload(p.getInputStream(), p.getOutputStream());
+        } finally {
+            p.getOutputStream().close();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+        }
+    }
+
+    private static List<Path> cached(Path home) throws IOException {
+        Path cache = home.resolve(".cache/sshuttle-java");
+        if (!Files.isDirectory(cache)) return List.of();
+        try (Stream<Path> files = Files.list(cache)) {
+            return files.toList();
+        }
+    }
+
+    @Test
+    void theFirstStartStoresTheJarAndTheNextFindsIt() throws Exception {
+        Path jar = fakeJar(300_000);
+        Path home = Files.createDirectories(dir.resolve("home"));
+        JavaAgentUpload upload = new JavaAgentUpload(jar);
+        exchange(upload, home, List.of()); // NEED, bytes, STORED
+        List<Path> files = cached(home);
+        assertTrue(files.size() == 1 && files.get(0).getFileName().toString().endsWith(".jar"), files.toString());
+        assertArrayEquals(Files.readAllBytes(jar), Files.readAllBytes(files.get(0)));
+        exchange(upload, home, List.of()); // HAVE: nothing sent
+        assertTrue(cached(home).size() == 1);
+    }
+
+    @Test
+    void aCacheThatCannotBeCreatedIsReportedInASentence() throws Exception {
+        JavaAgentUpload upload = new JavaAgentUpload(fakeJar(300_000));
+        IOException e = assertThrows(IOException.class, () -> exchange(upload, Path.of("/proc/1/no-such-home"), List.of()));
+        assertTrue(e.getMessage().contains("disk full or not writable"), e.getMessage());
+    }
+
+    @Test
+    void aFullDiskLeavesNoPartialJar() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for a small tmpfs in a private mount namespace");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/unshare")), "needs unshare");
+        Path home = Files.createDirectories(dir.resolve("small-home"));
+        JavaAgentUpload upload = new JavaAgentUpload(fakeJar(2_000_000));
+        // a 256 KiB tmpfs over HOME, in a mount namespace of its own: the 2 MB jar cannot fit;
+        // after the failure the script lists what is left in the cache into HOME's parent
+        Path leftovers = dir.resolve("leftovers.txt");
+        String mountThenRun = "mount -t tmpfs -o size=256k tmpfs \"$HOME\" && sh -c \"$1\"; s=$?; "
+                + "ls -A \"$HOME/.cache/sshuttle-java\" > " + leftovers + " 2>&1; exit $s";
+        List<String> argv = List.of("unshare", "-m", "--propagation", "private", "sh", "-c", mountThenRun, "sh",
+                upload.remoteCommand(null));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("HOME", home.toString());
+        Process p = pb.start();
+        IOException e;
+        try {
+            e = assertThrows(IOException.class, () -> upload.upload(p.getInputStream(), p.getOutputStream()));
+        } finally {
+            p.getOutputStream().close();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the remote script ends");
+        }
+        assertTrue(e.getMessage().contains("disk full"), e.getMessage());
+        assertFalse(Files.readString(leftovers).strip().contains(".jar"), "no partial jar left: " + Files.readString(leftovers));
+    }
+}
