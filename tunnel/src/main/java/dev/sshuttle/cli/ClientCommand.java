@@ -123,7 +123,7 @@ final class ClientCommand {
     @Option(names = {"-v", "--verbose"}, description = "more messages (repeatable: -vv)")
     boolean[] verbose = new boolean[0];
 
-    @Option(names = "--agent", paramLabel = "KIND", description = "remote agent: python, java, auto [default: python]")
+    @Option(names = "--agent", paramLabel = "KIND", description = "remote agent: python, java, or auto (java where the remote has a JDK 25, else python) [default: python]")
     String agent = "python";
 
     @Option(names = "--protocol", paramLabel = "VERSION", description = "mux protocol: auto, 1, 2 [default: auto]")

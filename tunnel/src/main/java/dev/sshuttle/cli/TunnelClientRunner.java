@@ -103,29 +103,20 @@ public final class TunnelClientRunner implements ClientRunner {
     private static AgentLaunch launch(ClientOptions o, TunnelSettings s) throws IOException, SshuttleException {
         AgentOptions options = new AgentOptions(s.protocol(), o.latencyControl(), o.latencyBufferSize(), o.verbose(),
                 o.autoNets(), s.toNs());
-        if (s.agent() == TunnelSettings.AgentKind.JAVA) {
-            Path jar = JavaAgentUpload.runningJar();
-            if (jar == null) throw new SshuttleException("--agent java needs the client to run from sshuttle.jar", ExitCodes.USAGE);
-            JavaAgentUpload upload = new JavaAgentUpload(jar);
-            byte[] line = options.toJsonLine().getBytes(StandardCharsets.UTF_8);
-            return new AgentLaunch() {
-                public String remoteCommand() {
-                    return upload.remoteCommand(o.remoteJava());
-                }
-
-                public byte[] preamble() {
-                    return line;
-                }
-
-                public void beforePreamble(InputStream in, OutputStream out) throws IOException {
-                    upload.upload(in, out);
-                }
-            };
+        AgentBootstrap python = o.python() == null ? AgentBootstrap.python() : AgentBootstrap.python(o.python());
+        boolean auto = s.agent() == TunnelSettings.AgentKind.AUTO;
+        Path jar = JavaAgentUpload.runningJar();
+        if (s.agent() == TunnelSettings.AgentKind.JAVA && jar == null) {
+            throw new SshuttleException("--agent java needs the client to run from sshuttle.jar", ExitCodes.USAGE);
         }
-        // PYTHON, and AUTO (python is what every sshuttle remote has; --agent java opts in)
-        AgentBootstrap bootstrap = o.python() == null ? AgentBootstrap.python() : AgentBootstrap.python(o.python());
-        byte[] preamble = bootstrap.stdinPreamble(options);
-        String command = bootstrap.remoteCommand();
+        if (s.agent() == TunnelSettings.AgentKind.PYTHON || jar == null) return pythonLaunch(python, options);
+        return javaLaunch(new JavaAgentUpload(jar), o.remoteJava(), options, auto ? python : null, o.verbose() > 0);
+    }
+
+    /** The Python agent: the python3 one-liner, then the compressed agent and its options on stdin. */
+    private static AgentLaunch pythonLaunch(AgentBootstrap python, AgentOptions options) {
+        byte[] preamble = python.stdinPreamble(options);
+        String command = python.remoteCommand();
         return new AgentLaunch() {
             public String remoteCommand() {
                 return command;
@@ -133,6 +124,38 @@ public final class TunnelClientRunner implements ClientRunner {
 
             public byte[] preamble() {
                 return preamble;
+            }
+        };
+    }
+
+    /**
+     * The Java agent, with the jar uploaded (once) over the session. With a fallback (--agent
+     * auto) a remote without a JDK 25 runs the Python agent in the same session instead.
+     */
+    private static AgentLaunch javaLaunch(JavaAgentUpload upload, String remoteJava, AgentOptions options,
+                                          AgentBootstrap fallback, boolean verbose) {
+        byte[] javaLine = options.toJsonLine().getBytes(StandardCharsets.UTF_8);
+        byte[] pythonPreamble = fallback == null ? null : fallback.stdinPreamble(options);
+        String command = upload.remoteCommand(remoteJava, fallback == null ? null : fallback.shellScript());
+        return new AgentLaunch() {
+            private volatile byte[] preamble = javaLine;
+
+            public String remoteCommand() {
+                return command;
+            }
+
+            public byte[] preamble() {
+                return preamble;
+            }
+
+            public void beforePreamble(InputStream in, OutputStream out) throws IOException {
+                try {
+                    upload.upload(in, out);
+                } catch (JavaAgentUpload.NoRemoteJavaException e) {
+                    if (fallback == null) throw e;
+                    if (verbose) System.err.println("sshuttle: no JDK 25 on the remote; using the Python agent");
+                    preamble = pythonPreamble;
+                }
             }
         };
     }

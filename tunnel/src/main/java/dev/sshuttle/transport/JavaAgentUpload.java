@@ -42,13 +42,23 @@ public final class JavaAgentUpload {
      * {@code javaPath} (--remote-java), $JAVA_HOME, java on the PATH, /usr/lib/jvm/* that is 25 or newer.
      */
     public String remoteCommand(String javaPath) {
+        return remoteCommand(javaPath, null);
+    }
+
+    /**
+     * As {@link #remoteCommand(String)}; with a fallback script (the Python agent's, for
+     * {@code --agent auto}), a remote without a JDK 25 answers NOJAVA and runs that script
+     * instead of exiting, so the same ssh session carries on with the other agent.
+     */
+    public String remoteCommand(String javaPath, String fallbackScript) {
         String candidates = (javaPath == null ? "" : ShellQuote.quote(javaPath) + " ")
                 + "\"$JAVA_HOME/bin/java\" java /usr/lib/jvm/*/bin/java";
         String script = "J=\"$HOME/.cache/sshuttle-java/" + sha256 + ".jar\"; X=; "
                 + "for c in " + candidates + "; do "
                 + "v=$(\"$c\" -version 2>&1 | sed -n 's/.*version \"\\([0-9]*\\).*/\\1/p' | head -n 1); "
                 + "if [ \"${v:-0}\" -ge 25 ] 2>/dev/null; then X=$c; break; fi; done; "
-                + "if [ -z \"$X\" ]; then echo '" + TAG + "NOJAVA'; exit " + EXIT_NO_JAVA + "; fi; "
+                + "if [ -z \"$X\" ]; then echo '" + TAG + "NOJAVA'; "
+                + (fallbackScript == null ? "exit " + EXIT_NO_JAVA : fallbackScript) + "; fi; "
                 + "if [ -s \"$J\" ]; then echo '" + TAG + "HAVE'; else echo '" + TAG + "NEED'; "
                 + "if mkdir -p \"${J%/*}\" && head -c " + size + " > \"$J.$$\" && mv \"$J.$$\" \"$J\"; "
                 + "then echo '" + TAG + "STORED'; else rm -f \"$J.$$\"; echo '" + TAG + "NOSTORE'; exit 99; fi; fi; "

@@ -100,4 +100,25 @@ class JavaAgentUploadTest {
         assertTrue(e.getMessage().contains("disk full"), e.getMessage());
         assertFalse(Files.readString(leftovers).strip().contains(".jar"), "no partial jar left: " + Files.readString(leftovers));
     }
+
+    @Test
+    void withAFallbackARemoteWithoutAJdkRunsTheOtherAgentInTheSameSession() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to hide /usr/lib/jvm in a private mount namespace");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/unshare")), "needs unshare");
+        JavaAgentUpload upload = new JavaAgentUpload(fakeJar(1000));
+        // no JDK anywhere: /usr/lib/jvm hidden under an empty tmpfs, JAVA_HOME unset
+        String hideJdks = "mount -t tmpfs tmpfs /usr/lib/jvm && unset JAVA_HOME && sh -c \"$1\"";
+        ProcessBuilder pb = new ProcessBuilder("unshare", "-m", "--propagation", "private", "sh", "-c", hideJdks, "sh",
+                upload.remoteCommand(null, "echo FALLBACK-RAN; exit 0")).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("HOME", Files.createDirectories(dir.resolve("home")).toString());
+        Process p = pb.start();
+        try {
+            assertThrows(JavaAgentUpload.NoRemoteJavaException.class, () -> upload.upload(p.getInputStream(), p.getOutputStream()));
+            String next = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+            assertTrue(next.equals("FALLBACK-RAN"), "the fallback runs after NOJAVA, got: " + next);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "the fallback's exit status is the session's");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.it.gates.FirewallRules;
+import dev.sshuttle.it.gates.ProcessTree;
 import dev.sshuttle.it.target.DnsLookup;
 import dev.sshuttle.it.topology.BackgroundProcess;
 import dev.sshuttle.it.topology.Topology;
@@ -116,6 +117,16 @@ class TunnelFeaturesTest {
             await("the daemon ends on SIGTERM").atMost(IO).until(() -> !daemon.isAlive());
             FirewallRules.assertNoneLeft(t.client(), "the daemon's SIGTERM", RULES_GONE_WITHIN);
             await("the daemon removes its pidfile").atMost(IO).until(() -> !Files.exists(pidfile));
+        }
+    }
+
+    @Test
+    void autoAgentPicksTheJavaAgentWhereTheRemoteHasAJdk(Topology t) throws Exception {
+        try (BackgroundProcess client = Tunnels.connected(t, "auto", "--agent", "auto", t.targetSubnet())) {
+            ProcessTree.Proc agent = ProcessTree.awaitOne(t.gateway(), ProcessTree.agent(), "remote agent", IO);
+            assertTrue(agent.cmdline().contains("--server"), "the Java agent runs on the gateway: " + agent.cmdline());
+            assertEchoWorks(t, t.echo());
+            assertStopsCleanly(t, client);
         }
     }
 }
