@@ -836,6 +836,20 @@ def grow_pipe(fd):
         pass  # not a pipe (e.g. a socket), or the limit is lower: the default works too
 
 
+def raise_fd_limit():
+    """Take the hard limit on open files: the usual soft limit of 1024 would refuse the
+    thousandth concurrent connection (the original's select() ceiling), while the hard one
+    (often 512k) is ours for the asking. The JVM does the same for the Java agent."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = hard if hard != resource.RLIM_INFINITY else 1 << 20
+        if soft != resource.RLIM_INFINITY and soft < want:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    except (ImportError, ValueError, OSError):
+        pass  # keep the soft limit; running out shows as one failed connect, not a dead session
+
+
 def run(mux):
     sel = mux.sel
     while True:
@@ -873,6 +887,7 @@ def main():
     mux = Mux(opts)
     for fd in (0, 1):
         grow_pipe(fd)
+    raise_fd_limit()
     os.write(1, header)
     os.set_blocking(0, False)
     os.set_blocking(1, False)

@@ -22,17 +22,22 @@ class PythonAgentLimitsTest {
     private static final int FD_LIMIT = 32;
     private static final int MAX_CHANNELS = 64;
 
-    @Test
-    void fdExhaustionFailsOneConnectNotTheSession() throws Exception {
-        Prerequisites.require(Files.isExecutable(Path.of(PYTHON)), PYTHON + " is not installed");
-        AgentLauncher limited = options -> {
+    /** The python agent started by sh after {@code ulimit FLAG FD_LIMIT}. */
+    private static AgentLauncher underUlimit(String flag) {
+        return options -> {
             AgentBootstrap b = AgentBootstrap.python(PYTHON);
-            Process p = new ProcessBuilder("/bin/sh", "-c", "ulimit -n " + FD_LIMIT + "; " + b.remoteCommand()).start();
+            Process p = new ProcessBuilder("/bin/sh", "-c", "ulimit " + flag + " " + FD_LIMIT + "; " + b.remoteCommand()).start();
             OutputStream in = p.getOutputStream();
             in.write(b.stdinPreamble(options));
             in.flush();
             return p;
         };
+    }
+
+    @Test
+    void fdExhaustionFailsOneConnectNotTheSession() throws Exception {
+        Prerequisites.require(Files.isExecutable(Path.of(PYTHON)), PYTHON + " is not installed");
+        AgentLauncher limited = underUlimit("-n");
         List<LocalPeer> peers = new ArrayList<>();
         try (AgentConnection a = AgentConnection.start(limited, AgentOptions.defaults(2))) {
             Frame failed = null;
@@ -53,6 +58,27 @@ class PythonAgentLimitsTest {
             a.closeStdin();
             assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit());
             assertFalse(a.stderrText().contains("fatal"), a.stderrText());
+        } finally {
+            for (LocalPeer p : peers) p.close();
+        }
+    }
+
+    /** A soft limit below the hard one (the usual login default) is raised: all connects succeed. */
+    @Test
+    void aLowSoftFdLimitIsRaisedToTheHardOne() throws Exception {
+        Prerequisites.require(Files.isExecutable(Path.of(PYTHON)), PYTHON + " is not installed");
+        AgentLauncher softLimited = underUlimit("-Sn");
+        List<LocalPeer> peers = new ArrayList<>();
+        try (AgentConnection a = AgentConnection.start(softLimited, AgentOptions.defaults(2))) {
+            for (int ch = 1; ch <= MAX_CHANNELS; ch++) {
+                LocalPeer peer = new LocalPeer();
+                peers.add(peer);
+                a.connect(ch, peer.port());
+                int c = ch;
+                Frame result = a.expect(f -> f.channel() == c, "connect result on channel " + ch);
+                assertEquals(Command.name(Command.TCP_CONNECTED), Command.name(result.command()),
+                        "connect " + ch + " at soft limit " + FD_LIMIT + ": " + result.text());
+            }
         } finally {
             for (LocalPeer p : peers) p.close();
         }
