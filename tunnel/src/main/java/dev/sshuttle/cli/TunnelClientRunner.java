@@ -2,12 +2,14 @@ package dev.sshuttle.cli;
 
 import dev.sshuttle.client.DnsListener;
 import dev.sshuttle.client.HelperFirewall;
+import dev.sshuttle.client.OwnerLookup;
 import dev.sshuttle.client.TerminationSignals;
 import dev.sshuttle.client.TunnelClient;
 import dev.sshuttle.client.TunnelSettings;
 import dev.sshuttle.config.ClientOptions;
 import dev.sshuttle.config.SubnetRule;
 import dev.sshuttle.firewall.Family;
+import dev.sshuttle.firewall.Owner;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.sys.OriginalDestination;
@@ -38,6 +40,7 @@ public final class TunnelClientRunner implements ClientRunner {
             if (level <= o.verbose()) System.err.println(level == 0 && !message.startsWith("sshuttle") ? "sshuttle: " + message : message);
         };
         TunnelSettings settings = settings(o);
+        Owner owner = owner(o);
         AgentLaunch launch = launch(o, settings);
         DnsListener dns = null;
         List<InetAddress> nameservers = List.of();
@@ -50,7 +53,7 @@ public final class TunnelClientRunner implements ClientRunner {
             dns = DnsListener.bind(new InetSocketAddress(v4.getAddress(), 0), v4.getPort());
         }
         int dnsPort = dns == null ? 0 : dns.port();
-        HelperFirewallFactory firewall = new HelperFirewallFactory(o, nameservers, dnsPort, log);
+        HelperFirewallFactory firewall = new HelperFirewallFactory(o, nameservers, dnsPort, owner, log);
         TunnelClient tunnel = new TunnelClient(settings, launch, firewall::create, OriginalDestination::of, log,
                 Daemonizer::connected, code -> RemoteExitExplainer.explain(code, sshHostInsideSubnets(o),
                         o.python(), o.remote() == null ? null : o.remote().host()));
@@ -59,10 +62,13 @@ public final class TunnelClientRunner implements ClientRunner {
         return tunnel.run();
     }
 
-    private record HelperFirewallFactory(ClientOptions o, List<InetAddress> nameservers, int dnsPort, TunnelClient.Log log) {
+    private record HelperFirewallFactory(ClientOptions o, List<InetAddress> nameservers, int dnsPort, Owner owner,
+                                         TunnelClient.Log log) {
         HelperFirewall create() {
-            return new HelperFirewall(o.method().name().toLowerCase(), convert(o.includes()), convert(o.excludes()),
-                    nameservers, dnsPort, o.autoNets(), log);
+            // --user/--group work with nat only: auto picks it rather than failing in the helper
+            String method = !owner.isAny() && o.method() == ClientOptions.Method.AUTO ? "nat" : o.method().name().toLowerCase();
+            return new HelperFirewall(method, convert(o.includes()), convert(o.excludes()),
+                    nameservers, dnsPort, o.autoNets(), owner, log);
         }
     }
 
@@ -73,8 +79,9 @@ public final class TunnelClientRunner implements ClientRunner {
         if (o.transport() == ClientOptions.Transport.BUILTIN) {
             throw new SshuttleException("--transport builtin is not available yet; use the system ssh (the default)", ExitCodes.USAGE);
         }
-        if (o.user() != null || o.group() != null) {
-            throw new SshuttleException("--user/--group are not available yet", ExitCodes.USAGE);
+        if ((o.user() != null || o.group() != null) && o.method() != ClientOptions.Method.AUTO
+                && o.method() != ClientOptions.Method.NAT) {
+            throw new SshuttleException("--user/--group need --method nat (iptables' owner match)", ExitCodes.USAGE);
         }
         if (o.hostwatch()) System.err.println("sshuttle: warning: -H/--seed-hosts are not available yet; ignored");
     }
@@ -98,6 +105,14 @@ public final class TunnelClientRunner implements ClientRunner {
                 agent, o.python(), o.protocol() == ClientOptions.Protocol.V1 ? 1 : 2, listen, mux, o.verbose(),
                 o.autoNets(), o.toNs() == null ? null : o.toNs().getAddress().getHostAddress() + "@" + o.toNs().getPort(),
                 null, o.reconnect(), Duration.ofSeconds(30));
+    }
+
+    private static Owner owner(ClientOptions o) throws SshuttleException {
+        try {
+            return OwnerLookup.resolve(o.user(), o.group());
+        } catch (IOException e) {
+            throw new SshuttleException(e.getMessage(), ExitCodes.USAGE);
+        }
     }
 
     private static AgentLaunch launch(ClientOptions o, TunnelSettings s) throws IOException, SshuttleException {

@@ -5,6 +5,7 @@ import dev.sshuttle.firewall.FirewallClient;
 import dev.sshuttle.firewall.FirewallRules;
 import dev.sshuttle.firewall.ListenPorts;
 import dev.sshuttle.firewall.Nameserver;
+import dev.sshuttle.firewall.Owner;
 import dev.sshuttle.firewall.SubnetRule;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -26,10 +27,18 @@ public final class HelperFirewall implements Firewall {
     private final int dnsPort;
     private final boolean autoNets;
     private final TunnelClient.Log log;
+    private final Owner owner;
     private FirewallClient helper;
 
     public HelperFirewall(String method, List<SubnetRule> includes, List<SubnetRule> excludes,
                           List<InetAddress> nameservers, int dnsPort, boolean autoNets, TunnelClient.Log log) {
+        this(method, includes, excludes, nameservers, dnsPort, autoNets, Owner.ANY, log);
+    }
+
+    /** With an owner (--user/--group), only that user's or group's sockets are captured (nat only). */
+    public HelperFirewall(String method, List<SubnetRule> includes, List<SubnetRule> excludes,
+                          List<InetAddress> nameservers, int dnsPort, boolean autoNets, Owner owner, TunnelClient.Log log) {
+        this.owner = owner;
         this.method = method;
         this.includes = List.copyOf(includes);
         this.excludes = List.copyOf(excludes);
@@ -64,7 +73,7 @@ public final class HelperFirewall implements Firewall {
                 .filter(n -> n.family() == Family.IPV4 ? v4 : v6).toList();
         ListenPorts ports = new ListenPorts(v4 ? listenerPort : 0, v6 ? listenerPort : 0,
                 v4 && dnsPort > 0 ? dnsPort : 0, v6 && dnsPort > 0 ? dnsPort : 0);
-        helper = FirewallClient.start(method, new FirewallRules(usable, ns, ports));
+        helper = FirewallClient.start(method, new FirewallRules(usable, ns, ports, owner));
         log.log(1, "firewall rules installed with method " + helper.helperMethod());
     }
 

@@ -127,7 +127,7 @@ public final class FirewallClient implements AutoCloseable {
         request.append(HelperLines.NSLIST).append('\n');
         for (Nameserver ns : rules.nameservers()) request.append(HelperLines.nameserver(ns)).append('\n');
         request.append(HelperLines.ports(rules.ports())).append('\n');
-        request.append(HelperLines.go(ProcessHandle.current().pid())).append('\n');
+        request.append(HelperLines.go(ProcessHandle.current().pid(), rules.owner())).append('\n');
         OutputStream out = process.getOutputStream();
         out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
         out.flush();

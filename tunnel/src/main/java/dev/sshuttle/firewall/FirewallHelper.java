@@ -149,9 +149,12 @@ public final class FirewallHelper {
         line = lines.readLine();
         if (line == null) return null;
         if (!line.startsWith(HelperLines.GO + " ")) expect(HelperLines.GO + " ...", line);
-        HelperLines.checkGo(line);
+        Owner owner = HelperLines.parseGo(line);
+        if (!owner.isAny() && !(method instanceof NatMethod)) {
+            throw new FirewallException("--user/--group need the nat method, not " + method.name());
+        }
         try {
-            return new FirewallRules(subnets, nameservers, ports);
+            return new FirewallRules(subnets, nameservers, ports, owner);
         } catch (IllegalArgumentException e) {
             throw new FirewallException("inconsistent rules: " + e.getMessage());
         }

@@ -6,9 +6,15 @@ import java.util.Collection;
 import java.util.List;
 
 /** Everything the helper installs for one session. */
-public record FirewallRules(List<SubnetRule> subnets, List<Nameserver> nameservers, ListenPorts ports) {
+public record FirewallRules(List<SubnetRule> subnets, List<Nameserver> nameservers, ListenPorts ports, Owner owner) {
+
+    /** Everyone's traffic. */
+    public FirewallRules(List<SubnetRule> subnets, List<Nameserver> nameservers, ListenPorts ports) {
+        this(subnets, nameservers, ports, Owner.ANY);
+    }
 
     public FirewallRules {
+        java.util.Objects.requireNonNull(owner, "owner");
         subnets = List.copyOf(subnets);
         nameservers = List.copyOf(nameservers);
         for (Family family : Family.values()) {
@@ -28,7 +34,12 @@ public record FirewallRules(List<SubnetRule> subnets, List<Nameserver> nameserve
     public FirewallRules excludingHosts(Collection<InetAddress> hosts) {
         List<SubnetRule> all = new ArrayList<>(subnets);
         for (InetAddress host : hosts) all.add(SubnetRule.excludeHost(host));
-        return new FirewallRules(all, nameservers, ports);
+        return new FirewallRules(all, nameservers, ports, owner);
+    }
+
+    /** The same rules for the sockets of one user and/or group only. */
+    public FirewallRules withOwner(Owner newOwner) {
+        return new FirewallRules(subnets, nameservers, ports, newOwner);
     }
 
     /** The rules of one family, sorted in the order they must be matched. */

@@ -66,20 +66,28 @@ final class HelperLines {
         }
     }
 
-    /** sshuttle 1.1.2's {@code GO <udp> <uid|-> <gid|-> <tmark> <client pid>}, without user/group. */
-    static String go(long clientPid) {
-        return GO + " 0 - - 0x01 " + clientPid;
+    /** sshuttle 1.1.2's {@code GO <udp> <uid|-> <gid|-> <tmark> <client pid>}; no UDP (no tproxy yet). */
+    static String go(long clientPid, Owner owner) {
+        return GO + " 0 " + (owner.uid() == null ? "-" : owner.uid()) + " " + (owner.gid() == null ? "-" : owner.gid())
+                + " 0x01 " + clientPid;
     }
 
-    /** Checks a GO line (1.1.1 form without gid, or 1.1.2 form) for what this helper supports. */
-    static void checkGo(String line) throws FirewallException {
+    /** Reads a GO line (1.1.1 form without gid, or 1.1.2 form): whose traffic to capture. */
+    static Owner parseGo(String line) throws FirewallException {
         String[] f = line.split(" ");
         if (f.length != 5 && f.length != 6) {
             throw new FirewallException("bad GO line '" + line + "': expected GO <udp> <uid> [<gid>] <tmark> <pid>");
         }
         if (!f[1].equals("0")) throw new FirewallException("UDP needs the tproxy method, which is not supported yet");
-        boolean userOrGroup = !f[2].equals("-") || (f.length == 6 && !f[3].equals("-"));
-        if (userOrGroup) throw new FirewallException("--user/--group are not supported yet: " + line);
+        try {
+            return new Owner(idOrNone(f[2]), f.length == 6 ? idOrNone(f[3]) : null);
+        } catch (IllegalArgumentException e) {
+            throw new FirewallException("bad uid or gid in GO line '" + line + "': " + e.getMessage());
+        }
+    }
+
+    private static Integer idOrNone(String field) {
+        return field.equals("-") ? null : Integer.valueOf(field);
     }
 
     private static String[] fields(String text, int count, String expected) throws FirewallException {

@@ -5,7 +5,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static dev.sshuttle.firewall.RuleFixtures.ip;
-import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,12 +38,18 @@ class HelperLinesTest {
     }
 
     @Test
-    void goLineAcceptsBothSshuttleFormsAndRefusesWhatIsNotSupported() {
-        assertDoesNotThrow(() -> HelperLines.checkGo("GO 0 - 0x01 1234"));
-        assertDoesNotThrow(() -> HelperLines.checkGo("GO 0 - - 0x01 1234"));
-        assertDoesNotThrow(() -> HelperLines.checkGo(HelperLines.go(99)));
-        assertThrows(FirewallException.class, () -> HelperLines.checkGo("GO 1 - - 0x01 1234"));
-        assertThrows(FirewallException.class, () -> HelperLines.checkGo("GO 0 1000 - 0x01 1234"));
-        assertThrows(FirewallException.class, () -> HelperLines.checkGo("GO"));
+    void goLineReadsBothSshuttleFormsWithTheOwnerAndRefusesUdp() throws FirewallException {
+        assertEquals(Owner.ANY, HelperLines.parseGo("GO 0 - 0x01 1234"));
+        assertEquals(Owner.ANY, HelperLines.parseGo("GO 0 - - 0x01 1234"));
+        assertEquals(new Owner(1000, null), HelperLines.parseGo("GO 0 1000 - 0x01 1234"));
+        assertEquals(new Owner(null, 27), HelperLines.parseGo("GO 0 - 27 0x01 1234"));
+        assertEquals(new Owner(1000, null), HelperLines.parseGo("GO 0 1000 0x01 1234"), "1.1.1 form: uid only");
+        Owner both = new Owner(5, 6);
+        assertEquals(both, HelperLines.parseGo(HelperLines.go(99, both)));
+        assertEquals(Owner.ANY, HelperLines.parseGo(HelperLines.go(99, Owner.ANY)));
+        assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO 1 - - 0x01 1234"));
+        assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO 0 alice - 0x01 1234"));
+        assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO 0 -5 - 0x01 1234"));
+        assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO"));
     }
 }

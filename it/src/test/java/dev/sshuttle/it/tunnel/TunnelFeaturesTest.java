@@ -129,4 +129,37 @@ class TunnelFeaturesTest {
             assertStopsCleanly(t, client);
         }
     }
+
+    @Test
+    void userCapturesOnlyThatUsersConnections(Topology t) throws Exception {
+        try (BackgroundProcess client = Tunnels.connected(t, "user", "--user", "nobody", t.targetSubnet())) {
+            // root's connection (this JVM) is not captured: the plain route dead-ends at the gateway
+            assertThrows(IOException.class, () -> t.client().connect(t.echo(), Duration.ofSeconds(2)).close(),
+                    "a connection of another user must not go through the tunnel");
+            // nobody's is
+            String echoed = asNobody(t, "import socket; s = socket.create_connection(('" + t.echo().getAddress().getHostAddress()
+                    + "', " + t.echo().getPort() + "), 10); s.sendall(b'as nobody'); s.shutdown(socket.SHUT_WR); "
+                    + "print(s.makefile('rb').read().decode())");
+            assertEquals("as nobody", echoed);
+            assertTrue(mangleMarks(t).contains("--uid-owner 65534"), "the owner mark rule: " + mangleMarks(t));
+            client.kill(); // SIGKILL: the helper alone cleans up, mark rule included
+            await("the owner mark rule goes with the others").atMost(RULES_GONE_WITHIN)
+                    .until(() -> !mangleMarks(t).contains("MARK") && FirewallRules.sshuttleRules(t.client()).isEmpty());
+        }
+    }
+
+    private static String mangleMarks(Topology t) {
+        return t.client().run("iptables", "-w", "-t", "mangle", "-S", "OUTPUT").stdout();
+    }
+
+    /** Runs python code as the user nobody inside the client namespace; its stdout, stripped. */
+    private static String asNobody(Topology t, String python) throws Exception {
+        Process p = t.client().command("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                "/usr/bin/python3", "-c", python).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "python as nobody finished");
+        assertEquals(0, p.exitValue(), "python as nobody: " + out);
+        return out;
+    }
 }
