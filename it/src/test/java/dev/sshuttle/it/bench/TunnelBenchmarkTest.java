@@ -53,8 +53,12 @@ class TunnelBenchmarkTest {
         Row stock = tunnel(t, "stock sshuttle 1.x (python server, 0001)", List.of("sshuttle", "--method", "nat"));
         Row python = tunnel(t, "ours, python agent (0002)", ours("--agent", "python"));
         Row java = tunnel(t, "ours, java agent (0002)", ours("--agent", "java"));
+        // the same two agents over a plain pipe instead of ssh: what the tunnel costs without crypto
+        String pipe = plainPipeSsh(t);
+        Row pythonPipe = tunnel(t, "ours, python agent, plain pipe instead of ssh", ours("--agent", "python"), pipe);
+        Row javaPipe = tunnel(t, "ours, java agent, plain pipe instead of ssh", ours("--agent", "java"), pipe);
         Row direct = new Row("direct (gateway to target, no tunnel)", download(t.gateway(), t), connections(t.gateway(), t));
-        rows.addAll(List.of(direct, ssh, stock, python, java));
+        rows.addAll(List.of(direct, ssh, stock, python, java, pythonPipe, javaPipe));
         StringBuilder md = new StringBuilder("# Tunnel benchmark\n\n")
                 .append(String.format("One download of %d MiB, then %d short echo connections %d at a time, per contender.%n%n",
                         BYTES >> 20, CONNECTIONS, CONCURRENCY))
@@ -86,8 +90,12 @@ class TunnelBenchmarkTest {
     }
 
     private static Row tunnel(Topology t, String name, List<String> program) throws IOException {
+        return tunnel(t, name, program, t.ssh().sshCommand());
+    }
+
+    private static Row tunnel(Topology t, String name, List<String> program, String sshCommand) throws IOException {
         List<String> argv = new ArrayList<>(program);
-        argv.addAll(List.of("-e", t.ssh().sshCommand(), "-r", t.ssh().destination(), t.targetSubnet()));
+        argv.addAll(List.of("-e", sshCommand, "-r", t.ssh().destination(), t.targetSubnet()));
         String log = name.replaceAll("[^a-z0-9]+", "-") + ".log";
         try (BackgroundProcess client = t.client().start(t.workDir().resolve(log), argv.toArray(String[]::new))) {
             client.awaitLog("Connected to server", CONNECT_WITHIN);
@@ -96,6 +104,22 @@ class TunnelBenchmarkTest {
             client.terminate(Duration.ofSeconds(15));
             return new Row(name, mb, cps);
         }
+    }
+
+    /**
+     * An "ssh" that answers {@code -G} like ssh and otherwise runs the remote command in the
+     * gateway namespace over plain pipes: the tunnel's own cost, without encryption.
+     */
+    private static String plainPipeSsh(Topology t) throws IOException {
+        Path script = t.workDir().resolve("plain-pipe-ssh");
+        Files.writeString(script, """
+                #!/bin/sh
+                if [ "$1" = "-G" ]; then echo 'hostname %s'; echo 'port 22'; exit 0; fi
+                for last; do :; done
+                exec ip netns exec %s /bin/sh -c "$last"
+                """.formatted(t.gatewayIp().getHostAddress(), t.gateway().name()));
+        script.toFile().setExecutable(true);
+        return script.toString();
     }
 
     /** MB/s of one download of BYTES from the target's source service, checked by length and CRC. */
