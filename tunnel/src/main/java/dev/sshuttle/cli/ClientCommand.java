@@ -138,7 +138,7 @@ final class ClientCommand {
     @Option(names = "--reconnect", description = "start a new session when an established one dies")
     boolean reconnect;
 
-    @Option(names = "--transport", paramLabel = "KIND", description = "ssh (system ssh), builtin, local [default: ssh]")
+    @Option(names = "--transport", paramLabel = "KIND", description = "ssh (the system ssh client), builtin (ssh inside the JVM: ~/.ssh/config, keys, known_hosts; no ssh-agent), local (agent on this host) [default: ssh]")
     String transport = "ssh";
 
     @Option(names = "--no-sudo-pythonpath", hidden = true, description = "accepted for compatibility; no effect")

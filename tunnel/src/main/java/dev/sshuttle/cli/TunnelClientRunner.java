@@ -76,9 +76,6 @@ public final class TunnelClientRunner implements ClientRunner {
         if (o.method() == ClientOptions.Method.TPROXY) {
             throw new SshuttleException("--method tproxy is not available yet; use --method nat or nft", ExitCodes.USAGE);
         }
-        if (o.transport() == ClientOptions.Transport.BUILTIN) {
-            throw new SshuttleException("--transport builtin is not available yet; use the system ssh (the default)", ExitCodes.USAGE);
-        }
         if ((o.user() != null || o.group() != null) && o.method() != ClientOptions.Method.AUTO
                 && o.method() != ClientOptions.Method.NAT) {
             throw new SshuttleException("--user/--group need --method nat (iptables' owner match)", ExitCodes.USAGE);
@@ -104,7 +101,7 @@ public final class TunnelClientRunner implements ClientRunner {
                 local ? null : o.remote().user(), local ? null : o.remote().host(), local ? 0 : o.remote().port(),
                 agent, o.python(), o.protocol() == ClientOptions.Protocol.V1 ? 1 : 2, listen, mux, o.verbose(),
                 o.autoNets(), o.toNs() == null ? null : o.toNs().getAddress().getHostAddress() + "@" + o.toNs().getPort(),
-                null, o.reconnect(), Duration.ofSeconds(30));
+                null, o.reconnect(), Duration.ofSeconds(30), o.transport() == ClientOptions.Transport.BUILTIN);
     }
 
     private static Owner owner(ClientOptions o) throws SshuttleException {

@@ -1,6 +1,7 @@
 package dev.sshuttle.client;
 
 import dev.sshuttle.transport.AgentLaunch;
+import dev.sshuttle.transport.BuiltinSsh;
 import dev.sshuttle.transport.ProcessTransport;
 import dev.sshuttle.transport.SshCommand;
 import dev.sshuttle.transport.Transport;
@@ -77,10 +78,21 @@ public final class TunnelClient {
     }
 
     private int runSessions() {
-        SshCommand ssh = settings.host() == null ? null
+        SshCommand ssh = settings.host() == null || settings.builtinSsh() ? null
                 : new SshCommand(settings.sshCmd(), settings.user(), settings.host(), settings.port());
-        List<InetAddress> serverAddresses = ssh == null ? List.of() : ssh.resolveServerAddresses();
-        if (ssh != null) log.log(2, "ssh server " + settings.host() + " resolves to " + serverAddresses);
+        try (BuiltinSsh builtin = settings.host() != null && settings.builtinSsh()
+                ? BuiltinSsh.start(settings.user(), settings.host(), settings.port()) : null) {
+            return runSessions(ssh, builtin);
+        } catch (IOException e) {
+            log.log(0, "sshuttle: " + e.getMessage());
+            return 99;
+        }
+    }
+
+    private int runSessions(SshCommand ssh, BuiltinSsh builtin) {
+        List<InetAddress> serverAddresses = ssh != null ? ssh.resolveServerAddresses()
+                : builtin != null ? builtin.serverAddresses() : List.of();
+        if (settings.host() != null) log.log(2, "ssh server " + settings.host() + " resolves to " + serverAddresses);
         try (Firewall firewall = firewallFactory.get();
              TransparentListener listener = TransparentListener.bind(settings.listen())) {
             log.log(1, "listener bound on port " + listener.port());
@@ -88,7 +100,7 @@ public final class TunnelClient {
             boolean everConnected = false;
             Duration backoff = Duration.ofSeconds(1);
             for (int attempt = 1; !stopping; attempt++) {
-                ClientSession.End end = runOneSession(ssh, listener, firewall, serverAddresses, installed);
+                ClientSession.End end = runOneSession(ssh, builtin, listener, firewall, serverAddresses, installed);
                 everConnected |= end.wasConnected();
                 if (stopping || end.reason() == ClientSession.Reason.STOPPED) return 0;
                 if (settings.reconnect() && everConnected && end.reason() != ClientSession.Reason.SETUP_FAILED) {
@@ -110,13 +122,20 @@ public final class TunnelClient {
         }
     }
 
-    private ClientSession.End runOneSession(SshCommand ssh, TransparentListener listener, Firewall firewall,
-                                            List<InetAddress> serverAddresses, boolean[] installed) throws IOException {
+    private ClientSession.End runOneSession(SshCommand ssh, BuiltinSsh builtin, TransparentListener listener,
+                                            Firewall firewall, List<InetAddress> serverAddresses, boolean[] installed)
+            throws IOException {
         String remote = settings.remoteCommandOverride() != null ? settings.remoteCommandOverride() : launch.remoteCommand();
-        // no ssh host: sshuttle's local mode, the agent runs here through the same shell command
-        List<String> argv = ssh == null ? List.of("/bin/sh", "-c", remote) : ssh.argv(remote);
-        log.log(2, "starting " + argv.subList(0, argv.size() - 1) + " <agent launcher>");
-        Transport transport = ProcessTransport.start(argv, ssh == null ? "local agent" : ssh.describe());
+        Transport transport;
+        if (builtin != null) {
+            log.log(2, "starting the agent through " + builtin.describe());
+            transport = builtin.exec(remote);
+        } else {
+            // no ssh host: sshuttle's local mode, the agent runs here through the same shell command
+            List<String> argv = ssh == null ? List.of("/bin/sh", "-c", remote) : ssh.argv(remote);
+            log.log(2, "starting " + argv.subList(0, argv.size() - 1) + " <agent launcher>");
+            transport = ProcessTransport.start(argv, ssh == null ? "local agent" : ssh.describe());
+        }
         try {
             launch.beforePreamble(transport.in(), transport.out());
             ClientSession session = new ClientSession(transport, launch.preamble(), settings.mux(), listener, lookup,

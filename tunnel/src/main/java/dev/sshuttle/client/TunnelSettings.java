@@ -10,6 +10,7 @@ import java.util.List;
  *
  * @param remoteCommandOverride replaces the agent launch command (tests; stock servers); null normally
  * @param reconnect            after a lost session, start a new one with backoff instead of exiting
+ * @param builtinSsh           ssh inside the JVM (MINA SSHD) instead of the system ssh client
  */
 public record TunnelSettings(
         List<String> sshCmd,
@@ -26,7 +27,8 @@ public record TunnelSettings(
         String toNs,
         String remoteCommandOverride,
         boolean reconnect,
-        Duration reconnectMaxBackoff) {
+        Duration reconnectMaxBackoff,
+        boolean builtinSsh) {
 
     public enum AgentKind { PYTHON, JAVA, AUTO }
 

@@ -129,6 +129,25 @@ public final class SshGateway implements AutoCloseable {
         return clientKey;
     }
 
+    /**
+     * A home directory for a client that reads ~/.ssh like a user's (e.g. --transport builtin):
+     * .ssh/config maps {@code alias} to this sshd (address, port, root, the client key), and
+     * .ssh/known_hosts holds its host key, or is empty when {@code knowsHostKey} is false.
+     */
+    public Path clientHome(Path dir, String alias, boolean knowsHostKey) throws IOException {
+        Path ssh = Files.createDirectories(dir.resolve(".ssh"));
+        Files.writeString(ssh.resolve("config"), String.join("\n",
+                "Host " + alias,
+                "  HostName " + address.getHostAddress(),
+                "  Port " + port,
+                "  User root",
+                "  IdentityFile " + clientKey, ""));
+        String hostKey = Files.readString(clientKey.resolveSibling("ssh_host_ed25519_key.pub")).strip();
+        Files.writeString(ssh.resolve("known_hosts"),
+                knowsHostKey ? "[" + address.getHostAddress() + "]:" + port + " " + hostKey + "\n" : "");
+        return dir;
+    }
+
     /** {@code root@GATEWAY_IP}: sshuttle's -r argument. */
     public String destination() {
         return "root@" + address.getHostAddress();

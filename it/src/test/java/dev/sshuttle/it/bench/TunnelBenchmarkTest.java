@@ -57,8 +57,12 @@ class TunnelBenchmarkTest {
         String pipe = plainPipeSsh(t);
         Row pythonPipe = tunnel(t, "ours, python agent, plain pipe instead of ssh", ours("--agent", "python"), pipe);
         Row javaPipe = tunnel(t, "ours, java agent, plain pipe instead of ssh", ours("--agent", "java"), pipe);
+        // ssh inside our JVM (MINA SSHD) instead of OpenSSH's client
+        Path home = t.ssh().clientHome(t.workDir().resolve("bench-home"), "gw", true);
+        Row builtin = tunnel(t, "ours, python agent, builtin ssh (MINA SSHD)",
+                ours("-Duser.home=" + home, "--transport", "builtin", "-r", "gw"), null);
         Row direct = new Row("direct (gateway to target, no tunnel)", download(t.gateway(), t), connections(t.gateway(), t));
-        rows.addAll(List.of(direct, ssh, stock, python, java, pythonPipe, javaPipe));
+        rows.addAll(List.of(direct, ssh, stock, python, java, pythonPipe, javaPipe, builtin));
         StringBuilder md = new StringBuilder("# Tunnel benchmark\n\n")
                 .append(String.format("One download of %d MiB, then %d short echo connections %d at a time, per contender.%n%n",
                         BYTES >> 20, CONNECTIONS, CONCURRENCY))
@@ -78,10 +82,13 @@ class TunnelBenchmarkTest {
         assertTrue(best >= stock.mbPerSecond(), "our tunnel must not be slower than stock sshuttle:\n" + md);
     }
 
+    /** java [-D... options] -jar sshuttle.jar [arguments]. */
     private static List<String> ours(String... extra) {
-        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar().toString()));
-        argv.addAll(List.of(extra));
+        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        List<String> rest = new ArrayList<>(List.of(extra));
+        while (!rest.isEmpty() && rest.getFirst().startsWith("-D")) argv.add(rest.removeFirst());
+        argv.addAll(List.of("-jar", jar().toString()));
+        argv.addAll(rest);
         return argv;
     }
 
@@ -93,9 +100,11 @@ class TunnelBenchmarkTest {
         return tunnel(t, name, program, t.ssh().sshCommand());
     }
 
+    /** sshCommand null: the program's own arguments say how to reach the gateway. */
     private static Row tunnel(Topology t, String name, List<String> program, String sshCommand) throws IOException {
         List<String> argv = new ArrayList<>(program);
-        argv.addAll(List.of("-e", sshCommand, "-r", t.ssh().destination(), t.targetSubnet()));
+        if (sshCommand != null) argv.addAll(List.of("-e", sshCommand, "-r", t.ssh().destination()));
+        argv.add(t.targetSubnet());
         String log = name.replaceAll("[^a-z0-9]+", "-") + ".log";
         try (BackgroundProcess client = t.client().start(t.workDir().resolve(log), argv.toArray(String[]::new))) {
             client.awaitLog("Connected to server", CONNECT_WITHIN);

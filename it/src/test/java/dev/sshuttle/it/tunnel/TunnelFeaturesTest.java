@@ -162,4 +162,33 @@ class TunnelFeaturesTest {
         assertEquals(0, p.exitValue(), "python as nobody: " + out);
         return out;
     }
+
+    @Test
+    void builtinTransportNeedsNoSshClient(Topology t) throws Exception {
+        Path home = t.ssh().clientHome(t.workDir().resolve("home"), "gw", true);
+        try (BackgroundProcess client = builtinClient(t, home, "builtin")) {
+            client.awaitLog("Connected to server", Tunnels.CONNECT_WITHIN);
+            assertEchoWorks(t, t.echo());
+            assertStopsCleanly(t, client);
+        }
+    }
+
+    @Test
+    void builtinTransportRefusesAnUnknownHostKeyWithASentence(Topology t) throws Exception {
+        Path home = t.ssh().clientHome(t.workDir().resolve("home-no-key"), "gw", false);
+        try (BackgroundProcess client = builtinClient(t, home, "builtin-unknown-key")) {
+            int code = client.awaitExit(Duration.ofSeconds(60));
+            String log = client.log();
+            System.out.println("builtin transport, unknown host key: exit " + code + ", client said:\n" + log.strip());
+            assertTrue(code != 0 && log.contains("known_hosts"), "exit " + code + ", said:\n" + log);
+            assertFalse(log.contains("\tat "), "no stack trace for the user:\n" + log);
+            assertTrue(FirewallRules.sshuttleRules(t.client()).isEmpty(), "no rules after a refused start");
+        }
+    }
+
+    /** The client JVM with user.home = home, -r gw (an alias in home/.ssh/config), --transport builtin. */
+    private static BackgroundProcess builtinClient(Topology t, Path home, String name) {
+        return t.client().start(t.workDir().resolve(name + ".log"), Tunnels.java(), "-Duser.home=" + home,
+                "-jar", Tunnels.jar().toString(), "--transport", "builtin", "-r", "gw", t.targetSubnet());
+    }
 }
