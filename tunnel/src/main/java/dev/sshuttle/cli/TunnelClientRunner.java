@@ -14,6 +14,7 @@ import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.sys.OriginalDestination;
 import dev.sshuttle.transport.AgentBootstrap;
+import dev.sshuttle.transport.AgentJar;
 import dev.sshuttle.transport.AgentLaunch;
 import dev.sshuttle.transport.AgentOptions;
 import dev.sshuttle.transport.JavaAgentUpload;
@@ -122,7 +123,10 @@ public final class TunnelClientRunner implements ClientRunner {
             throw new SshuttleException("--agent java needs the client to run from sshuttle.jar", ExitCodes.USAGE);
         }
         if (s.agent() == TunnelSettings.AgentKind.PYTHON || jar == null) return pythonLaunch(python, options);
-        return javaLaunch(new JavaAgentUpload(jar), o.remoteJava(), options, auto ? python : null, o.verbose() > 0);
+        // the agent jar leaves out the client-only libraries; kept next to the user's other caches
+        Path cache = Path.of(System.getProperty("user.home"), ".cache", "sshuttle-java");
+        return javaLaunch(new JavaAgentUpload(AgentJar.of(jar, cache)), o.remoteJava(), options, auto ? python : null,
+                o.verbose() > 0);
     }
 
     /** The Python agent: the python3 one-liner, then the compressed agent and its options on stdin. */
