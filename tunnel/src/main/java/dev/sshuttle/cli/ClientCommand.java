@@ -123,7 +123,7 @@ final class ClientCommand {
     @Option(names = {"-v", "--verbose"}, description = "more messages (repeatable: -vv)")
     boolean[] verbose = new boolean[0];
 
-    @Option(names = "--agent", paramLabel = "KIND", description = "remote agent: python, java, or auto (java where the remote has a JDK 25, else python) [default: python]")
+    @Option(names = "--agent", paramLabel = "KIND", description = "remote agent: python, java, auto (java where the remote has a JDK 25, else python), or none (ssh port forwarding per connection, with --transport builtin) [default: python]")
     String agent = "python";
 
     @Option(names = "--protocol", paramLabel = "VERSION", description = "mux protocol: auto, 1, 2 [default: auto]")
@@ -202,7 +202,8 @@ final class ClientCommand {
                 logfile == null ? null : workingDirectory.resolve(logfile).toAbsolutePath().normalize(),
                 user, group, verbose.length, disableIpv6, normaliseTmark(tmark), wrap,
                 choice("--agent", agent, Map.of("python", ClientOptions.Agent.PYTHON,
-                        "java", ClientOptions.Agent.JAVA, "auto", ClientOptions.Agent.AUTO)),
+                        "java", ClientOptions.Agent.JAVA, "auto", ClientOptions.Agent.AUTO,
+                        "none", ClientOptions.Agent.NONE)),
                 choice("--protocol", protocol, Map.of("auto", ClientOptions.Protocol.AUTO,
                         "1", ClientOptions.Protocol.V1, "2", ClientOptions.Protocol.V2)),
                 interval, timeout, reconnect, transportKind, remoteJava);

@@ -1,5 +1,6 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.client.DirectTcpipTunnel;
 import dev.sshuttle.client.DnsListener;
 import dev.sshuttle.client.HelperFirewall;
 import dev.sshuttle.client.OwnerLookup;
@@ -17,6 +18,7 @@ import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.transport.AgentJar;
 import dev.sshuttle.transport.AgentLaunch;
 import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.transport.BuiltinSsh;
 import dev.sshuttle.transport.JavaAgentUpload;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,6 +44,7 @@ public final class TunnelClientRunner implements ClientRunner {
         };
         TunnelSettings settings = settings(o);
         Owner owner = owner(o);
+        if (o.agent() == ClientOptions.Agent.NONE) return runWithoutAgent(o, settings, owner, log);
         AgentLaunch launch = launch(o, settings);
         DnsListener dns = null;
         List<InetAddress> nameservers = List.of();
@@ -63,6 +66,18 @@ public final class TunnelClientRunner implements ClientRunner {
         return tunnel.run();
     }
 
+    /** --agent none: ssh direct-tcpip channels of one builtin ssh session, nothing run remotely. */
+    private static int runWithoutAgent(ClientOptions o, TunnelSettings settings, Owner owner, TunnelClient.Log log)
+            throws IOException {
+        try (BuiltinSsh ssh = BuiltinSsh.start(settings.user(), settings.host(), settings.port())) {
+            DirectTcpipTunnel tunnel = new DirectTcpipTunnel(settings, ssh,
+                    new HelperFirewallFactory(o, List.of(), 0, owner, log)::create, OriginalDestination::of, log,
+                    Daemonizer::connected);
+            TerminationSignals.install(tunnel::stop);
+            return tunnel.run();
+        }
+    }
+
     private record HelperFirewallFactory(ClientOptions o, List<InetAddress> nameservers, int dnsPort, Owner owner,
                                          TunnelClient.Log log) {
         HelperFirewall create() {
@@ -74,6 +89,14 @@ public final class TunnelClientRunner implements ClientRunner {
     }
 
     private static void refuseUnsupported(ClientOptions o) throws SshuttleException {
+        if (o.agent() == ClientOptions.Agent.NONE) {
+            if (o.transport() != ClientOptions.Transport.BUILTIN || o.remote() == null) {
+                throw new SshuttleException("--agent none needs --transport builtin and -r: it uses ssh port forwarding", ExitCodes.USAGE);
+            }
+            if (o.capturesDns() || o.autoNets()) {
+                throw new SshuttleException("--agent none carries TCP only: --dns, --ns-hosts and -N need an agent", ExitCodes.USAGE);
+            }
+        }
         if (o.method() == ClientOptions.Method.TPROXY) {
             throw new SshuttleException("--method tproxy is not available yet; use --method nat or nft", ExitCodes.USAGE);
         }
@@ -95,7 +118,7 @@ public final class TunnelClientRunner implements ClientRunner {
         TunnelSettings.AgentKind agent = switch (o.agent()) {
             case PYTHON -> TunnelSettings.AgentKind.PYTHON;
             case JAVA -> TunnelSettings.AgentKind.JAVA;
-            case AUTO -> TunnelSettings.AgentKind.AUTO;
+            case AUTO, NONE -> TunnelSettings.AgentKind.AUTO; // NONE never starts an agent
         };
         boolean local = o.transport() == ClientOptions.Transport.LOCAL || o.remote() == null;
         return new TunnelSettings(o.sshCmd(),

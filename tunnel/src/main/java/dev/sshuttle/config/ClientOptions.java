@@ -91,8 +91,10 @@ public record ClientOptions(
         PYTHON,
         /** the Java agent ({@code java -jar sshuttle.jar --server}; needs a JDK there) */
         JAVA,
-        /** Python if the remote has it, else Java */
-        AUTO
+        /** Java where the remote has a JDK 25, else Python */
+        AUTO,
+        /** no agent: one ssh direct-tcpip channel per connection (needs --transport builtin) */
+        NONE
     }
 
     /** Mux protocol to ask the agent for; {@code AUTO} asks for 0002 and accepts 0001. */

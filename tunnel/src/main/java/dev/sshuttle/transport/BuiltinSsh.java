@@ -87,8 +87,8 @@ public final class BuiltinSsh implements AutoCloseable {
         return description;
     }
 
-    /** A new ssh session running remoteCommand; its stdin/stdout are the transport. */
-    public Transport exec(String remoteCommand) throws IOException {
+    /** A new authenticated ssh session; errors are sentences a user can act on. */
+    public ClientSession openSession() throws IOException {
         ClientSession session;
         try {
             session = client.connect(entry).verify(CONNECT_TIMEOUT).getSession();
@@ -97,6 +97,17 @@ public final class BuiltinSsh implements AutoCloseable {
         }
         try {
             session.auth().verify(CONNECT_TIMEOUT);
+            return session;
+        } catch (IOException e) {
+            session.close(true);
+            throw new IOException(explain(e), e);
+        }
+    }
+
+    /** A new ssh session running remoteCommand; its stdin/stdout are the transport. */
+    public Transport exec(String remoteCommand) throws IOException {
+        ClientSession session = openSession();
+        try {
             ChannelExec channel = session.createExecChannel(remoteCommand);
             channel.open().verify(CONNECT_TIMEOUT);
             return new ExecTransport(session, channel, description);

@@ -66,6 +66,7 @@ public final class SshGateway implements AutoCloseable {
                 "LogLevel VERBOSE",
                 ""));
         String sshdPath = "/usr/sbin/sshd";
+        privilegeSeparationDirectory();
         Cmd.run(Duration.ofSeconds(10), sshdPath, "-t", "-f", config.toString()).orThrow();
 
         Path log = dir.resolve("sshd.log");
@@ -82,6 +83,20 @@ public final class SshGateway implements AutoCloseable {
                     + "; its log (" + log + "):\n" + readQuietly(log), e);
         }
         return new SshGateway(p, address, port, clientKey, log);
+    }
+
+    /**
+     * sshd refuses to start without /run/sshd ("Missing privilege separation directory"). The
+     * package's service unit creates it at boot; on a machine where openssh-server was just
+     * installed and never started as a service (CI, containers) it is absent, so make it as
+     * systemd-tmpfiles would: root-owned, 0755, empty.
+     */
+    private static void privilegeSeparationDirectory() throws IOException {
+        Path dir = Path.of("/run/sshd");
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
+        }
     }
 
     private static void keygen(Path key, String comment) {

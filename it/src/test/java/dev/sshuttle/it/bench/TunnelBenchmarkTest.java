@@ -62,7 +62,9 @@ class TunnelBenchmarkTest {
         Row builtin = tunnel(t, "ours, python agent, builtin ssh (MINA SSHD)",
                 ours("-Duser.home=" + home, "--transport", "builtin", "-r", "gw"), null);
         Row direct = new Row("direct (gateway to target, no tunnel)", download(t.gateway(), t), connections(t.gateway(), t));
-        rows.addAll(List.of(direct, ssh, stock, python, java, pythonPipe, javaPipe, builtin));
+        Row agentless = tunnel(t, "ours, no agent (ssh direct-tcpip, builtin ssh)",
+                ours("-Duser.home=" + home, "--transport", "builtin", "--agent", "none", "-r", "gw"), null);
+        rows.addAll(List.of(direct, ssh, stock, python, java, pythonPipe, javaPipe, builtin, agentless));
         StringBuilder md = new StringBuilder("# Tunnel benchmark\n\n")
                 .append(String.format("One download of %d MiB, then %d short echo connections %d at a time, per contender.%n%n",
                         BYTES >> 20, CONNECTIONS, CONCURRENCY))

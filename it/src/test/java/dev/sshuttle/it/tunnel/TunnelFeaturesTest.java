@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sshuttle.it.gates.FirewallRules;
 import dev.sshuttle.it.gates.ProcessTree;
 import dev.sshuttle.it.target.DnsLookup;
+import dev.sshuttle.it.target.SourceService;
 import dev.sshuttle.it.topology.BackgroundProcess;
 import dev.sshuttle.it.topology.Topology;
 import dev.sshuttle.it.topology.TopologyExtension;
@@ -190,5 +191,28 @@ class TunnelFeaturesTest {
     private static BackgroundProcess builtinClient(Topology t, Path home, String name) {
         return t.client().start(t.workDir().resolve(name + ".log"), Tunnels.java(), "-Duser.home=" + home,
                 "-jar", Tunnels.jar().toString(), "--transport", "builtin", "-r", "gw", t.targetSubnet());
+    }
+
+    @Test
+    void withoutAnAgentEachConnectionIsAnSshForwardingChannel(Topology t) throws Exception {
+        Path home = t.ssh().clientHome(t.workDir().resolve("home-agentless"), "gw", true);
+        try (BackgroundProcess client = t.client().start(t.workDir().resolve("agentless.log"), Tunnels.java(),
+                "-Duser.home=" + home, "-jar", Tunnels.jar().toString(), "--transport", "builtin", "--agent", "none",
+                "-r", "gw", t.targetSubnet())) {
+            client.awaitLog("Connected to server", Tunnels.CONNECT_WITHIN);
+            assertEchoWorks(t, t.echo()); // includes a half-close: our EOF first, then the answer
+            try (Socket s = t.client().connect(t.source(), IO)) { // the server ends first: its EOF must arrive
+                s.setSoTimeout((int) IO.toMillis());
+                SourceService.Download d = SourceService.download(s, 5_000_000);
+                assertTrue(d.isPattern(5_000_000), "download intact and ended by the server's EOF: " + d);
+            }
+            ProcessTree.assertNoneLeft(t.gateway(), ProcessTree.agent(), "an agent (there must be none)", Duration.ofSeconds(1));
+            // a refused connect on the remote side reaches the application as a reset, not a clean EOF
+            try (Socket s = t.client().connect(new InetSocketAddress(t.targetIp(), 1), IO)) {
+                s.setSoTimeout((int) IO.toMillis());
+                assertThrows(java.net.SocketException.class, () -> s.getInputStream().read());
+            }
+            assertStopsCleanly(t, client);
+        }
     }
 }
