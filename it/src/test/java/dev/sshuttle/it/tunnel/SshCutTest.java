@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.it.gates.FirewallRules;
+import dev.sshuttle.it.gates.ProcessTree;
 import dev.sshuttle.it.target.SourceService;
 import dev.sshuttle.it.topology.BackgroundProcess;
 import dev.sshuttle.it.topology.Topology;
@@ -86,6 +87,9 @@ class SshCutTest {
             ssh.heal();
             client.awaitLog("Reconnected to server", RECONNECT_WITHIN);
             System.out.printf("%s: reconnected %d ms after the proxy was healthy again%n", name, LocalEnd.sinceMs(healedAt));
+            List<ProcessTree.Proc> sshs = ProcessTree.descendants(client.pid()).stream()
+                    .filter(p -> p.cmdline().startsWith("ssh ")).toList();
+            assertEquals(1, sshs.size(), "one ssh for the one live session; the lost session's must be gone: " + sshs);
             TunnelTransfers.echoWithHalfClose(t, "a new connection after " + cut, IO);
             Tunnels.stopCleanly(t, client, STOP_WITHIN, "SIGTERM after reconnecting");
         }
