@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
                 + " through the ssh server. Arguments may also come from @FILE (one per line) and"
                 + " the SSHUTTLE_ARGS environment variable.",
         footer = {"", "Exit codes: 0 normal end (also SIGINT/SIGTERM), 1 failure, 2 usage error,"
-                + " 5 pidfile names a running sshuttle, 99 remote fatal error."})
+                + " 5 pidfile names a running sshuttle, 99 remote fatal error, 255 ssh failed or the connection was lost."})
 final class ClientCommand {
 
     @Parameters(paramLabel = "IP/MASK[:PORT[-PORT]]", arity = "0..*",

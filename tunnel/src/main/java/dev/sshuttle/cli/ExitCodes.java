@@ -24,6 +24,6 @@ public final class ExitCodes {
     public static final int REMOTE_FATAL = 99;
     /** Remote shell: the command (/bin/sh or the --python program) was not found. */
     public static final int REMOTE_NOT_FOUND = 127;
-    /** ssh itself failed, or the connection dropped. */
+    /** ssh itself failed, or the connection dropped (also when the client's keepalive found it dead). */
     public static final int SSH_FAILED = 255;
 }

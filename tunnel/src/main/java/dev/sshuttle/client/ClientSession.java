@@ -103,6 +103,8 @@ public final class ClientSession {
                 }
             }
             End result = end.join();
+            // runs before close() returns, so before TunnelClient removes the rules: a close sent
+            // once the REDIRECT rule is gone never reaches the application, which then hangs
             loop.execute(bridges::abortAll);
             if (result.reason() == Reason.TRANSPORT_CLOSED) {
                 int code = transport.awaitExit(Duration.ofSeconds(3));

@@ -173,8 +173,16 @@ public final class TunnelClient {
         String hint = code >= 0 ? explainRemoteExit.apply(code) : null;
         log.log(0, "sshuttle: " + end.message() + (code >= 0 ? " (remote exit code " + code + ")" : ""));
         if (hint != null && !hint.isEmpty()) log.log(0, "sshuttle: " + hint);
-        return switch (code) {
-            case 96, 97, 127, 255 -> code;
+        return exitCode(end);
+    }
+
+    /** The process exit code for a session that ended the run (README's table). */
+    static int exitCode(ClientSession.End end) {
+        // a connection the keepalive gave up on is lost like one ssh saw drop, and ssh's own
+        // ServerAliveCountMax ends with 255 too; it is not the agent failing (99)
+        if (end.reason() == ClientSession.Reason.KEEPALIVE_TIMEOUT) return 255;
+        return switch (end.remoteExitCode()) {
+            case 96, 97, 127, 255 -> end.remoteExitCode();
             default -> 99;
         };
     }

@@ -98,6 +98,9 @@ public final class EventLoop implements AutoCloseable {
                 if (n > 0) dispatch();
                 iterationHook.run();
             }
+            // tasks handed in before close() still run, once: the session's last task resets every
+            // local connection, and dropping it would leave those applications hanging
+            runTasks();
         } catch (Throwable t) {
             if (running) crashHandler.accept(t);
         } finally {
@@ -139,6 +142,7 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
+    /** Stops the loop after the tasks already handed in have run; waits (bounded) unless called on the loop. */
     @Override
     public void close() {
         running = false;

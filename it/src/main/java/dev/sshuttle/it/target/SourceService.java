@@ -3,7 +3,6 @@ package dev.sshuttle.it.target;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -57,14 +56,7 @@ public final class SourceService extends TcpService {
             s.getOutputStream().write(("bad request: want a byte count 0.." + MAX_BYTES + "\n").getBytes(StandardCharsets.US_ASCII));
             return;
         }
-        OutputStream out = s.getOutputStream();
-        byte[] buf = new byte[64 * 1024];
-        for (long sent = 0; sent < n; ) {
-            int len = (int) Math.min(buf.length, n - sent);
-            TestPattern.fill(buf, len, sent);
-            out.write(buf, 0, len);
-            sent += len;
-        }
+        TestPattern.write(s.getOutputStream(), n);
         s.shutdownOutput();
     }
 

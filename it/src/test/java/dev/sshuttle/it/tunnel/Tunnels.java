@@ -1,5 +1,8 @@
 package dev.sshuttle.it.tunnel;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sshuttle.it.gates.FirewallRules;
 import dev.sshuttle.it.topology.BackgroundProcess;
 import dev.sshuttle.it.topology.Topology;
 import java.nio.file.Files;
@@ -27,10 +30,24 @@ final class Tunnels {
 
     /** The client with -e/-r for the topology's sshd, plus the given arguments; not yet awaited. */
     static BackgroundProcess start(Topology t, String name, String... args) {
-        List<String> argv = new ArrayList<>(List.of(java(), "-jar", jar().toString(),
-                "-e", t.ssh().sshCommand(), "-r", t.ssh().destination()));
+        return startVia(t, name, t.ssh().sshCommand(), t.ssh().destination(), args);
+    }
+
+    /** The client with the given -e/-r (e.g. to a fault proxy in front of sshd), plus the given arguments. */
+    static BackgroundProcess startVia(Topology t, String name, String sshCommand, String destination, String... args) {
+        List<String> argv = new ArrayList<>(List.of(java(), "-jar", jar().toString(), "-e", sshCommand, "-r", destination));
         argv.addAll(Arrays.asList(args));
         return t.client().start(t.workDir().resolve(name + ".log"), argv.toArray(String[]::new));
+    }
+
+    /** SIGTERM: the client must exit 0 within `within` and leave no firewall rule; returns the seconds it took. */
+    static double stopCleanly(Topology t, BackgroundProcess client, Duration within, String what) {
+        long t0 = System.nanoTime();
+        int code = client.terminate(within);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, code, what + " must end the client with exit 0; log:\n" + client.tail());
+        FirewallRules.assertNoneLeft(t.client(), what);
+        return seconds;
     }
 
     /** Starts the client and waits for "Connected to server." (fails with the log's tail). */
