@@ -57,17 +57,18 @@ class MixedFaultGatesTest {
         try (FaultyTunnel tunnel = FaultyTunnel.start(t, agentName.replace(' ', '-'), clientArgs)) {
             // the warm-up does what the load will (the bulk download included), so the heaps have
             // grown to their working size before the baseline: RSS growth after it is what leaks
+            // a misbehaving warm-up is recorded, not fatal: the leak gates below still name what leaked
             MixedLoad.Result warmUp = MixedLoad.run(t.client().threadFactory(), targets, WARM_UP, CONCURRENCY, LOAD_BUDGET);
-            warmUp.assertAllAsExpected(WARM_UP, "warm-up through the " + agentName);
             LatencyComparison latency = LatencyComparison.measure(t, LATENCY_SAMPLES, LATENCY_BUDGET);
-            TargetConnections.assertAllClosed(t, "after the warm-up");
+            GateVerdicts gates = new GateVerdicts()
+                    .check("warm-up", () -> warmUp.assertAllAsExpected(WARM_UP, "warm-up through the " + agentName))
+                    .check("target connections after the warm-up", () -> TargetConnections.assertAllClosed(t, "after the warm-up"));
             TunnelResources resources = TunnelResources.baseline(tunnel.client().pid(), tunnel.agent().pid(), "the " + agentName, limits);
 
             MixedLoad.Result load = MixedLoad.run(t.client().threadFactory(), targets, CONNECTIONS, CONCURRENCY, LOAD_BUDGET);
             String after = "after " + load.attempted() + " mixed connections";
 
-            GateVerdicts gates = new GateVerdicts()
-                    .check("mixed load", () -> load.assertAllAsExpected(CONNECTIONS, "through the " + agentName))
+            gates.check("mixed load", () -> load.assertAllAsExpected(CONNECTIONS, "through the " + agentName))
                     .check("target connections", () -> TargetConnections.assertAllClosed(t, after));
             resources.check(gates, after);
             gates.check("latency", () -> latency.assertWithin(IDLE_P99_OVER_DIRECT, BESIDE_BULK_P99));
