@@ -528,6 +528,30 @@ class TcpChannel:
             self.interest = want
 
     def on_event(self, mask):
+        if self.closed:
+            return
+        try:
+            self.handle_event(mask)
+        except OSError as e:
+            self.socket_failed(e)
+
+    def socket_failed(self, e):
+        """An unexpected error on this channel's socket ends this channel, never the session."""
+        log(1, "channel %d: socket error on %s: %s" % (self.ch, self.dest, e))
+        if self.closed:
+            return
+        if self.mux.v2:
+            self.reset("socket error on %s: %s" % (self.dest, e.strerror or e))
+            return
+        if not self.up_done:
+            self.up_done = True
+            self.mux.send(self.ch, TCP_EOF)
+        if not self.down_done:
+            self.down_done = True
+            self.mux.send(self.ch, TCP_STOP_SENDING)
+        self.free(abort=True)
+
+    def handle_event(self, mask):
         if self.connecting:
             self.finish_connect()
             return
@@ -856,10 +880,25 @@ def run(mux):
         mux.flush()
         mux.check_gates()
         mux.flush()
-        for key, mask in sel.select(mux.next_timeout()):
-            key.data(mask)
+        handle_events(sel, sel.select(mux.next_timeout()))
         if mux.dns:
             mux.expire_dns(time.monotonic())
+
+
+def handle_events(sel, events):
+    """Runs the handlers of one select() batch, skipping stale events: an earlier handler in the
+    same batch may have closed and unregistered a later event's socket (a channel reset by the
+    client), or even given its fd number to a new socket. Running such an event hit a closed
+    socket (EBADF) and ended the whole session. The selector is level-triggered, so skipping
+    loses nothing: whatever is still ready is reported again in the next round."""
+    registered = sel.get_map()
+    for key, mask in events:
+        now = registered.get(key.fd)
+        if now is None or now.data != key.data:
+            continue
+        mask &= now.events
+        if mask:
+            now.data(mask)
 
 
 def final_flush(mux):
@@ -917,4 +956,6 @@ def main():
     os._exit(98)
 
 
-main()
+# The loader execs this source as __main__; tests import it as a module to call its parts.
+if __name__ == "__main__":
+    main()

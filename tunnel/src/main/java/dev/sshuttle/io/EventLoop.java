@@ -98,25 +98,41 @@ public final class EventLoop implements AutoCloseable {
                 if (n > 0) dispatch();
                 iterationHook.run();
             }
-            // tasks handed in before close() still run, once: the session's last task resets every
-            // local connection, and dropping it would leave those applications hanging
-            runTasks();
         } catch (Throwable t) {
             if (running) crashHandler.accept(t);
         } finally {
-            try {
-                selector.close();
-            } catch (IOException ignored) {
-                // closing: nothing to tell anyone
-            }
+            runTasksQueuedBeforeClose();
+            closeSelector();
         }
     }
 
+    /**
+     * Tasks handed in before close() still run, once: a session's last task (abortAll, which
+     * resets every local connection) is queued just before the loop closes, and dropping it left
+     * those connections hanging. Bounded: tasks queued by these tasks are not run.
+     */
+    private void runTasksQueuedBeforeClose() {
+        runQueuedTasks(true);
+    }
+
     private void runTasks() {
+        runQueuedTasks(false);
+    }
+
+    /** Runs the tasks queued now, not those they queue. Closing: a failing task must not stop the others. */
+    private void runQueuedTasks(boolean closing) {
         for (int i = 0, n = tasks.size(); i < n; i++) {
             Runnable r = tasks.poll();
             if (r == null) break;
-            r.run();
+            if (!closing) {
+                r.run();
+                continue;
+            }
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                // closing: nothing to report to, and the next task still matters
+            }
         }
     }
 
@@ -147,12 +163,25 @@ public final class EventLoop implements AutoCloseable {
     public void close() {
         running = false;
         selector.wakeup();
-        if (!inLoop()) {
-            try {
-                thread.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (inLoop()) return; // the loop drains its queue on the way out
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // The loop thread is gone (it crashed, or never started) but tasks came after it left:
+        // nobody else touches the loop's state now, so run them here.
+        if (!thread.isAlive()) {
+            runTasksQueuedBeforeClose();
+            closeSelector();
+        }
+    }
+
+    private void closeSelector() {
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // closing: nothing to tell anyone
         }
     }
 }

@@ -27,12 +27,31 @@ public final class ProcessGauge {
      */
     public static Map<String, Integer> fdKinds(long pid) {
         Map<String, Integer> kinds = new TreeMap<>();
+        fdTargets(pid).values().forEach(target -> kinds.merge(kindOf(target), 1, Integer::sum));
+        return kinds;
+    }
+
+    /**
+     * Every open fd of pid and what it points to (readlink of /proc/PID/fd/N: "socket:[123]",
+     * "pipe:[45]", a file path). Comparing two of these names the very fds that were added.
+     */
+    public static Map<Integer, String> fdTargets(long pid) {
+        Map<Integer, String> targets = new TreeMap<>();
         try (Stream<Path> fds = Files.list(fdDir(pid))) {
-            fds.forEach(fd -> kinds.merge(kind(fd), 1, Integer::sum));
+            fds.forEach(fd -> targets.put(Integer.parseInt(fd.getFileName().toString()), readLink(fd)));
         } catch (IOException e) {
             throw gone(pid, e);
         }
-        return kinds;
+        return targets;
+    }
+
+    /** "socket", "pipe", "anon_inode:[eventpoll]", or a regular file's directory ("/usr/lib/jvm/x/*"). */
+    public static String kindOf(String target) {
+        if (target.startsWith("socket:")) return "socket";
+        if (target.startsWith("pipe:")) return "pipe";
+        if (target.startsWith("anon_inode:") || target.startsWith("(")) return target;
+        Path parent = Path.of(target).getParent();
+        return parent == null ? target : parent + "/*";
     }
 
     /** Resident set size of pid in KiB (VmRSS of /proc/PID/status). */
@@ -47,18 +66,28 @@ public final class ProcessGauge {
         }
     }
 
+    /**
+     * The heap a JVM commits at start by default (1/64 of the machine's memory) and then touches
+     * page by page as it allocates: a JVM's RSS climbs towards it for minutes without leaking.
+     */
+    public static long defaultInitialJvmHeapKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) return Long.parseLong(line.replaceAll("\\D", "")) / 64;
+            }
+            throw new IllegalStateException("/proc/meminfo has no MemTotal line");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/meminfo: " + e, e);
+        }
+    }
+
     private static Path fdDir(long pid) {
         return Path.of("/proc", Long.toString(pid), "fd");
     }
 
-    private static String kind(Path fd) {
+    private static String readLink(Path fd) {
         try {
-            String target = Files.readSymbolicLink(fd).toString();
-            if (target.startsWith("socket:")) return "socket";
-            if (target.startsWith("pipe:")) return "pipe";
-            if (target.startsWith("anon_inode:")) return target;
-            Path parent = Path.of(target).getParent();
-            return parent == null ? target : parent + "/*";
+            return Files.readSymbolicLink(fd).toString();
         } catch (IOException closedMeanwhile) {
             return "(closed while listing)";
         }

@@ -20,19 +20,26 @@ public final class TargetServices implements AutoCloseable {
     public static final int SOURCE_PORT = 19;
     public static final int HTTP_PORT = 80;
     public static final int DNS_PORT = 53;
+    /** Reads a little, then resets the connection ({@link ResetService}). */
+    public static final int RESET_PORT = 6;
+    /** Nothing listens here: a connect is refused. */
+    public static final int CLOSED_PORT = 1;
 
     private final EchoService echo;
     private final SinkService sink;
     private final SourceService source;
     private final HttpService http;
     private final DnsService dns;
+    private final ResetService reset;
 
-    private TargetServices(EchoService echo, SinkService sink, SourceService source, HttpService http, DnsService dns) {
+    private TargetServices(EchoService echo, SinkService sink, SourceService source, HttpService http, DnsService dns,
+                           ResetService reset) {
         this.echo = echo;
         this.sink = sink;
         this.source = source;
         this.http = http;
         this.dns = dns;
+        this.reset = reset;
     }
 
     /**
@@ -43,13 +50,16 @@ public final class TargetServices implements AutoCloseable {
         ServerSocket echoSocket = home.call(() -> listen(bindAddress, ECHO_PORT));
         ServerSocket sinkSocket = home.call(() -> listen(bindAddress, SINK_PORT));
         ServerSocket sourceSocket = home.call(() -> listen(bindAddress, SOURCE_PORT));
+        ServerSocket resetSocket = home.call(() -> listen(bindAddress, RESET_PORT));
         HttpServer httpServer = home.call(() -> HttpServer.create(new InetSocketAddress(bindAddress, HTTP_PORT), 128));
         DatagramSocket dnsSocket = home.call(() -> new DatagramSocket(new InetSocketAddress(bindAddress, DNS_PORT)));
         TargetServices services = new TargetServices(new EchoService(echoSocket), new SinkService(sinkSocket),
-                new SourceService(sourceSocket), new HttpService(httpServer), new DnsService(dnsSocket, dnsRecords));
+                new SourceService(sourceSocket), new HttpService(httpServer), new DnsService(dnsSocket, dnsRecords),
+                new ResetService(resetSocket));
         services.echo.start();
         services.sink.start();
         services.source.start();
+        services.reset.start();
         return services;
     }
 
@@ -80,9 +90,13 @@ public final class TargetServices implements AutoCloseable {
         return dns;
     }
 
+    public ResetService reset() {
+        return reset;
+    }
+
     /** Open TCP connections over all services; returns to 0 when nothing leaks. */
     public int openConnections() {
-        return echo.openConnections() + sink.openConnections() + source.openConnections();
+        return echo.openConnections() + sink.openConnections() + source.openConnections() + reset.openConnections();
     }
 
     @Override
@@ -90,6 +104,7 @@ public final class TargetServices implements AutoCloseable {
         echo.close();
         sink.close();
         source.close();
+        reset.close();
         http.close();
         dns.close();
     }

@@ -28,7 +28,7 @@ public final class TargetServicesMain {
         TargetServices services = TargetServices.start(SocketHome.current(), bind, records);
         System.out.println("target services up on " + bind.getHostAddress() + ": echo " + TargetServices.ECHO_PORT
                 + ", sink " + TargetServices.SINK_PORT + ", source " + TargetServices.SOURCE_PORT
-                + ", http " + TargetServices.HTTP_PORT + ", dns " + TargetServices.DNS_PORT + "/udp");
+                + ", reset " + TargetServices.RESET_PORT + ", http " + TargetServices.HTTP_PORT + ", dns " + TargetServices.DNS_PORT + "/udp");
         Runtime.getRuntime().addShutdownHook(new Thread(services::close));
         Thread.currentThread().join();
     }

@@ -257,6 +257,16 @@ public final class Topology implements AutoCloseable {
         return new InetSocketAddress(targetIp(), TargetServices.SOURCE_PORT);
     }
 
+    /** The target's {@link dev.sshuttle.it.target.ResetService}: reads a little, then sends RST. */
+    public InetSocketAddress reset() {
+        return new InetSocketAddress(targetIp(), TargetServices.RESET_PORT);
+    }
+
+    /** A port on the target where nothing listens: connects are refused. */
+    public InetSocketAddress closedPort() {
+        return new InetSocketAddress(targetIp(), TargetServices.CLOSED_PORT);
+    }
+
     public InetSocketAddress http() {
         return new InetSocketAddress(targetIp(), TargetServices.HTTP_PORT);
     }

@@ -26,7 +26,7 @@ class LeakGateTest {
             AssertionFailedError e = assertThrows(AssertionFailedError.class,
                     () -> LeakGate.assertFdsReturn(base, 5, Duration.ofMillis(300)));
             assertTrue(e.getMessage().startsWith("fd leak in test JVM (pid " + SELF + ")"), e.getMessage());
-            assertTrue(e.getMessage().matches("(?s).*socket \\+\\d+.*"), e.getMessage());
+            assertTrue(e.getMessage().matches("(?s).*: 2\\d x socket \\(socket:\\[\\d+\\], .*"), e.getMessage());
         } finally {
             for (ServerSocket s : leaked) s.close();
         }

@@ -16,17 +16,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SoakReportTest {
     @Test
-    void writesJsonAndTextWithPercentiles(@TempDir Path dir) throws IOException {
+    void writesJsonMarkdownAndPlot(@TempDir Path dir) throws IOException {
         String before = System.getProperty("it.reports");
         System.setProperty("it.reports", dir.toString());
         try {
             Histogram h = new Histogram(60_000_000L, 3);
             for (int i = 1; i <= 100; i++) h.recordValue(i * 1000L); // 1..100 ms
-            Path json = new SoakReport("unit").put("connections", 1234).latency("echo", new LatencyProbe.Report(h)).write();
+            Path json = new SoakReport("unit").put("connections", 1234).latency("echo", new LatencyProbe.Report(h))
+                    .sample(new TunnelResources.Sample(0, 40, 100_000, 5, 12_000))
+                    .sample(new TunnelResources.Sample(5, 42, 101_000, 5, 12_100)).write();
             JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
             assertEquals(1234, o.get("connections").getAsInt());
             assertEquals(50.0, o.getAsJsonObject("echo").get("p50_ms").getAsDouble(), 0.1);
-            assertTrue(Files.readString(dir.resolve("soak-report.txt")).contains("connections: 1234"));
+            assertEquals(42, o.getAsJsonArray("samples").get(1).getAsJsonObject().get("clientFds").getAsInt());
+            String md = Files.readString(dir.resolve("soak-report.md"));
+            assertTrue(md.contains("- connections: 1234") && md.contains("| 5 | 42 | 101000 | 5 | 12100 |"), md);
+            assertTrue(javax.imageio.ImageIO.read(dir.resolve("soak-report.png").toFile()).getWidth() > 0, "no PNG plot");
         } finally {
             if (before == null) System.clearProperty("it.reports");
             else System.setProperty("it.reports", before);

@@ -1,9 +1,6 @@
 package dev.sshuttle.it.tunnel;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 
 /** --agent java: the jar uploaded over the same ssh session, cached by hash, run with the remote JDK 25. */
@@ -16,11 +13,6 @@ class JavaAgentTunnelTest extends TunnelDataContract {
     /** The gateway's sshd runs as root on this machine: remove the jar cache this test created there. */
     @AfterAll
     void removeUploadedJar() throws IOException {
-        Path cache = Path.of(System.getProperty("user.home"), ".cache", "sshuttle-java");
-        if (!Files.isDirectory(cache)) return;
-        try (Stream<Path> files = Files.list(cache)) {
-            for (Path f : files.toList()) Files.deleteIfExists(f);
-        }
-        Files.deleteIfExists(cache);
+        Tunnels.removeUploadedJavaAgent();
     }
 }

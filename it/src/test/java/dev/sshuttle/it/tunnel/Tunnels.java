@@ -5,16 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.sshuttle.it.gates.FirewallRules;
 import dev.sshuttle.it.topology.BackgroundProcess;
 import dev.sshuttle.it.topology.Topology;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** Starts the real client (java -jar sshuttle.jar) inside the client namespace, as a user would. */
-final class Tunnels {
-    static final Duration CONNECT_WITHIN = Duration.ofSeconds(60);
+public final class Tunnels {
+    public static final Duration CONNECT_WITHIN = Duration.ofSeconds(60);
 
     private Tunnels() {}
 
@@ -55,5 +57,28 @@ final class Tunnels {
         BackgroundProcess p = start(t, name, args);
         p.awaitLog("Connected to server", CONNECT_WITHIN);
         return p;
+    }
+
+    /**
+     * As {@link #connected}, with ssh going to 127.0.0.1:sshPort in the client namespace (a
+     * fault proxy in front of the gateway's sshd) instead of to the gateway itself.
+     */
+    public static BackgroundProcess connectedVia(Topology t, int sshPort, String name, String... args) {
+        List<String> argv = new ArrayList<>(List.of(java(), "-jar", jar().toString(),
+                "-e", t.ssh().sshCommand(sshPort), "-r", "root@127.0.0.1"));
+        argv.addAll(Arrays.asList(args));
+        BackgroundProcess p = t.client().start(t.workDir().resolve(name + ".log"), argv.toArray(String[]::new));
+        p.awaitLog("Connected to server", CONNECT_WITHIN);
+        return p;
+    }
+
+    /** The gateway's sshd runs as root on this machine: removes the Java agent's jar cache a test created there. */
+    public static void removeUploadedJavaAgent() throws IOException {
+        Path cache = Path.of(System.getProperty("user.home"), ".cache", "sshuttle-java");
+        if (!Files.isDirectory(cache)) return;
+        try (Stream<Path> files = Files.list(cache)) {
+            for (Path f : files.toList()) Files.deleteIfExists(f);
+        }
+        Files.deleteIfExists(cache);
     }
 }
