@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,6 +26,13 @@ public class Bridges implements MuxListener {
 
     private final EventLoop loop;
     private final Map<Integer, SocketBridge> bridges = new HashMap<>();
+    /**
+     * One read buffer for every bridge: they all run on the one loop thread, and each read is
+     * handed to the mux (which copies it) or copied aside before the next. A buffer per
+     * connection made every short connection 64 KiB of garbage, and under thousands of them
+     * the heap (and the process's RSS) grew by hundreds of MiB.
+     */
+    private final ByteBuffer sharedReadBuffer = ByteBuffer.allocate(SocketBridge.READ_BYTES);
     private final Consumer<String> log;
     private Mux mux;
 
@@ -44,7 +52,7 @@ public class Bridges implements MuxListener {
     /** Client: a local socket was accepted and its channel opened. */
     public void bridgeAccepted(int channel, SocketChannel socket) throws IOException {
         socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        SocketBridge b = new SocketBridge(channel, socket, mux, this, false);
+        SocketBridge b = new SocketBridge(channel, socket, mux, this, false, sharedReadBuffer);
         bridges.put(channel, b);
         b.register(loop);
     }
@@ -65,7 +73,7 @@ public class Bridges implements MuxListener {
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
             socket.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
             boolean done = socket.connect(address);
-            SocketBridge b = new SocketBridge(channel, socket, mux, this, !done);
+            SocketBridge b = new SocketBridge(channel, socket, mux, this, !done, sharedReadBuffer);
             bridges.put(channel, b);
             b.register(loop);
             if (done) {

@@ -14,7 +14,7 @@ import java.util.ArrayDeque;
  * or at once (with RST) when either side aborts.
  */
 final class SocketBridge implements EventLoop.Handler {
-    private static final int READ_BYTES = 64 * 1024;
+    static final int READ_BYTES = 64 * 1024;
     private static final int READS_PER_WAKEUP = 4; // fairness between sockets
 
     final int channel;
@@ -23,7 +23,7 @@ final class SocketBridge implements EventLoop.Handler {
     private final Bridges owner;
     private SelectionKey key;
 
-    private final ByteBuffer readBuffer = ByteBuffer.allocate(READ_BYTES);
+    private final ByteBuffer readBuffer; // shared by the loop's bridges: emptied after every read
     private ByteBuffer unsent; // read from the socket, not yet taken by the mux
     private final ArrayDeque<ByteBuffer> toSocket = new ArrayDeque<>();
     private long toSocketBytes;
@@ -36,8 +36,9 @@ final class SocketBridge implements EventLoop.Handler {
     private boolean channelFreed;
     private boolean closed;
 
-    SocketBridge(int channel, SocketChannel socket, Mux mux, Bridges owner, boolean connecting) {
+    SocketBridge(int channel, SocketChannel socket, Mux mux, Bridges owner, boolean connecting, ByteBuffer readBuffer) {
         this.channel = channel;
+        this.readBuffer = readBuffer;
         this.socket = socket;
         this.mux = mux;
         this.owner = owner;

@@ -66,21 +66,6 @@ public final class ProcessGauge {
         }
     }
 
-    /**
-     * The heap a JVM commits at start by default (1/64 of the machine's memory) and then touches
-     * page by page as it allocates: a JVM's RSS climbs towards it for minutes without leaking.
-     */
-    public static long defaultInitialJvmHeapKb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) return Long.parseLong(line.replaceAll("\\D", "")) / 64;
-            }
-            throw new IllegalStateException("/proc/meminfo has no MemTotal line");
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read /proc/meminfo: " + e, e);
-        }
-    }
-
     private static Path fdDir(long pid) {
         return Path.of("/proc", Long.toString(pid), "fd");
     }

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -189,16 +190,17 @@ class TunnelFeaturesTest {
 
     /** The client JVM with user.home = home, -r gw (an alias in home/.ssh/config), --transport builtin. */
     private static BackgroundProcess builtinClient(Topology t, Path home, String name) {
-        return t.client().start(t.workDir().resolve(name + ".log"), Tunnels.java(), "-Duser.home=" + home,
-                "-jar", Tunnels.jar().toString(), "--transport", "builtin", "-r", "gw", t.targetSubnet());
+        List<String> argv = Tunnels.clientJvm("-Duser.home=" + home);
+        argv.addAll(List.of("--transport", "builtin", "-r", "gw", t.targetSubnet()));
+        return t.client().start(t.workDir().resolve(name + ".log"), argv.toArray(String[]::new));
     }
 
     @Test
     void withoutAnAgentEachConnectionIsAnSshForwardingChannel(Topology t) throws Exception {
         Path home = t.ssh().clientHome(t.workDir().resolve("home-agentless"), "gw", true);
-        try (BackgroundProcess client = t.client().start(t.workDir().resolve("agentless.log"), Tunnels.java(),
-                "-Duser.home=" + home, "-jar", Tunnels.jar().toString(), "--transport", "builtin", "--agent", "none",
-                "-r", "gw", t.targetSubnet())) {
+        List<String> argv = Tunnels.clientJvm("-Duser.home=" + home);
+        argv.addAll(List.of("--transport", "builtin", "--agent", "none", "-r", "gw", t.targetSubnet()));
+        try (BackgroundProcess client = t.client().start(t.workDir().resolve("agentless.log"), argv.toArray(String[]::new))) {
             client.awaitLog("Connected to server", Tunnels.CONNECT_WITHIN);
             assertEchoWorks(t, t.echo()); // includes a half-close: our EOF first, then the answer
             try (Socket s = t.client().connect(t.source(), IO)) { // the server ends first: its EOF must arrive

@@ -30,6 +30,23 @@ public final class Tunnels {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /**
+     * java, the client's JVM options as the launcher gives them (tunnel/jvm.options), then
+     * jvmOptions, then -jar sshuttle.jar: the client JVM as users run it.
+     */
+    public static List<String> clientJvm(String... jvmOptions) {
+        List<String> argv = new ArrayList<>(List.of(java(), "@" + jvmOptionsFile()));
+        argv.addAll(Arrays.asList(jvmOptions));
+        argv.addAll(List.of("-jar", jar().toString()));
+        return argv;
+    }
+
+    private static Path jvmOptionsFile() {
+        Path file = Path.of(System.getProperty("sshuttle.jvm.options", "../tunnel/jvm.options")).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(file)) throw new IllegalStateException("no client JVM options at " + file);
+        return file;
+    }
+
     /** The client with -e/-r for the topology's sshd, plus the given arguments; not yet awaited. */
     static BackgroundProcess start(Topology t, String name, String... args) {
         return startVia(t, name, t.ssh().sshCommand(), t.ssh().destination(), args);
@@ -37,7 +54,8 @@ public final class Tunnels {
 
     /** The client with the given -e/-r (e.g. to a fault proxy in front of sshd), plus the given arguments. */
     static BackgroundProcess startVia(Topology t, String name, String sshCommand, String destination, String... args) {
-        List<String> argv = new ArrayList<>(List.of(java(), "-jar", jar().toString(), "-e", sshCommand, "-r", destination));
+        List<String> argv = clientJvm();
+        argv.addAll(List.of("-e", sshCommand, "-r", destination));
         argv.addAll(Arrays.asList(args));
         return t.client().start(t.workDir().resolve(name + ".log"), argv.toArray(String[]::new));
     }
@@ -64,8 +82,8 @@ public final class Tunnels {
      * fault proxy in front of the gateway's sshd) instead of to the gateway itself.
      */
     public static BackgroundProcess connectedVia(Topology t, int sshPort, String name, String... args) {
-        List<String> argv = new ArrayList<>(List.of(java(), "-jar", jar().toString(),
-                "-e", t.ssh().sshCommand(sshPort), "-r", "root@127.0.0.1"));
+        List<String> argv = clientJvm();
+        argv.addAll(List.of("-e", t.ssh().sshCommand(sshPort), "-r", "root@127.0.0.1"));
         argv.addAll(Arrays.asList(args));
         BackgroundProcess p = t.client().start(t.workDir().resolve(name + ".log"), argv.toArray(String[]::new));
         p.awaitLog("Connected to server", CONNECT_WITHIN);
