@@ -35,24 +35,27 @@ class SoakTest {
     static final long BULK_CHUNK_BYTES = 1L << 30;
     static final int FINAL_LATENCY_SAMPLES = 500;
     static final Duration FINAL_LATENCY_BUDGET = Duration.ofSeconds(30);
-    static final TunnelResources.Limits LIMITS = MixedFaultGatesTest.PYTHON_LIMITS;
+    /** -Dsoak.agent=java soaks the Java agent instead. */
+    static final String AGENT = System.getProperty("soak.agent", "python");
+    static final TunnelResources.Limits LIMITS =
+            AGENT.equals("java") ? MixedFaultGatesTest.JAVA_LIMITS : MixedFaultGatesTest.PYTHON_LIMITS;
 
     // the body ends on its own at soak.duration plus a few bounded phases; this only catches a hang
     @Test
     @Timeout(value = 24, unit = TimeUnit.HOURS)
     void soak(Topology t) throws IOException {
         Duration duration = SoakReport.configuredDuration(DEFAULT_DURATION);
-        SoakReport report = new SoakReport("sshuttle soak, python agent, " + duration);
+        SoakReport report = new SoakReport("sshuttle soak, " + AGENT + " agent, " + duration);
         report.put("duration", duration.toString());
         MixedLoad.Targets targets = MixedLoad.Targets.of(t);
-        try (FaultyTunnel tunnel = FaultyTunnel.start(t, "soak", "-v")) {
+        try (FaultyTunnel tunnel = FaultyTunnel.start(t, "soak", "-v", "--agent", AGENT)) {
             // a misbehaving warm-up is recorded, not fatal: the leak gates at the end still name what leaked
             MixedLoad.Result warmUp = MixedLoad.run(t.client().threadFactory(), targets, WARM_UP, CONCURRENCY, ROUND_BUDGET);
             LatencyComparison atStart = LatencyComparison.measure(t, FINAL_LATENCY_SAMPLES, FINAL_LATENCY_BUDGET);
             GateVerdicts gates = new GateVerdicts()
                     .check("warm-up", () -> warmUp.assertAllAsExpected(WARM_UP, "warm-up"))
                     .check("target connections after the warm-up", () -> TargetConnections.assertAllClosed(t, "after the warm-up"));
-            TunnelResources resources = TunnelResources.baseline(tunnel.client().pid(), tunnel.agent().pid(), "the python agent", LIMITS);
+            TunnelResources resources = TunnelResources.baseline(tunnel.client().pid(), tunnel.agent().pid(), "the " + AGENT + " agent", LIMITS);
 
             long start = System.nanoTime();
             long deadline = start + duration.toNanos();
@@ -92,7 +95,7 @@ class SoakTest {
         resources.check(gates, after);
         gates.check("latency", () -> atEnd.assertWithin(MixedFaultGatesTest.IDLE_P99_OVER_DIRECT, MixedFaultGatesTest.BESIDE_BULK_P99));
         report.sample(resources.sample(Duration.ofNanos(System.nanoTime() - start)));
-        String summary = "soak (python agent): " + load + "; " + resources.summary() + "; at start " + atStart.summary()
+        String summary = "soak (" + AGENT + " agent): " + load + "; " + resources.summary() + "; at start " + atStart.summary()
                 + "; at end " + atEnd.summary() + "; probes beside the paced bulk: " + besideBulk.summary();
         System.out.println(summary);
         tunnel.stop(t, FaultyTunnel.Exit.SIGTERM, gates);
