@@ -136,6 +136,7 @@ public final class TunnelClient {
             log.log(2, "starting " + argv.subList(0, argv.size() - 1) + " <agent launcher>");
             transport = ProcessTransport.start(argv, ssh == null ? "local agent" : ssh.describe());
         }
+        ClientSession.End end = null;
         try {
             launch.beforePreamble(transport.in(), transport.out());
             ClientSession session = new ClientSession(transport, launch.preamble(), settings.mux(), listener, lookup,
@@ -158,13 +159,18 @@ public final class TunnelClient {
             if (dns != null) session.withDns(dns);
             current = session;
             if (stopping) return new ClientSession.End(ClientSession.Reason.STOPPED, "stopped", -1, false);
-            return session.run();
+            end = session.run();
+            return end;
         } catch (IOException e) {
             int code = transport.awaitExit(Duration.ofSeconds(3));
             return new ClientSession.End(ClientSession.Reason.TRANSPORT_CLOSED, e.getMessage(), code, false);
         } finally {
             current = null;
-            transport.close();
+            if (end != null && end.reason() == ClientSession.Reason.KEEPALIVE_TIMEOUT) {
+                transport.abort();
+            } else {
+                transport.close();
+            }
         }
     }
 

@@ -59,6 +59,13 @@ public final class ProcessTransport implements Transport {
         return description;
     }
 
+    /** ssh stuck on a stalled connection would sit out close()'s grace period: SIGTERM at once. */
+    @Override
+    public void abort() {
+        process.destroy();
+        close();
+    }
+
     /** Closes the agent's stdin (it exits on EOF), then makes sure the process is gone. */
     @Override
     public void close() {

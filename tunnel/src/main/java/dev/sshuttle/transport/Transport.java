@@ -18,4 +18,12 @@ public interface Transport extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Ends a transport already known to be dead (the keepalive gave up on it): no grace period
+     * for a polite exit that a stalled connection will not make.
+     */
+    default void abort() {
+        close();
+    }
 }
