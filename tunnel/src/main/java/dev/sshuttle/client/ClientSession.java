@@ -256,7 +256,7 @@ public final class ClientSession {
             InetSocketAddress dst = lookup.originalDestination(s);
             if (listener.isSelf(dst)) {
                 hooks.log(1, "refusing a connection to my own listener " + dst + " (loop guard)");
-                abort(s);
+                LocalSockets.reset(s);
                 return;
             }
             boolean v6 = dst.getAddress() instanceof Inet6Address;
@@ -266,27 +266,14 @@ public final class ClientSession {
             int channel = bridges.mux().openTcp(new TcpTarget(v6, ip, dst.getPort()));
             if (channel < 0) {
                 hooks.log(0, "too many open channels: refusing a connection to " + dst);
-                abort(s);
+                LocalSockets.reset(s);
                 return;
             }
             hooks.log(2, "channel " + channel + ": " + s.getRemoteAddress() + " -> " + dst);
             bridges.bridgeAccepted(channel, s);
         } catch (IOException e) {
             hooks.log(1, "dropping an accepted connection: " + e.getMessage());
-            abort(s);
-        }
-    }
-
-    private static void abort(SocketChannel s) {
-        try {
-            s.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // closing anyway
+            LocalSockets.reset(s);
         }
     }
 

@@ -78,7 +78,7 @@ public final class DirectTcpipTunnel {
             log.log(0, "sshuttle: " + e.getMessage());
             return 99;
         } finally {
-            for (SocketChannel s : open) reset(s);
+            for (SocketChannel s : open) LocalSockets.reset(s);
         }
     }
 
@@ -118,13 +118,13 @@ public final class DirectTcpipTunnel {
             Thread up = Thread.ofVirtual().start(() -> socketToChannel(socket, ch.getInvertedIn()));
             channelToSocket(ch.getInvertedOut(), socket);
             up.join();
-            close(socket);
+            LocalSockets.closeQuietly(socket);
         } catch (IOException e) {
             log.log(1, "direct-tcpip failed: " + e.getMessage());
-            reset(socket); // refused or unreachable: the application sees a reset, not a clean end
+            LocalSockets.reset(socket); // refused or unreachable: the application sees a reset, not a clean end
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            reset(socket);
+            LocalSockets.reset(socket);
         } finally {
             if (channel != null) channel.close(false);
             open.remove(socket);
@@ -164,23 +164,6 @@ public final class DirectTcpipTunnel {
         } catch (IOException ignored) {
             // the application or the session went away
         }
-    }
-
-    private static void close(SocketChannel s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-    }
-
-    private static void reset(SocketChannel s) {
-        try {
-            s.setOption(StandardSocketOptions.SO_LINGER, 0);
-        } catch (IOException ignored) {
-            // closed already
-        }
-        close(s);
     }
 
     /**
