@@ -1,13 +1,11 @@
 package dev.sshuttle.it.gates;
 
-import dev.sshuttle.it.faults.FaultProxyServer;
 import dev.sshuttle.it.topology.BackgroundProcess;
 import dev.sshuttle.it.topology.Topology;
-import dev.sshuttle.it.tunnel.Tunnels;
+import dev.sshuttle.it.tunnel.SshThroughFaultProxy;
 import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.model.ToxicDirection;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +21,11 @@ final class FaultyTunnel implements AutoCloseable {
     static final int JITTER_MS = 1;
     private static final Duration FIND_AGENT_WITHIN = Duration.ofSeconds(20);
 
-    private final FaultProxyServer faults;
+    private final SshThroughFaultProxy faults;
     private final BackgroundProcess client;
     private final ProcessTree.Proc agent;
 
-    private FaultyTunnel(FaultProxyServer faults, BackgroundProcess client, ProcessTree.Proc agent) {
+    private FaultyTunnel(SshThroughFaultProxy faults, BackgroundProcess client, ProcessTree.Proc agent) {
         this.faults = faults;
         this.client = client;
         this.agent = agent;
@@ -35,16 +33,15 @@ final class FaultyTunnel implements AutoCloseable {
 
     /** Starts the client with `clientArgs` (agent choice) capturing the target subnet. */
     static FaultyTunnel start(Topology t, String name, String... clientArgs) throws IOException {
-        FaultProxyServer faults = FaultProxyServer.start(t.client());
+        SshThroughFaultProxy faults = SshThroughFaultProxy.start(t);
         BackgroundProcess client = null;
         try {
-            Proxy ssh = faults.client().createProxy("ssh", "127.0.0.1:0",
-                    FaultProxyServer.hostPort(new InetSocketAddress(t.gatewayIp(), t.ssh().port())));
+            Proxy ssh = faults.proxy();
             ssh.toxics().latency("lag-down", ToxicDirection.DOWNSTREAM, LATENCY_MS).setJitter(JITTER_MS);
             ssh.toxics().latency("lag-up", ToxicDirection.UPSTREAM, LATENCY_MS).setJitter(JITTER_MS);
             List<String> args = new ArrayList<>(List.of(clientArgs));
             args.add(t.targetSubnet());
-            client = Tunnels.connectedVia(t, FaultProxyServer.listenAddress(ssh).getPort(), name, args.toArray(String[]::new));
+            client = faults.connectedClient(name, args.toArray(String[]::new));
             ProcessTree.Proc agent = ProcessTree.awaitOne(t.gateway(), ProcessTree.agent(), name + "'s agent", FIND_AGENT_WITHIN);
             return new FaultyTunnel(faults, client, agent);
         } catch (IOException | RuntimeException | AssertionError e) {

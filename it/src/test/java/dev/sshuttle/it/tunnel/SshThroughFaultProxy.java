@@ -14,7 +14,7 @@ import java.net.InetSocketAddress;
  * clients whose ssh goes through it: every toxic on {@link #proxy()} acts on the tunnel's one
  * ssh connection.
  */
-final class SshThroughFaultProxy implements AutoCloseable {
+public final class SshThroughFaultProxy implements AutoCloseable {
     private final Topology t;
     private final FaultProxyServer server;
     private final Proxy proxy;
@@ -25,7 +25,7 @@ final class SshThroughFaultProxy implements AutoCloseable {
         this.proxy = proxy;
     }
 
-    static SshThroughFaultProxy start(Topology t) {
+    public static SshThroughFaultProxy start(Topology t) {
         FaultProxyServer server = FaultProxyServer.start(t.client());
         try {
             String sshd = FaultProxyServer.hostPort(new InetSocketAddress(t.gatewayIp(), t.ssh().port()));
@@ -37,21 +37,22 @@ final class SshThroughFaultProxy implements AutoCloseable {
         }
     }
 
-    Proxy proxy() {
+    public Proxy proxy() {
         return proxy;
     }
 
     /** The client through the proxy ({@code -e ssh ... -p PROXY -r root@127.0.0.1}); not yet awaited. */
     BackgroundProcess startClient(String name, String... args) {
-        int port = FaultProxyServer.listenAddress(proxy).getPort();
-        return Tunnels.startVia(t, name, t.ssh().sshCommand(port), "root@127.0.0.1", args);
+        return Tunnels.startVia(t, name, t.ssh().sshCommand(port()), "root@127.0.0.1", args);
     }
 
     /** {@link #startClient} and wait for "Connected to server". */
-    BackgroundProcess connectedClient(String name, String... args) {
-        BackgroundProcess p = startClient(name, args);
-        p.awaitLog("Connected to server", Tunnels.CONNECT_WITHIN);
-        return p;
+    public BackgroundProcess connectedClient(String name, String... args) {
+        return Tunnels.connectedVia(t, port(), name, args);
+    }
+
+    private int port() {
+        return FaultProxyServer.listenAddress(proxy).getPort();
     }
 
     /** Back to a healthy proxy: every toxic removed, enabled. */

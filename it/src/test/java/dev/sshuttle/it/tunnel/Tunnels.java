@@ -82,10 +82,7 @@ public final class Tunnels {
      * fault proxy in front of the gateway's sshd) instead of to the gateway itself.
      */
     public static BackgroundProcess connectedVia(Topology t, int sshPort, String name, String... args) {
-        List<String> argv = clientJvm();
-        argv.addAll(List.of("-e", t.ssh().sshCommand(sshPort), "-r", "root@127.0.0.1"));
-        argv.addAll(Arrays.asList(args));
-        BackgroundProcess p = t.client().start(t.workDir().resolve(name + ".log"), argv.toArray(String[]::new));
+        BackgroundProcess p = startVia(t, name, t.ssh().sshCommand(sshPort), "root@127.0.0.1", args);
         p.awaitLog("Connected to server", CONNECT_WITHIN);
         return p;
     }
