@@ -1,9 +1,7 @@
 package dev.sshuttle.it.gates;
 
 import dev.sshuttle.it.target.SourceService;
-import dev.sshuttle.it.target.TestPattern;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -12,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.zip.CRC32;
 
 /**
  * A bulk download running beside other traffic: one connection after another to the source
@@ -59,17 +56,9 @@ public final class BulkTransfer implements AutoCloseable {
             current = s;
             s.connect(source, 5000);
             s.setSoTimeout(30_000);
-            s.getOutputStream().write(SourceService.request(n));
-            InputStream in = s.getInputStream();
-            CRC32 crc = new CRC32();
-            byte[] buf = new byte[1 << 16];
-            long got = 0;
-            for (int r; (r = in.read(buf)) > 0; got += r) {
-                crc.update(buf, 0, r);
-                pace(bytes.addAndGet(r));
-            }
-            if (got == n && crc.getValue() == TestPattern.crc32(n)) completed.incrementAndGet();
-            else fail("download of " + n + " bytes returned " + got + " bytes or different ones");
+            SourceService.Download got = SourceService.download(s, n, r -> pace(bytes.addAndGet(r)));
+            if (got.isPattern(n)) completed.incrementAndGet();
+            else fail("download of " + n + " bytes returned " + got.bytes() + " bytes or different ones");
         } catch (IOException e) {
             if (!stopping) fail(e.getClass().getSimpleName() + ": " + e.getMessage());
         }

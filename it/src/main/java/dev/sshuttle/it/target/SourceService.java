@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32;
 
 /**
@@ -34,13 +35,21 @@ public final class SourceService extends TcpService {
 
     /** Asks the source at the other end of s for n bytes and reads to EOF (s's timeout applies). */
     public static Download download(Socket s, long n) throws IOException {
+        return download(s, n, bytesRead -> { });
+    }
+
+    /** As {@link #download(Socket, long)}, telling onRead the size of every read as it arrives (progress, pacing). */
+    public static Download download(Socket s, long n, LongConsumer onRead) throws IOException {
         long t0 = System.nanoTime();
         s.getOutputStream().write(request(n));
         InputStream in = s.getInputStream();
         CRC32 crc = new CRC32();
         byte[] buf = new byte[1 << 16];
         long total = 0;
-        for (int r; (r = in.read(buf)) > 0; total += r) crc.update(buf, 0, r);
+        for (int r; (r = in.read(buf)) > 0; total += r) {
+            crc.update(buf, 0, r);
+            onRead.accept(r);
+        }
         return new Download(total, crc.getValue(), (System.nanoTime() - t0) / 1e9);
     }
 
