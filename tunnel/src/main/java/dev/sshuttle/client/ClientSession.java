@@ -71,17 +71,25 @@ public final class ClientSession {
     }
 
     public End run() {
-        Thread.ofVirtual().name("agent-upload").start(this::upload);
+        Thread upload = Thread.ofVirtual().name("agent-upload").start(this::upload);
         ByteBuffer leftover;
         try {
             HeaderResult header = readHeader(transport.in());
             if (header == null) return finishBeforeConnect("the remote side closed before the sshuttle agent started");
             version = header.version;
             leftover = header.leftover;
+            // the agent writes its header only after reading the whole preamble, so the upload
+            // is over (or about to return); the loop must be the stream's only writer from now on
+            if (!upload.join(Duration.ofSeconds(10))) {
+                return finishBeforeConnect("sending the agent to " + transport.describe() + " did not finish");
+            }
         } catch (ProtocolException e) {
             return finishBeforeConnect(e.getMessage());
         } catch (IOException e) {
             return finishBeforeConnect("reading from " + transport.describe() + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return finishBeforeConnect("interrupted while starting the agent");
         }
         hooks.log(1, "connected to the agent (protocol " + version.magic() + ")");
         try {
@@ -194,7 +202,7 @@ public final class ClientSession {
                 end(new End(Reason.TRANSPORT_CLOSED, "the server ended the session", -1, connected));
             }
         };
-        driver[0] = new MuxDriver(loop, transport.in(), transport.out(), new MuxDriver.Events() {
+        driver[0] = new MuxDriver(loop, transport.channels(), new MuxDriver.Events() {
             public void onTransportClosed(String why) {
                 end(new End(Reason.TRANSPORT_CLOSED, why, -1, connected));
             }

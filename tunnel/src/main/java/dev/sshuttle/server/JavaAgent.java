@@ -7,11 +7,10 @@ import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolException;
 import dev.sshuttle.mux.ProtocolVersion;
+import dev.sshuttle.sys.Stdio;
 import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.transport.StreamChannels;
 import java.io.ByteArrayOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -48,18 +47,25 @@ public final class JavaAgent {
         PrintStream stderr = System.err;
         // nothing else may write to the mux stream
         System.setOut(stderr);
-        InputStream in = new FileInputStream(FileDescriptor.in);
-        OutputStream out = new FileOutputStream(FileDescriptor.out);
-        return new JavaAgent(stderr).run(in, out);
+        StreamChannels stdio;
+        try {
+            stdio = StreamChannels.of(Stdio.stdin(), Stdio.stdout());
+        } catch (IOException e) {
+            stderr.println("sshuttle-agent: fatal: cannot use stdin/stdout: " + e.getMessage());
+            return EXIT_FATAL;
+        }
+        return new JavaAgent(stderr).run(stdio);
     }
 
-    /** Runs the agent on the given streams (tests use pipes). */
-    public static int run(InputStream in, OutputStream out, PrintStream log) {
-        return new JavaAgent(log).run(in, out);
+    /** Runs the agent on the given channels (tests use a socket). */
+    public static int run(StreamChannels stream, PrintStream log) {
+        return new JavaAgent(log).run(stream);
     }
 
-    private int run(InputStream in, OutputStream out) {
+    private int run(StreamChannels stream) {
         AgentOptions options;
+        InputStream in = stream.inputStream();
+        OutputStream out = stream.outputStream();
         try {
             String line = readOptionsLine(in);
             if (line == null) return EXIT_NORMAL;
@@ -73,7 +79,7 @@ public final class JavaAgent {
         try (EventLoop loop = new EventLoop("agent-loop", t -> fatal("internal error: " + t))) {
             AgentBridges bridges = new AgentBridges(loop, options);
             MuxConfig config = MuxConfig.defaults().withLatencyControl(options.latencyControl(), options.latencyBufferSize());
-            MuxDriver driver = new MuxDriver(loop, in, out, new MuxDriver.Events() {
+            MuxDriver driver = new MuxDriver(loop, stream, new MuxDriver.Events() {
                 public void onTransportClosed(String why) {
                     debug("client went away: " + why);
                     exit.complete(EXIT_NORMAL);
@@ -96,8 +102,10 @@ public final class JavaAgent {
             loop.start();
             if (verbosity > 0) log.println(" s: Java agent running, protocol " + version.magic());
             int code = exit.join();
-            driver.stop();
-            loop.execute(bridges::abortAll);
+            loop.execute(() -> {
+                driver.stop();
+                bridges.abortAll();
+            });
             return code;
         } catch (IOException e) {
             log.println("sshuttle-agent: fatal: " + e.getMessage());

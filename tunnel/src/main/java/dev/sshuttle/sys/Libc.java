@@ -19,11 +19,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 @SuppressWarnings("restricted") // the whole point of this class; native access is enabled in the manifest
 final class Libc {
-    private static final Linker LINKER = Linker.nativeLinker();
+    static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO =
             CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     private static final MethodHandle GETSOCKOPT = downcall("getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
@@ -33,6 +33,13 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle DUP2 = downcall("dup2",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    // fcntl(2) is variadic: its third argument is the first variadic one
+    private static final MethodHandle FCNTL = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("fcntl").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
     // open(2) is variadic: the mode argument is the first variadic one
     private static final MethodHandle OPEN = LINKER.downcallHandle(
             LINKER.defaultLookup().find("open").orElseThrow(),
@@ -40,10 +47,14 @@ final class Libc {
             CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
 
     static final int O_RDONLY_CLOEXEC = 0x80000;
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
+    static final int O_NONBLOCK = 0x800;
+    static final int F_SETPIPE_SZ = 1031;
 
     private Libc() {}
 
-    private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
+    static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
         return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO);
@@ -75,6 +86,16 @@ final class Libc {
         call(what, (state, arena) -> (int) SETNS.invokeExact(state, fd, nsType));
     }
 
+    /** dup2(from, to): {@code to} now refers to what {@code from} refers to. */
+    static void dup2(int from, int to, String what) throws NativeIOException {
+        call(what, (state, arena) -> (int) DUP2.invokeExact(state, from, to));
+    }
+
+    /** fcntl(fd, cmd, arg): its result. */
+    static int fcntl(int fd, int cmd, int arg, String what) throws NativeIOException {
+        return call(what, (state, arena) -> (int) FCNTL.invokeExact(state, fd, cmd, arg));
+    }
+
     /** close(fd), ignoring errors: only used for fds we opened ourselves. */
     static void closeQuietly(int fd) {
         try {
@@ -85,11 +106,11 @@ final class Libc {
     }
 
     /** One downcall that takes the errno capture segment first and returns -1 on failure. */
-    private interface Downcall {
+    interface Downcall {
         int invoke(MemorySegment callState, Arena arena) throws Throwable;
     }
 
-    private static int call(String what, Downcall downcall) throws NativeIOException {
+    static int call(String what, Downcall downcall) throws NativeIOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int rc;

@@ -2,7 +2,6 @@ package dev.sshuttle.transport;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,11 +148,13 @@ public final class BuiltinSsh implements AutoCloseable {
         private final ClientSession session;
         private final ChannelExec channel;
         private final String description;
+        private final StreamChannels channels;
 
-        ExecTransport(ClientSession session, ChannelExec channel, String description) {
+        ExecTransport(ClientSession session, ChannelExec channel, String description) throws IOException {
             this.session = session;
             this.channel = channel;
             this.description = description;
+            this.channels = StreamChannels.bridging(channel.getInvertedOut(), channel.getInvertedIn(), "ssh-channel");
             Thread.ofPlatform().name("ssh-stderr").daemon(true).start(() -> {
                 try (InputStream err = channel.getInvertedErr()) {
                     err.transferTo(System.err);
@@ -164,13 +165,8 @@ public final class BuiltinSsh implements AutoCloseable {
         }
 
         @Override
-        public InputStream in() {
-            return channel.getInvertedOut();
-        }
-
-        @Override
-        public OutputStream out() {
-            return channel.getInvertedIn();
+        public StreamChannels channels() {
+            return channels;
         }
 
         /** The remote command's exit status; 255 (as ssh) when the connection ended without one. */
@@ -189,6 +185,7 @@ public final class BuiltinSsh implements AutoCloseable {
 
         @Override
         public void close() {
+            channels.close();
             channel.close(true);
             session.close(true);
         }

@@ -1,53 +1,39 @@
 package dev.sshuttle.transport;
 
+import dev.sshuttle.sys.SpawnedProcess;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A child process whose stdin/stdout are the mux stream: ssh (the default transport, so
  * ~/.ssh/config, keys, agent and ProxyJump all work) or, in tests, the agent run locally.
- * Its stderr is inherited: ssh prompts and the agent's log reach the user.
+ * Its stderr is inherited: ssh prompts and the agent's log reach the user. The pipes are JDK
+ * channels ({@link SpawnedProcess}), so the client's event loop reads and writes them itself.
  */
 public final class ProcessTransport implements Transport {
-    private final Process process;
+    private final SpawnedProcess process;
+    private final StreamChannels channels;
     private final String description;
 
-    private ProcessTransport(Process process, String description) {
+    private ProcessTransport(SpawnedProcess process, String description) {
         this.process = process;
+        this.channels = StreamChannels.of(process.stdout(), process.stdin());
         this.description = description;
     }
 
     public static ProcessTransport start(List<String> argv, String description) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.INHERIT);
-        try {
-            return new ProcessTransport(pb.start(), description);
-        } catch (IOException e) {
-            throw new IOException("cannot start " + argv.getFirst() + ": " + e.getMessage(), e);
-        }
+        return new ProcessTransport(SpawnedProcess.start(argv), description);
     }
 
     @Override
-    public InputStream in() {
-        return process.getInputStream();
-    }
-
-    @Override
-    public OutputStream out() {
-        return process.getOutputStream();
+    public StreamChannels channels() {
+        return channels;
     }
 
     @Override
     public int awaitExit(Duration timeout) {
-        try {
-            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
+        return process.waitFor(timeout);
     }
 
     public long pid() {
@@ -62,26 +48,18 @@ public final class ProcessTransport implements Transport {
     /** ssh stuck on a stalled connection would sit out close()'s grace period: SIGTERM at once. */
     @Override
     public void abort() {
-        process.destroy();
+        process.signal(SpawnedProcess.SIGTERM);
         close();
     }
 
     /** Closes the agent's stdin (it exits on EOF), then makes sure the process is gone. */
     @Override
     public void close() {
-        try {
-            process.getOutputStream().close();
-        } catch (IOException ignored) {
-            // already gone
-        }
+        channels.closeOutput();
         if (awaitExit(Duration.ofSeconds(2)) < 0 && process.isAlive()) {
-            process.destroy();
-            if (awaitExit(Duration.ofSeconds(2)) < 0) process.destroyForcibly();
+            process.signal(SpawnedProcess.SIGTERM);
+            if (awaitExit(Duration.ofSeconds(2)) < 0) process.signal(SpawnedProcess.SIGKILL);
         }
-        try {
-            process.getInputStream().close();
-        } catch (IOException ignored) {
-            // nothing left to read
-        }
+        channels.close();
     }
 }

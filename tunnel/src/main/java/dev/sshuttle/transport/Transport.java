@@ -4,11 +4,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 
-/** The byte stream to the remote agent (ssh's stdin/stdout, a local process, or in-process pipes). */
+/** The byte stream to the remote agent (ssh's stdin/stdout, a local process, or a socket in tests). */
 public interface Transport extends AutoCloseable {
-    InputStream in();
+    /** The stream as selectable channels: blocking during set-up, then handed to the event loop. */
+    StreamChannels channels();
 
-    OutputStream out();
+    /** Blocking reads for the set-up (sync header, agent upload), before the event loop takes over. */
+    default InputStream in() {
+        return channels().inputStream();
+    }
+
+    /** Blocking writes for the set-up, before the event loop takes over. */
+    default OutputStream out() {
+        return channels().outputStream();
+    }
 
     /** Waits up to {@code timeout} for the remote side to end; its exit code, or -1 if still running/unknown. */
     int awaitExit(Duration timeout);

@@ -13,7 +13,8 @@ public record JavaAgentLauncher() implements AgentLauncher {
     public Process launch(AgentOptions options) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process process = new ProcessBuilder(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"),
                 "dev.sshuttle.cli.Main", "--server").start();
         OutputStream in = process.getOutputStream();
         in.write(options.toJsonLine().getBytes(StandardCharsets.UTF_8));

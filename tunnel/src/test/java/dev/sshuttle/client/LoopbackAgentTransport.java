@@ -1,14 +1,14 @@
 package dev.sshuttle.client;
 
 import dev.sshuttle.server.JavaAgent;
+import dev.sshuttle.transport.StreamChannels;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,16 +16,19 @@ import java.util.concurrent.TimeoutException;
 
 /** The Java agent in this JVM, joined to the client by a loopback TCP connection instead of ssh. */
 final class LoopbackAgentTransport implements Transport {
-    private final Socket clientEnd;
+    private final SocketChannel clientEnd;
+    private final StreamChannels channels;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
     LoopbackAgentTransport() throws IOException {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            clientEnd = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-            Socket agentEnd = server.accept();
+        try (ServerSocketChannel server = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1)) {
+            clientEnd = SocketChannel.open(server.getLocalAddress());
+            channels = StreamChannels.of(clientEnd);
+            SocketChannel agentEnd = server.accept();
             Thread.ofPlatform().daemon(true).name("loopback-agent").start(() -> {
                 try (agentEnd) {
-                    exit.complete(JavaAgent.run(agentEnd.getInputStream(), agentEnd.getOutputStream(), new PrintStream(System.err)));
+                    exit.complete(JavaAgent.run(StreamChannels.of(agentEnd), new PrintStream(System.err)));
                 } catch (IOException e) {
                     exit.complete(99);
                 }
@@ -34,21 +37,8 @@ final class LoopbackAgentTransport implements Transport {
     }
 
     @Override
-    public InputStream in() {
-        try {
-            return clientEnd.getInputStream();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @Override
-    public OutputStream out() {
-        try {
-            return clientEnd.getOutputStream();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+    public StreamChannels channels() {
+        return channels;
     }
 
     @Override
@@ -69,10 +59,6 @@ final class LoopbackAgentTransport implements Transport {
 
     @Override
     public void close() {
-        try {
-            clientEnd.close();
-        } catch (IOException ignored) {
-            // test teardown
-        }
+        channels.close();
     }
 }
