@@ -1,8 +1,11 @@
 package dev.sshuttle.client;
 
 import dev.sshuttle.io.Bridges;
+import dev.sshuttle.io.LocalSockets;
 import dev.sshuttle.io.EventLoop;
 import dev.sshuttle.io.MuxDriver;
+import dev.sshuttle.io.NioSocket;
+import dev.sshuttle.io.NioStream;
 import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolException;
@@ -180,7 +183,7 @@ public final class ClientSession {
 
     private void startMux(ByteBuffer leftover) {
         MuxDriver[] driver = new MuxDriver[1];
-        bridges = new Bridges(loop, m -> hooks.log(2, m)) {
+        bridges = new Bridges(loop, null, m -> hooks.log(2, m)) {
             @Override
             public void onRoutes(String text) {
                 routes.complete(text);
@@ -202,7 +205,7 @@ public final class ClientSession {
                 end(new End(Reason.TRANSPORT_CLOSED, "the server ended the session", -1, connected));
             }
         };
-        driver[0] = new MuxDriver(loop, transport.channels(), new MuxDriver.Events() {
+        driver[0] = new MuxDriver(loop, new NioStream(loop, transport.channels()), bridges, new MuxDriver.Events() {
             public void onTransportClosed(String why) {
                 end(new End(Reason.TRANSPORT_CLOSED, why, -1, connected));
             }
@@ -278,7 +281,7 @@ public final class ClientSession {
                 return;
             }
             hooks.log(2, "channel " + channel + ": " + s.getRemoteAddress() + " -> " + dst);
-            bridges.bridgeAccepted(channel, s);
+            bridges.bridgeAccepted(channel, NioSocket.of(loop, s));
         } catch (IOException e) {
             hooks.log(1, "dropping an accepted connection: " + e.getMessage());
             LocalSockets.reset(s);

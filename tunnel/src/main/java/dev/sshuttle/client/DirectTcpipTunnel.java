@@ -1,5 +1,6 @@
 package dev.sshuttle.client;
 
+import dev.sshuttle.io.LocalSockets;
 import dev.sshuttle.transport.BuiltinSsh;
 import java.io.IOException;
 import java.io.InputStream;

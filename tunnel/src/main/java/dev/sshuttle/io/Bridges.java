@@ -1,43 +1,42 @@
 package dev.sshuttle.io;
 
 import dev.sshuttle.mux.ConnectFailure;
+import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.MuxListener;
 import dev.sshuttle.mux.TcpTarget;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
  * The mux listener shared by client and agent: routes channel events to the socket bridges,
- * and on the agent side opens the outbound connections TCP_CONNECT asks for.
+ * and on the agent side opens the outbound connections TCP_CONNECT asks for (with one sweep for
+ * connect timeouts, not a timer per connection).
  */
 public class Bridges implements MuxListener {
-    private static final long CONNECT_TIMEOUT_NANOS = 30_000_000_000L;
+    static final long CONNECT_TIMEOUT_NANOS = 30_000_000_000L;
+    private static final long SWEEP_NANOS = 1_000_000_000L;
 
-    private final EventLoop loop;
-    private final Map<Integer, SocketBridge> bridges = new HashMap<>();
-    /**
-     * One read buffer for every bridge: they all run on the one loop thread, and each read is
-     * handed to the mux (which copies it) or copied aside before the next. A buffer per
-     * connection made every short connection 64 KiB of garbage, and under thousands of them
-     * the heap (and the process's RSS) grew by hundreds of MiB.
-     */
-    private final ByteBuffer sharedReadBuffer = ByteBuffer.allocate(SocketBridge.READ_BYTES);
+    private final Timers timers;
+    private final Connector connector;
+    private final SocketBridge[] bridges = new SocketBridge[Frame.MAX_CHANNEL + 1];
+    private final ChunkPool pool = new ChunkPool();
+    private final ArrayDeque<SocketBridge> connecting = new ArrayDeque<>(); // oldest first: deadlines in order
     private final Consumer<String> log;
+    private boolean sweepArmed;
+    private int open;
+    private long pendingBytes;
     private Mux mux;
 
-    public Bridges(EventLoop loop, Consumer<String> log) {
-        this.loop = loop;
+    /** {@code connector}: how the agent connects out; null on the client, which only accepts. */
+    public Bridges(Timers timers, Connector connector, Consumer<String> log) {
+        this.timers = timers;
+        this.connector = connector;
         this.log = log;
     }
 
@@ -49,63 +48,86 @@ public class Bridges implements MuxListener {
         return mux;
     }
 
-    /** Client: a local socket was accepted and its channel opened. */
-    public void bridgeAccepted(int channel, SocketChannel socket) throws IOException {
-        socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        SocketBridge b = new SocketBridge(channel, socket, mux, this, false, sharedReadBuffer);
-        bridges.put(channel, b);
-        b.register(loop);
+    /** Client: a local connection was accepted and its channel opened. */
+    public void bridgeAccepted(int channel, LocalSocket socket) {
+        SocketBridge b = new SocketBridge(channel, socket, mux, this, false, pool);
+        put(b);
+        b.start();
     }
 
     public int openBridges() {
-        return bridges.size();
+        return open;
+    }
+
+    /** Bytes received for local sockets that they have not taken yet, over all bridges. */
+    public long pendingBytes() {
+        return pendingBytes;
+    }
+
+    void pendingChanged(long delta) {
+        pendingBytes += delta;
+    }
+
+    void log(String message) {
+        log.accept(message);
+    }
+
+    private void put(SocketBridge b) {
+        bridges[b.channel] = b;
+        open++;
     }
 
     // ---------------------------------------------------------------- agent side: outbound connects
 
     @Override
     public void onTcpConnect(int channel, TcpTarget target) {
-        SocketChannel socket = null;
+        if (connector == null) return;
+        SocketBridge[] made = new SocketBridge[1];
+        ConnectOutcome outcome = new ConnectOutcome() {
+            public void onConnected() { made[0].onConnected(); }
+            public void onConnectFailed(IOException e) { made[0].onConnectFailed(e); }
+            public void onReadable() { made[0].onReadable(); }
+            public void onWritable() { made[0].onWritable(); }
+        };
+        LocalSocket socket;
         try {
-            InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(target.ip()), target.port());
-            socket = SocketChannel.open();
-            socket.configureBlocking(false);
-            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            socket.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-            boolean done = socket.connect(address);
-            SocketBridge b = new SocketBridge(channel, socket, mux, this, !done, sharedReadBuffer);
-            bridges.put(channel, b);
-            b.register(loop);
-            if (done) {
-                mux.connected(channel);
-                b.connected();
-            } else {
-                loop.scheduleAt(EventLoop.now() + CONNECT_TIMEOUT_NANOS, () -> connectTimedOut(b));
-            }
+            socket = connector.connect(target, outcome);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(socket);
-            bridges.remove(channel);
             mux.connectFailed(channel, classify(e), describe(e, target));
+            return;
         }
+        SocketBridge b = new SocketBridge(channel, socket, mux, this, true, pool);
+        made[0] = b;
+        put(b);
+        b.connectDeadlineNanos = timers.nanos() + CONNECT_TIMEOUT_NANOS;
+        connecting.add(b);
+        armSweep();
     }
 
-    void finishConnect(SocketBridge b, SocketChannel socket) {
-        try {
-            socket.finishConnect();
-            mux.connected(b.channel);
-            b.connected();
-        } catch (IOException e) {
-            connectFailed(b, e);
-        }
+    private void armSweep() {
+        if (sweepArmed || connecting.isEmpty()) return;
+        sweepArmed = true;
+        timers.scheduleAt(timers.nanos() + SWEEP_NANOS, this::sweep);
     }
 
-    private void connectTimedOut(SocketBridge b) {
-        if (bridges.get(b.channel) == b && b.isConnecting()) {
-            connectFailed(b, new SocketTimeoutException("connect timed out after 30 s"));
+    /** Fails the connects older than the timeout; drops the finished ones from the line. */
+    private void sweep() {
+        sweepArmed = false;
+        long now = timers.nanos();
+        for (SocketBridge b; (b = connecting.peek()) != null; ) {
+            if (!b.isConnecting()) {
+                connecting.poll();
+            } else if (b.connectDeadlineNanos <= now) {
+                connecting.poll();
+                connectFailed(b, new SocketTimeoutException("connect timed out after 30 s"));
+            } else {
+                break;
+            }
         }
+        armSweep();
     }
 
-    private void connectFailed(SocketBridge b, IOException e) {
+    void connectFailed(SocketBridge b, IOException e) {
         if (!mux.isOpen(b.channel)) return;
         log.accept("connect on channel " + b.channel + " failed: " + e.getMessage());
         mux.connectFailed(b.channel, classify(e), e.getMessage() == null ? e.toString() : e.getMessage());
@@ -125,57 +147,46 @@ public class Bridges implements MuxListener {
         return "connect to " + target + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage());
     }
 
-    private static void closeQuietly(SocketChannel s) {
-        if (s == null) return;
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // already failing; the original error is what matters
-        }
-    }
-
     // ---------------------------------------------------------------- mux events
+
+    private SocketBridge bridge(int channel) {
+        return bridges[channel];
+    }
 
     @Override
     public void onConnectFailed(int channel, ConnectFailure reason, String message) {
         log.accept("channel " + channel + ": " + message);
-        SocketBridge b = bridges.get(channel);
+        SocketBridge b = bridge(channel);
         if (b != null) b.abortLocal();
     }
 
     @Override
-    public void onData(int channel, byte[] data) {
-        SocketBridge b = bridges.get(channel);
+    public void onData(int channel, ByteBuffer data) {
+        SocketBridge b = bridge(channel);
         if (b != null) b.onData(data);
     }
 
     @Override
     public void onEof(int channel) {
-        SocketBridge b = bridges.get(channel);
+        SocketBridge b = bridge(channel);
         if (b != null) b.onEof();
     }
 
     @Override
     public void onStopSending(int channel) {
-        SocketBridge b = bridges.get(channel);
+        SocketBridge b = bridge(channel);
         if (b != null) b.onStopSending();
     }
 
     @Override
     public void onReset(int channel, String message) {
-        SocketBridge b = bridges.get(channel);
+        SocketBridge b = bridge(channel);
         if (b != null) b.abortLocal();
     }
 
     @Override
-    public void onWritable(int channel) {
-        SocketBridge b = bridges.get(channel);
-        if (b != null) b.onWritable();
-    }
-
-    @Override
     public void onChannelFreed(int channel) {
-        SocketBridge b = bridges.get(channel);
+        SocketBridge b = bridge(channel);
         if (b != null) b.onChannelFreed();
     }
 
@@ -185,12 +196,15 @@ public class Bridges implements MuxListener {
     }
 
     void closed(SocketBridge b) {
-        bridges.remove(b.channel, b);
+        if (bridges[b.channel] == b) {
+            bridges[b.channel] = null;
+            open--;
+        }
     }
 
     /** Aborts every local connection (session over). */
     public void abortAll() {
-        for (SocketBridge b : bridges.values().toArray(new SocketBridge[0])) b.abortLocal();
-        bridges.clear();
+        for (SocketBridge b : bridges) if (b != null) b.abortLocal();
+        connecting.clear();
     }
 }

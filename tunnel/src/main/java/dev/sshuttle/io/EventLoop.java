@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  * One thread, one selector: owns the mux and every local socket, so none of them needs a
  * lock. Other threads hand work in with {@link #execute}. Timers run on the loop too.
  */
-public final class EventLoop implements AutoCloseable {
+public final class EventLoop implements AutoCloseable, Timers {
     /** Reacts to readiness of a registered channel. */
     public interface Handler {
         void ready(SelectionKey key) throws IOException;
@@ -57,6 +57,7 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /** Runs the task on the loop thread at (or after) the given System.nanoTime() deadline. */
+    @Override
     public void scheduleAt(long deadlineNanos, Runnable task) {
         if (inLoop()) {
             timers.add(new Timer(deadlineNanos, timerSeq++, task));
@@ -83,6 +84,11 @@ public final class EventLoop implements AutoCloseable {
     }
 
     public static long now() {
+        return System.nanoTime();
+    }
+
+    @Override
+    public long nanos() {
         return System.nanoTime();
     }
 

@@ -2,19 +2,17 @@ package dev.sshuttle.io;
 
 import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.ProtocolException;
-import dev.sshuttle.transport.StreamChannels;
+import dev.sshuttle.mux.ProtocolVersion;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 
 /**
- * Joins a Mux to the transport's channels on the event loop thread, with no thread in
- * between: the stream is read when it is readable (one large direct buffer, handed to the mux)
- * and written from one direct buffer that the mux fills after every loop round
- * ({@link #flush()}), with OP_WRITE only while the pipe is full.
+ * Joins a Mux to the transport on the loop thread, with no thread in between: the stream is
+ * read into one large direct buffer whose frames the mux decodes in place, and written from one
+ * direct buffer that the mux fills, pulling socket bytes straight into it, after every loop
+ * round ({@link #flush()}). Interest in writing is on only while the stream is full.
  */
-public final class MuxDriver {
+public final class MuxDriver implements Readiness {
     /** Session-level outcomes, called on the loop thread. */
     public interface Events {
         void onTransportClosed(String why);
@@ -24,48 +22,51 @@ public final class MuxDriver {
 
     static final int IN_BYTES = 1 << 20;
     static final int OUT_BYTES = 256 * 1024;
+    /** 0001 has no windows: past this many bytes waiting for slow local sockets, stop reading the stream. */
+    static final long CLASSIC_PENDING_MAX_BYTES = 16L << 20;
     private static final int READS_PER_WAKEUP = 4; // then the sockets get their turn
-    private static final long FINAL_FLUSH_MILLIS = 2000;
+    private static final long FINAL_FLUSH_NANOS = 2_000_000_000L;
 
-    private final EventLoop loop;
-    private final StreamChannels stream;
+    private final Timers timers;
+    private final StreamEnd stream;
+    private final Bridges bridges;
     private final Events events;
-    private final ByteBuffer in = ByteBuffer.allocateDirect(IN_BYTES);
+    private final ByteBuffer in;
     private final ByteBuffer out = ByteBuffer.allocateDirect(OUT_BYTES); // [0, position) waits to be written
-    private SelectionKey readKey;
-    private SelectionKey writeKey; // the same key as readKey when the stream is one socket
     private Mux mux;
     private boolean closed;
     private boolean waitingForRoom;
+    private boolean reading;
 
-    public MuxDriver(EventLoop loop, StreamChannels stream, Events events) {
-        this.loop = loop;
+    public MuxDriver(Timers timers, StreamEnd stream, Bridges bridges, Events events) {
+        this(timers, stream, bridges, events, IN_BYTES);
+    }
+
+    MuxDriver(Timers timers, StreamEnd stream, Bridges bridges, Events events, int inBytes) {
+        this.timers = timers;
         this.stream = stream;
+        this.bridges = bridges;
         this.events = events;
+        this.in = ByteBuffer.allocateDirect(inBytes);
     }
 
     /** Starts moving bytes. {@code leftover} holds bytes read past the sync header. Loop thread. */
     public void start(Mux mux, ByteBuffer leftover) {
         this.mux = mux;
-        try {
-            stream.configureNonBlocking();
-        } catch (IOException e) {
-            transportClosed("cannot use the stream to the remote: " + e.getMessage());
-            return;
-        }
-        readKey = loop.register(stream.readable(), SelectionKey.OP_READ, this::ready);
-        writeKey = stream.duplex() ? readKey : loop.register(stream.writable(), 0, this::ready);
+        stream.start(this);
+        reading = true;
+        stream.interest(true, false);
         if (leftover != null && leftover.hasRemaining()) receive(leftover);
     }
 
-    private void ready(SelectionKey key) {
-        if (closed) return;
-        if (key.isValid() && key.isWritable()) flush();
-        if (!closed && key.isValid() && key.isReadable()) readInput();
+    @Override
+    public void onWritable() {
+        if (!closed) flush();
     }
 
-    private void readInput() {
-        for (int i = 0; i < READS_PER_WAKEUP && !closed; i++) {
+    @Override
+    public void onReadable() {
+        for (int i = 0; i < READS_PER_WAKEUP && !closed && wantsInput(); i++) {
             int n;
             try {
                 in.clear();
@@ -81,41 +82,57 @@ public final class MuxDriver {
             if (n == 0) return;
             in.flip();
             receive(in);
-            if (n < in.capacity()) return; // drained
+            if (n < in.capacity()) break; // drained
         }
+        updateInterest();
+    }
+
+    /**
+     * Input is read unless answers pile up unsent (the mux's control backlog) or, in 0001, which
+     * has no windows, local sockets fall far behind: then the peer waits, and memory stays bounded.
+     */
+    private boolean wantsInput() {
+        if (!mux.wantsInput()) return false;
+        return mux.version() != ProtocolVersion.V1 || bridges.pendingBytes() < CLASSIC_PENDING_MAX_BYTES;
     }
 
     private void receive(ByteBuffer bytes) {
         if (closed) return;
         try {
-            mux.receive(bytes, EventLoop.now());
+            mux.receive(bytes, timers.nanos());
         } catch (ProtocolException e) {
             closed = true;
             events.onProtocolError(e);
         }
     }
 
-    /** Moves what the mux has to send into the stream until the pipe is full. Loop thread; cheap when idle. */
+    /** Moves what the mux has to send into the stream until the stream is full. Loop thread; cheap when idle. */
     public void flush() {
         if (mux == null || closed) return;
         try {
             while (true) {
-                if (out.hasRemaining() && mux.hasOutput()) mux.drainTo(out, EventLoop.now());
+                if (out.hasRemaining() && mux.hasOutput()) mux.drainTo(out, timers.nanos());
                 if (out.position() == 0) break;
                 out.flip();
                 int n = stream.write(out);
                 out.compact();
-                if (n == 0) break; // full: OP_WRITE calls us back
+                if (n == 0) break; // full: onWritable calls us back
             }
         } catch (IOException e) {
             transportClosed("writing to the remote failed: " + e.getMessage());
             return;
         }
+        updateInterest();
+    }
+
+    private void updateInterest() {
+        if (closed) return;
         boolean full = out.position() > 0;
-        if (full != waitingForRoom && writeKey.isValid()) {
+        boolean read = wantsInput();
+        if (full != waitingForRoom || read != reading) {
             waitingForRoom = full;
-            int ops = full ? SelectionKey.OP_WRITE : 0;
-            writeKey.interestOps(stream.duplex() ? ops | SelectionKey.OP_READ : ops);
+            reading = read;
+            stream.interest(read, full);
         }
     }
 
@@ -127,8 +144,7 @@ public final class MuxDriver {
 
     /**
      * Writes what the mux still has (the last frames of the session, an EXIT), waiting for the
-     * pipe at most {@value #FINAL_FLUSH_MILLIS} ms, then stops. Loop thread. Does not close
-     * the channels.
+     * stream at most two seconds, then stops. Loop thread. Does not close the stream.
      */
     public void stop() {
         if (mux == null || closed) {
@@ -136,18 +152,10 @@ public final class MuxDriver {
             return;
         }
         flush();
-        if (!closed && out.position() > 0) {
-            long deadline = System.nanoTime() + FINAL_FLUSH_MILLIS * 1_000_000;
-            try (Selector waiter = Selector.open()) {
-                stream.writable().register(waiter, SelectionKey.OP_WRITE);
-                while (!closed && out.position() > 0 && System.nanoTime() < deadline) {
-                    waiter.select(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-                    waiter.selectedKeys().clear();
-                    flush();
-                }
-            } catch (IOException e) {
-                // the remote is gone; what it did not take is lost with it
-            }
+        long deadline = timers.nanos() + FINAL_FLUSH_NANOS;
+        while (!closed && out.position() > 0 && timers.nanos() < deadline) {
+            stream.awaitWritable(Math.max(1, (deadline - timers.nanos()) / 1_000_000));
+            flush();
         }
         closed = true;
     }

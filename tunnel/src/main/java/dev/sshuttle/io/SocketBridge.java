@@ -1,164 +1,163 @@
 package dev.sshuttle.io;
 
+import dev.sshuttle.mux.ChannelSource;
 import dev.sshuttle.mux.Mux;
 import java.io.IOException;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
 
 /**
- * Pumps one local TCP socket to one mux channel and back, on the event loop. The socket is
- * closed exactly once: when the channel is freed and everything received has been written,
- * or at once (with RST) when either side aborts.
+ * Joins one local TCP socket to one mux channel. Upstream it is the channel's
+ * {@link ChannelSource}: when the socket is readable it tells the mux, which reads it when the
+ * channel's turn comes, straight into the outgoing frame. Downstream it writes what the mux
+ * delivers straight from the mux's input buffer, and keeps only what the socket does not take.
+ * The socket is closed exactly once: when the channel is freed and everything received has
+ * been written, or at once (with RST) when either side aborts.
  */
-final class SocketBridge implements EventLoop.Handler {
-    static final int READ_BYTES = 64 * 1024;
-    private static final int READS_PER_WAKEUP = 4; // fairness between sockets
-
+final class SocketBridge implements ChannelSource, ConnectOutcome {
     final int channel;
-    private final SocketChannel socket;
+    private final LocalSocket socket;
     private final Mux mux;
     private final Bridges owner;
-    private SelectionKey key;
-
-    private final ByteBuffer readBuffer; // shared by the loop's bridges: emptied after every read
-    private ByteBuffer unsent; // read from the socket, not yet taken by the mux
-    private final ArrayDeque<ByteBuffer> toSocket = new ArrayDeque<>();
-    private long toSocketBytes;
+    private final PendingBytes pending;
 
     private boolean connecting;
-    private boolean readingStopped; // local EOF seen, or the peer asked us to stop sending
-    private boolean pausedByMux;
+    long connectDeadlineNanos;
+    private boolean readArmed = true;   // wants onReadable: the mux has pulled everything it was told about
+    private boolean readingStopped;     // local EOF seen, or the peer asked us to stop sending
     private boolean peerEof;
     private boolean outputShut;
     private boolean channelFreed;
     private boolean closed;
 
-    SocketBridge(int channel, SocketChannel socket, Mux mux, Bridges owner, boolean connecting, ByteBuffer readBuffer) {
+    /** A connected socket (client side), or, with a connector's socket, one still connecting (agent side). */
+    SocketBridge(int channel, LocalSocket socket, Mux mux, Bridges owner, boolean connecting, ChunkPool pool) {
         this.channel = channel;
-        this.readBuffer = readBuffer;
         this.socket = socket;
         this.mux = mux;
         this.owner = owner;
         this.connecting = connecting;
+        this.pending = new PendingBytes(pool);
+        mux.attach(channel, this);
     }
 
-    void register(EventLoop loop) {
-        key = loop.register(socket, 0, this);
+    /** Starts the socket's readiness reports; for a connector's socket they started at connect(). */
+    void start() {
+        socket.start(this);
+        updateInterest();
+    }
+
+    // ---------------------------------------------------------------- connect (agent side)
+
+    @Override
+    public void onConnected() {
+        if (closed) return;
+        connecting = false;
+        mux.connected(channel);
+        writePending();
         updateInterest();
     }
 
     @Override
-    public void ready(SelectionKey k) {
-        if (closed) return;
-        if (k.isConnectable()) {
-            owner.finishConnect(this, socket);
-            return;
-        }
-        if (k.isWritable()) writeToSocket();
-        if (!closed && k.isReadable()) readFromSocket();
+    public void onConnectFailed(IOException e) {
+        if (!closed) owner.connectFailed(this, e);
     }
 
-    /** The outbound connect completed (server side). */
-    void connected() {
-        connecting = false;
-        writeToSocket();
-        updateInterest();
+    boolean isConnecting() {
+        return connecting && !closed;
     }
 
     // ---------------------------------------------------------------- socket -> mux
 
-    private void readFromSocket() {
-        try {
-            for (int i = 0; i < READS_PER_WAKEUP && !readingStopped && !pausedByMux; i++) {
-                readBuffer.clear();
-                int n = socket.read(readBuffer);
-                if (n < 0) {
-                    readingStopped = true;
-                    mux.shutdownOutput(channel);
-                    break;
-                }
-                if (n == 0) break;
-                readBuffer.flip();
-                mux.send(channel, readBuffer);
-                if (readBuffer.hasRemaining()) {
-                    unsent = ByteBuffer.allocate(readBuffer.remaining()).put(readBuffer).flip();
-                    pausedByMux = true;
-                }
-            }
-        } catch (IOException e) {
-            abortBoth("local connection failed: " + e.getMessage());
-            return;
-        }
+    @Override
+    public void onReadable() {
+        if (closed || readingStopped) return;
+        readArmed = false; // the mux reads when the channel's turn comes; until then the selector must not report it again
         updateInterest();
-        maybeClose();
+        mux.readable(channel);
     }
 
-    /** The mux has room again for this channel. */
-    void onWritable() {
-        if (closed || !pausedByMux) return;
-        if (unsent != null) {
-            mux.send(channel, unsent);
-            if (unsent.hasRemaining()) return;
-            unsent = null;
+    /** Pulled by the mux, into the outgoing frame. */
+    @Override
+    public int read(ByteBuffer dst) {
+        if (closed || readingStopped) return -1;
+        int wanted = dst.remaining();
+        int n;
+        try {
+            n = socket.read(dst);
+        } catch (IOException e) {
+            owner.log("channel " + channel + ": local connection failed: " + e.getMessage());
+            abortLocal();
+            return RESET;
         }
-        pausedByMux = false;
+        if (n < 0) {
+            readingStopped = true;
+        } else if (n < wanted) {
+            readArmed = true; // drained: wait for the next readiness
+        }
         updateInterest();
+        return n;
     }
 
     /** The peer wants no more data from us. */
     void onStopSending() {
         readingStopped = true;
-        unsent = null;
-        try {
-            if (!closed) socket.shutdownInput();
-        } catch (IOException ignored) {
-            // the socket is going away anyway
-        }
+        if (!closed) socket.shutdownInput();
         updateInterest();
     }
 
     // ---------------------------------------------------------------- mux -> socket
 
-    void onData(byte[] data) {
+    void onData(ByteBuffer data) {
         if (closed) return;
-        toSocket.add(ByteBuffer.wrap(data));
-        toSocketBytes += data.length;
-        writeToSocket();
+        if (pending.isEmpty() && !connecting) {
+            int before = data.remaining();
+            try {
+                socket.write(data);
+            } catch (IOException e) {
+                abortBoth("writing to the local connection failed: " + e.getMessage());
+                return;
+            }
+            consumed(before - data.remaining());
+        }
+        if (data.hasRemaining()) {
+            owner.pendingChanged(data.remaining());
+            pending.add(data);
+            updateInterest();
+        }
     }
 
     void onEof() {
         peerEof = true;
-        writeToSocket();
+        writePending();
     }
 
-    private void writeToSocket() {
+    @Override
+    public void onWritable() {
+        writePending();
+    }
+
+    private void writePending() {
         if (closed || connecting) return;
-        long written = 0;
         try {
-            while (!toSocket.isEmpty()) {
-                ByteBuffer head = toSocket.peek();
-                written += socket.write(head);
-                if (head.hasRemaining()) break;
-                toSocket.poll();
+            if (!pending.isEmpty()) {
+                long n = pending.writeTo(socket);
+                owner.pendingChanged(-n);
+                consumed(n);
             }
-            if (toSocket.isEmpty() && peerEof && !outputShut) {
+            if (pending.isEmpty() && peerEof && !outputShut) {
                 outputShut = true;
                 socket.shutdownOutput();
             }
         } catch (IOException e) {
             abortBoth("writing to the local connection failed: " + e.getMessage());
             return;
-        } finally {
-            if (written > 0) {
-                toSocketBytes -= written;
-                mux.consumed(channel, (int) written);
-            }
         }
         updateInterest();
         maybeClose();
+    }
+
+    private void consumed(long bytes) {
+        if (bytes > 0) mux.consumed(channel, (int) bytes);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -180,46 +179,29 @@ final class SocketBridge implements EventLoop.Handler {
     }
 
     private void maybeClose() {
-        if (!closed && channelFreed && toSocket.isEmpty()) closeSocket(false);
+        if (!closed && channelFreed && pending.isEmpty()) closeSocket(false);
     }
 
     private void closeSocket(boolean reset) {
         if (closed) return;
         closed = true;
-        toSocket.clear();
-        toSocketBytes = 0;
-        if (key != null) key.cancel();
-        try {
-            if (reset && socket.isOpen()) socket.setOption(StandardSocketOptions.SO_LINGER, 0);
-        } catch (IOException ignored) {
-            // not connected: a plain close is all there is
-        }
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // nothing more to do for a socket that will not close
-        }
+        owner.pendingChanged(-pending.bytes());
+        pending.clear();
+        socket.close(reset);
         owner.closed(this);
     }
 
     private void updateInterest() {
-        if (closed || key == null || !key.isValid()) return;
-        int ops = 0;
+        if (closed) return;
         if (connecting) {
-            ops = SelectionKey.OP_CONNECT;
-        } else {
-            if (!readingStopped && !pausedByMux) ops |= SelectionKey.OP_READ;
-            if (!toSocket.isEmpty()) ops |= SelectionKey.OP_WRITE;
+            socket.interest(false, false);
+            return;
         }
-        key.interestOps(ops);
+        socket.interest(readArmed && !readingStopped, !pending.isEmpty());
     }
 
-    long pendingToSocketBytes() {
-        return toSocketBytes;
-    }
-
-    boolean isConnecting() {
-        return connecting && !closed;
+    long pendingBytes() {
+        return pending.bytes();
     }
 
     boolean isClosed() {

@@ -3,22 +3,32 @@ package dev.sshuttle.mux;
 import java.nio.ByteBuffer;
 
 /**
- * Streaming frame decoder: bytes in any chunking, frames out. It holds at most one header and
- * one payload (<= 65535 bytes), so memory is bounded whatever the peer sends. After a
- * ProtocolException the decoder is poisoned: the session is over.
+ * Streaming frame decoder that hands out payloads in place: a frame that lies wholly inside the
+ * input is passed to the sink as the input buffer itself, positioned on the payload, so a
+ * data frame costs no copy and no allocation. Only a frame split across two inputs is
+ * assembled in an internal buffer of one maximum frame, so memory is bounded whatever the
+ * peer sends. After a ProtocolException the decoder is poisoned: the session is over.
  */
 public final class FrameDecoder {
-    /** Receives decoded frames. */
+    /**
+     * Receives decoded frames. {@code payload} holds the payload between its position and limit
+     * and is valid only during the call: the sink reads (or copies) what it needs; whatever it
+     * leaves is skipped.
+     */
     public interface Sink {
-        void onFrame(Frame frame) throws ProtocolException;
+        void onFrame(int channel, int command, ByteBuffer payload) throws ProtocolException;
     }
 
-    private final byte[] header = new byte[Frame.HEADER_BYTES];
-    private int headerFilled;
-    private byte[] payload;
-    private int payloadFilled;
-    private int channel;
-    private int command;
+    /** A sink that copies every frame into a {@link Frame}: for tests and tools, not for the data path. */
+    public static Sink copying(java.util.function.Consumer<Frame> frames) {
+        return (channel, command, payload) -> {
+            byte[] bytes = new byte[payload.remaining()];
+            payload.get(bytes);
+            frames.accept(new Frame(channel, command, bytes));
+        };
+    }
+
+    private final ByteBuffer partial = ByteBuffer.allocate(Frame.HEADER_BYTES + Frame.MAX_PAYLOAD);
     private ProtocolException failure;
     private long frames;
 
@@ -26,24 +36,18 @@ public final class FrameDecoder {
     public void decode(ByteBuffer in, Sink sink) throws ProtocolException {
         if (failure != null) throw failure;
         try {
-            while (in.hasRemaining()) {
-                if (payload == null) {
-                    int n = Math.min(in.remaining(), Frame.HEADER_BYTES - headerFilled);
-                    in.get(header, headerFilled, n);
-                    headerFilled += n;
-                    if (headerFilled < Frame.HEADER_BYTES) return;
-                    startPayload();
-                }
-                int n = Math.min(in.remaining(), payload.length - payloadFilled);
-                in.get(payload, payloadFilled, n);
-                payloadFilled += n;
-                if (payloadFilled == payload.length) {
-                    Frame frame = new Frame(channel, command, payload);
-                    payload = null;
-                    headerFilled = 0;
-                    frames++;
-                    sink.onFrame(frame);
-                }
+            if (partial.position() > 0 && !completePartial(in, sink)) return;
+            while (in.remaining() >= Frame.HEADER_BYTES) {
+                int at = in.position();
+                checkMagic(in.get(at), in.get(at + 1));
+                int length = in.getShort(at + 6) & 0xffff;
+                int end = at + Frame.HEADER_BYTES + length;
+                if (end > in.limit()) break;
+                deliver(in, at, end, sink);
+            }
+            if (in.hasRemaining()) {
+                if (in.remaining() >= 2) checkMagic(in.get(in.position()), in.get(in.position() + 1));
+                partial.put(in);
             }
         } catch (ProtocolException e) {
             failure = e;
@@ -51,25 +55,53 @@ public final class FrameDecoder {
         }
     }
 
-    private void startPayload() throws ProtocolException {
-        if (header[0] != Frame.MAGIC || header[1] != Frame.MAGIC) {
-            throw new ProtocolException(String.format(
-                    "bad frame magic 0x%02x%02x after %d good frames (expected 'SS'): the stream is corrupt or not an sshuttle mux",
-                    header[0] & 0xff, header[1] & 0xff, frames));
+    /** Tops up the frame begun in an earlier input; true once it is delivered. */
+    private boolean completePartial(ByteBuffer in, FrameDecoder.Sink sink) throws ProtocolException {
+        if (partial.position() < Frame.HEADER_BYTES) {
+            take(in, Frame.HEADER_BYTES - partial.position());
+            if (partial.position() < Frame.HEADER_BYTES) return false;
+            checkMagic(partial.get(0), partial.get(1));
         }
-        channel = u16(2);
-        command = u16(4);
-        payload = new byte[u16(6)];
-        payloadFilled = 0;
+        int length = partial.getShort(6) & 0xffff;
+        take(in, Frame.HEADER_BYTES + length - partial.position());
+        if (partial.position() < Frame.HEADER_BYTES + length) return false;
+        partial.flip();
+        deliver(partial, 0, partial.limit(), sink);
+        partial.clear();
+        return true;
     }
 
-    private int u16(int at) {
-        return ((header[at] & 0xff) << 8) | (header[at + 1] & 0xff);
+    private void take(ByteBuffer in, int wanted) {
+        int n = Math.min(wanted, in.remaining());
+        partial.put(partial.position(), in, in.position(), n);
+        partial.position(partial.position() + n);
+        in.position(in.position() + n);
+    }
+
+    private void deliver(ByteBuffer buf, int at, int end, Sink sink) throws ProtocolException {
+        int channel = buf.getShort(at + 2) & 0xffff;
+        int command = buf.getShort(at + 4) & 0xffff;
+        int limit = buf.limit();
+        buf.limit(end).position(at + Frame.HEADER_BYTES);
+        try {
+            frames++;
+            sink.onFrame(channel, command, buf);
+        } finally {
+            buf.limit(limit).position(end);
+        }
+    }
+
+    private void checkMagic(byte first, byte second) throws ProtocolException {
+        if (first != Frame.MAGIC || second != Frame.MAGIC) {
+            throw new ProtocolException(String.format(
+                    "bad frame magic 0x%02x%02x after %d good frames (expected 'SS'): the stream is corrupt or not an sshuttle mux",
+                    first & 0xff, second & 0xff, frames));
+        }
     }
 
     /** True when no partial frame is buffered. */
     public boolean isIdle() {
-        return headerFilled == 0 && payload == null;
+        return partial.position() == 0;
     }
 
     public long framesDecoded() {

@@ -3,67 +3,68 @@ package dev.sshuttle.mux;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * One end of the sshuttle mux, sans I/O: bytes and calls in, bytes and listener events out,
- * time passed in as nanoseconds. Not thread-safe: one driver thread owns it.
+ * time passed in as nanoseconds. Not thread-safe: one driver thread owns it. Mux is the
+ * dispatcher; the parts it dispatches to are tested alone: {@link FrameDecoder} (frames in
+ * place), {@link ChannelTable} (numbers and their reuse), {@link SendCredit} and
+ * {@link ReceiveWindow} (0002 windows), {@link Scheduler} (which channel sends next),
+ * {@link InFlightBound} (how much may sit inside the transport), {@link Keepalive} and
+ * {@link ClassicPacing} (0001's latency control).
  *
- * <p>Outgoing order: control frames first (PONG, WINDOW, connect results...), then channel data
- * from a fair scheduler: channels that just became active are served before channels that
- * have been sending (the "sparse flow" rule of fq_codel), and among those, deficit round robin
- * by bytes. So an interactive channel waits for at most the frame on the wire, not for bulk.
+ * <p>Outgoing order: answers to the peer's probes, control frames (connects, resets, PONGs),
+ * window grants, our own ack probes, then channel data as the scheduler picks it. Data is
+ * pulled: a channel whose socket has bytes is marked {@link #readable}, and when its turn
+ * comes the mux reads its {@link ChannelSource} straight into the outgoing buffer behind the
+ * frame header. Incoming data frames are handed to the listener in place, as a view of the
+ * input buffer.
  */
 public final class Mux {
     public enum Role { CLIENT, SERVER }
 
-    private static final int V1_DATA_FRAME = 2048;     // what sshuttle sends; keeps classic pacing faithful
-    private static final int V2_DATA_FRAME = Frame.MAX_PAYLOAD;
-    private static final int QUANTUM_BYTES = 64 * 1024;
-    private static final byte[] RTTEST = "rttest".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] KEEPALIVE = "ka".getBytes(StandardCharsets.US_ASCII);
+    /** What sshuttle sends per frame; keeps classic pacing faithful. */
+    private static final int V1_DATA_FRAME = 2048;
+    /** A channel pulled while the transport is full for bulk reads this much at most. */
+    private static final int SPARSE_PULL_BYTES = 16 * 1024;
+    /** Don't start a data frame in less room than this: write what is there first. */
+    private static final int MIN_PULL_BYTES = 1024;
     private static final int MAX_PINGS_TRACKED = 16;
-    // 0002 window autotuning needs the round trip; a receiving mux measures it with PING "rtt"
-    private static final byte[] RTT_PROBE = "rtt".getBytes(StandardCharsets.US_ASCII);
-    private static final long RTT_PROBE_INTERVAL_NANOS = 1_000_000_000L;
-    // a freed channel number is not handed out again for this long (see allocateChannel)
+    private static final int MAX_PROBE_ECHOES = 256;
+    /** Control bytes queued past which the driver should stop reading input (a PING flood). */
+    private static final long CONTROL_BACKLOG_BYTES = 1 << 20;
     private static final long CHANNEL_REUSE_DELAY_NANOS = 2_000_000_000L;
-    private static final long NEVER_FREED = Long.MIN_VALUE;
 
     private final Role role;
     private final ProtocolVersion version;
     private final MuxConfig config;
     private final MuxListener listener;
     private final FrameDecoder decoder = new FrameDecoder();
+    private final FrameDecoder.Sink dispatch = this::dispatch;
+    private final ChannelTable table;
+    private final Scheduler scheduler = new SparseFlowScheduler();
+    private final Predicate<TcpChannel> canSend = this::canSend;
+    private final InFlightBound inFlight;
+    private final ClassicPacing pacing;
+    private final Keepalive keepalive;
 
-    private final Map<Integer, TcpChannel> channels = new HashMap<>();
-    private final Map<Integer, Boolean> dnsChannels = new HashMap<>();
-    private final java.util.Set<Integer> udpChannels = new java.util.HashSet<>();
     private final ArrayDeque<Frame> control = new ArrayDeque<>();
-    private final ArrayDeque<TcpChannel> newFlows = new ArrayDeque<>();
-    private final ArrayDeque<TcpChannel> oldFlows = new ArrayDeque<>();
-    private final ByteBuffer staging = ByteBuffer.allocate(Frame.HEADER_BYTES + Frame.MAX_PAYLOAD);
-    private final long[] freedAtNanos; // client: when each channel number was last freed
-    private final ArrayDeque<long[]> pingsInFlight = new ArrayDeque<>(); // {payloadHash, sentAt}
+    private long controlBytes;
+    private final ArrayDeque<TcpChannel> grants = new ArrayDeque<>();
+    private final long[] probeEchoes = new long[MAX_PROBE_ECHOES]; // offsets of the peer's probes, to answer
+    private int probeEchoHead;
+    private int probeEchoCount;
+    private final int[] pingHash = new int[MAX_PINGS_TRACKED];
+    private final long[] pingSentNanos = new long[MAX_PINGS_TRACKED];
+    private int pingHead;
+    private int pingCount;
 
-    private int lastChannel;
     private long now;
-    private long lastInputNanos;
-    private boolean keepaliveOutstanding;
-    private boolean keepaliveFired;
     private long smoothedRttNanos;
-    private long lastRttProbeNanos;
-    private boolean rttProbed;
     private boolean exited;
+    private long streamOffset; // bytes put into the outgoing stream
 
-    // classic latency control
-    private long fullness;
-    private boolean tooFull;
-
-    // counters
-    private long bytesOut;
     private long bytesIn;
     private long dataBytesOut;
     private long dataBytesIn;
@@ -74,10 +75,10 @@ public final class Mux {
         this.config = config;
         this.listener = listener;
         this.now = nowNanos;
-        this.lastInputNanos = nowNanos;
-        staging.flip();
-        freedAtNanos = new long[role == Role.CLIENT ? config.maxChannel() + 1 : 0];
-        Arrays.fill(freedAtNanos, NEVER_FREED);
+        this.table = new ChannelTable(config.maxChannel(), role == Role.CLIENT);
+        this.inFlight = version == ProtocolVersion.V2 ? new InFlightBound() : null;
+        this.pacing = new ClassicPacing(version == ProtocolVersion.V1 && config.latencyControl(), config.latencyBufferBytes());
+        this.keepalive = new Keepalive(config.keepaliveIntervalNanos(), config.keepaliveTimeoutNanos(), nowNanos);
     }
 
     public Role role() { return role; }
@@ -89,105 +90,145 @@ public final class Mux {
     /** Bytes from the transport (after the sync header). Throws when the peer broke the protocol. */
     public void receive(ByteBuffer bytes, long nowNanos) throws ProtocolException {
         now = nowNanos;
-        if (bytes.hasRemaining()) {
-            lastInputNanos = nowNanos;
-            keepaliveOutstanding = false;
-            keepaliveFired = false;
-        }
+        if (bytes.hasRemaining()) keepalive.input(nowNanos);
         bytesIn += bytes.remaining();
-        decoder.decode(bytes, this::dispatch);
+        decoder.decode(bytes, dispatch);
     }
 
-    private void dispatch(Frame f) throws ProtocolException {
-        int cmd = f.command();
+    /** False while answers queue up unsent (a peer that floods PINGs and reads nothing): stop reading its input. */
+    public boolean wantsInput() {
+        return controlBytes < CONTROL_BACKLOG_BYTES;
+    }
+
+    private void dispatch(int ch, int cmd, ByteBuffer payload) throws ProtocolException {
         if (!Command.isKnown(cmd, version)) {
-            throw new ProtocolException("unknown command " + Command.name(cmd) + " on channel " + f.channel()
+            throw new ProtocolException("unknown command " + Command.name(cmd) + " on channel " + ch
                     + " (protocol " + version.magic() + ")");
         }
         switch (cmd) {
-            case Command.PING -> control.add(new Frame(0, Command.PONG, f.payload()));
-            case Command.PONG -> onPong(f.payload());
+            case Command.PING -> onPing(payload);
+            case Command.PONG -> onPong(payload);
             case Command.EXIT -> {
                 exited = true;
                 listener.onExit();
             }
-            case Command.ROUTES -> requireRole(Role.CLIENT, f, () -> listener.onRoutes(f.text()));
-            case Command.HOST_LIST -> requireRole(Role.CLIENT, f, () -> listener.onHostList(f.text()));
-            case Command.HOST_REQ -> requireRole(Role.SERVER, f, () -> listener.onHostRequest(f.text()));
-            case Command.TCP_CONNECT -> onTcpConnect(f);
-            case Command.DNS_REQ -> requireRole(Role.SERVER, f, () -> {
-                if (f.channel() == 0) throw new ProtocolException("DNS_REQ on channel 0");
-                dnsChannels.put(f.channel(), Boolean.TRUE);
-                listener.onDnsRequest(f.channel(), f.payload());
-            });
+            case Command.ROUTES -> {
+                requireRole(Role.CLIENT, cmd);
+                listener.onRoutes(text(payload));
+            }
+            case Command.HOST_LIST -> {
+                requireRole(Role.CLIENT, cmd);
+                listener.onHostList(text(payload));
+            }
+            case Command.HOST_REQ -> {
+                requireRole(Role.SERVER, cmd);
+                listener.onHostRequest(text(payload));
+            }
+            case Command.TCP_CONNECT -> onTcpConnect(ch, payload);
+            case Command.DNS_REQ -> {
+                requireRole(Role.SERVER, cmd);
+                if (ch == 0) throw new ProtocolException("DNS_REQ on channel 0");
+                if (table.inUse(ch) && !table.isDns(ch)) throw new ProtocolException("DNS_REQ on channel " + ch + ", which is still open");
+                if (!table.isDns(ch)) table.putDns(ch);
+                listener.onDnsRequest(ch, bytes(payload));
+            }
             case Command.DNS_RESPONSE -> {
-                if (dnsChannels.remove(f.channel()) == null) {
-                    listener.onWarning("DNS_RESPONSE for unknown channel " + f.channel() + " dropped");
+                if (!table.isDns(ch)) {
+                    listener.onWarning("DNS_RESPONSE for unknown channel " + ch + " dropped");
                 } else {
-                    markFreed(f.channel());
-                    listener.onDnsResponse(f.channel(), f.payload());
+                    table.free(ch, now);
+                    listener.onDnsResponse(ch, bytes(payload));
                 }
             }
-            case Command.UDP_OPEN -> requireRole(Role.SERVER, f, () -> {
-                int ch = f.channel();
-                if (ch == 0 || channels.containsKey(ch) || udpChannels.contains(ch)) {
+            case Command.UDP_OPEN -> {
+                requireRole(Role.SERVER, cmd);
+                if (ch == 0 || table.inUse(ch)) {
                     throw new ProtocolException("UDP_OPEN on channel " + ch + ", which is " + (ch == 0 ? "the control channel" : "still open"));
                 }
                 int family;
                 try {
-                    family = Integer.parseInt(f.text().strip());
+                    family = Integer.parseInt(text(payload).strip());
                 } catch (NumberFormatException e) {
-                    throw new ProtocolException("UDP_OPEN with a family that is not a number: " + f.text());
+                    throw new ProtocolException("UDP_OPEN with a family that is not a number: " + text(payload));
                 }
-                udpChannels.add(ch);
+                table.putUdp(ch);
                 listener.onUdpOpen(ch, family);
-            });
+            }
             case Command.UDP_DATA -> {
-                if (udpChannels.contains(f.channel())) {
-                    listener.onUdpData(f.channel(), f.payload());
+                if (table.isUdp(ch)) {
+                    listener.onUdpData(ch, bytes(payload));
                 } else {
-                    listener.onWarning("UDP_DATA for closed channel " + f.channel() + " dropped");
+                    listener.onWarning("UDP_DATA for closed channel " + ch + " dropped");
                 }
             }
             case Command.UDP_CLOSE -> {
-                if (udpChannels.remove(f.channel())) listener.onUdpClose(f.channel());
+                if (table.isUdp(ch)) {
+                    table.free(ch, now);
+                    listener.onUdpClose(ch);
+                }
             }
-            default -> onChannelFrame(f);
+            default -> onChannelFrame(ch, cmd, payload);
         }
     }
 
-    private interface Action {
-        void run() throws ProtocolException;
-    }
-
-    private void requireRole(Role wanted, Frame f, Action action) throws ProtocolException {
+    private void requireRole(Role wanted, int cmd) throws ProtocolException {
         if (role != wanted) {
-            throw new ProtocolException(Command.name(f.command()) + " sent to the " + role.name().toLowerCase()
+            throw new ProtocolException(Command.name(cmd) + " sent to the " + role.name().toLowerCase()
                     + ", which only the " + wanted.name().toLowerCase() + " may receive");
         }
-        action.run();
     }
 
-    private void onTcpConnect(Frame f) throws ProtocolException {
+    private void onPing(ByteBuffer payload) {
+        if (InFlightBound.isProbe(payload) && probeEchoCount < MAX_PROBE_ECHOES) {
+            // the peer's ack probe, answered without allocating: there is one per few hundred KiB
+            probeEchoes[(probeEchoHead + probeEchoCount++) % MAX_PROBE_ECHOES] = InFlightBound.probeOffset(payload);
+        } else {
+            queue(new Frame(0, Command.PONG, bytes(payload)));
+        }
+    }
+
+    private void onPong(ByteBuffer payload) {
+        pacing.onPong(); // sshuttle: any PONG ends the latency-control wait, whatever its payload
+        if (inFlight != null && InFlightBound.isProbe(payload)
+                && inFlight.onPong(InFlightBound.probeOffset(payload), now)) {
+            rttSample(inFlight.lastRttNanos());
+            return;
+        }
+        int hash = hash(payload);
+        for (int i = 0; i < pingCount; i++) {
+            int slot = (pingHead + i) % MAX_PINGS_TRACKED;
+            if (pingHash[slot] == hash) {
+                rttSample(now - pingSentNanos[slot]);
+                // drop it and everything older: PONGs come back in order
+                pingHead = (slot + 1) % MAX_PINGS_TRACKED;
+                pingCount -= i + 1;
+                return;
+            }
+        }
+    }
+
+    private void rttSample(long rttNanos) {
+        smoothedRttNanos = smoothedRttNanos == 0 ? rttNanos : (7 * smoothedRttNanos + rttNanos) / 8;
+    }
+
+    private void onTcpConnect(int ch, ByteBuffer payload) throws ProtocolException {
         if (role != Role.SERVER) throw new ProtocolException("TCP_CONNECT sent to the client");
-        int ch = f.channel();
         if (ch == 0) throw new ProtocolException("TCP_CONNECT on channel 0");
-        if (channels.containsKey(ch)) throw new ProtocolException("TCP_CONNECT on channel " + ch + ", which is still open");
-        TcpTarget target = TcpTarget.parse(f.payload());
-        channels.put(ch, new TcpChannel(ch, now, config.initialWindowBytes()));
+        if (table.inUse(ch)) throw new ProtocolException("TCP_CONNECT on channel " + ch + ", which is still open");
+        TcpTarget target = TcpTarget.parse(bytes(payload));
+        table.putTcp(new TcpChannel(ch, config));
         listener.onTcpConnect(ch, target);
     }
 
-    private void onChannelFrame(Frame f) throws ProtocolException {
-        int ch = f.channel();
-        TcpChannel c = channels.get(ch);
+    private void onChannelFrame(int ch, int cmd, ByteBuffer payload) throws ProtocolException {
+        TcpChannel c = table.tcp(ch);
         if (c == null) {
             // classic peers send stray frames after a close; sshuttle logs and drops them
-            listener.onWarning("closed channel " + ch + " got " + Command.name(f.command()) + " len=" + f.payload().length);
+            listener.onWarning("closed channel " + ch + " got " + Command.name(cmd) + " len=" + payload.remaining());
             return;
         }
-        switch (f.command()) {
-            case Command.TCP_DATA -> onData(c, f.payload());
+        switch (cmd) {
+            case Command.TCP_DATA -> onData(c, payload);
             case Command.TCP_EOF -> {
                 if (c.gotEof) throw new ProtocolException("second TCP_EOF on channel " + ch);
                 c.gotEof = true;
@@ -197,20 +238,19 @@ public final class Mux {
             case Command.TCP_STOP_SENDING -> {
                 if (!c.gotStop) {
                     c.gotStop = true;
-                    c.clearQueue();
+                    c.sourceReady = false;
                     c.eofRequested = false;
                     listener.onStopSending(ch);
                     maybeFree(c);
                 }
             }
             case Command.TCP_WINDOW -> {
-                if (f.payload().length != 4) throw new ProtocolException("TCP_WINDOW with " + f.payload().length + " bytes on channel " + ch);
-                long increment = ByteBuffer.wrap(f.payload()).getInt() & 0xffffffffL;
-                c.sendCredit += increment;
-                if (c.sendCredit > 4L * config.maxWindowBytes()) {
-                    throw new ProtocolException("channel " + ch + " credit grew to " + c.sendCredit + " bytes, past any window");
+                if (payload.remaining() != 4) throw new ProtocolException("TCP_WINDOW with " + payload.remaining() + " bytes on channel " + ch);
+                c.credit.grant(payload.getInt(payload.position()) & 0xffffffffL);
+                if (c.credit.available() > 4L * config.maxWindowBytes()) {
+                    throw new ProtocolException("channel " + ch + " credit grew to " + c.credit.available() + " bytes, past any window");
                 }
-                schedule(c);
+                if (canSend(c)) scheduler.ready(c);
             }
             case Command.TCP_CONNECTED -> {
                 if (role != Role.CLIENT) throw new ProtocolException("TCP_CONNECTED sent to the server");
@@ -220,7 +260,7 @@ public final class Mux {
             }
             case Command.TCP_CONNECT_FAILED -> {
                 if (role != Role.CLIENT) throw new ProtocolException("TCP_CONNECT_FAILED sent to the server");
-                byte[] p = f.payload();
+                byte[] p = bytes(payload);
                 ConnectFailure reason = p.length > 0 ? ConnectFailure.fromCode(p[0] & 0xff) : ConnectFailure.OTHER;
                 String text = p.length > 1 ? new String(p, 1, p.length - 1, StandardCharsets.UTF_8) : reason.name().toLowerCase();
                 forget(c);
@@ -229,48 +269,28 @@ public final class Mux {
             }
             case Command.TCP_RESET -> {
                 forget(c);
-                listener.onReset(ch, f.text());
+                listener.onReset(ch, text(payload));
                 listener.onChannelFreed(ch);
             }
-            default -> throw new ProtocolException("unexpected " + Command.name(f.command()) + " on channel " + ch);
+            default -> throw new ProtocolException("unexpected " + Command.name(cmd) + " on channel " + ch);
         }
     }
 
-    private void onData(TcpChannel c, byte[] data) throws ProtocolException {
+    private void onData(TcpChannel c, ByteBuffer data) throws ProtocolException {
+        int n = data.remaining();
         if (c.shutRead()) {
             if (version == ProtocolVersion.V2 && c.gotEof) {
                 throw new ProtocolException("TCP_DATA after TCP_EOF on channel " + c.id);
             }
-            listener.onWarning("channel " + c.id + " got " + data.length + " data bytes after it stopped reading; dropped");
+            listener.onWarning("channel " + c.id + " got " + n + " data bytes after it stopped reading; dropped");
             return;
         }
-        if (version == ProtocolVersion.V2) {
-            if (data.length > c.recvCredit) {
-                throw new ProtocolException("channel " + c.id + " sent " + data.length + " bytes with only "
-                        + c.recvCredit + " bytes of window left");
-            }
-            c.recvCredit -= data.length;
-            c.receivedUnconsumed += data.length;
+        if (version == ProtocolVersion.V2 && !c.window.receive(n)) {
+            throw new ProtocolException("channel " + c.id + " sent " + n + " bytes with only "
+                    + c.window.peerCredit() + " bytes of window left");
         }
-        dataBytesIn += data.length;
+        dataBytesIn += n;
         listener.onData(c.id, data);
-    }
-
-    private void onPong(byte[] payload) {
-        long hash = Arrays.hashCode(payload);
-        for (var it = pingsInFlight.iterator(); it.hasNext(); ) {
-            long[] p = it.next();
-            if (p[0] == hash) {
-                it.remove();
-                long rtt = now - p[1];
-                smoothedRttNanos = smoothedRttNanos == 0 ? rtt : (7 * smoothedRttNanos + rtt) / 8;
-                listener.onPong(payload, rtt);
-                break;
-            }
-        }
-        // sshuttle: any PONG ends the latency-control wait, whatever its payload
-        fullness = 0;
-        tooFull = false;
     }
 
     // ------------------------------------------------------------------ application calls
@@ -278,212 +298,170 @@ public final class Mux {
     /** Client: opens a TCP channel to the target. Returns the channel, or -1 when none is free. */
     public int openTcp(TcpTarget target) {
         if (role != Role.CLIENT) throw new IllegalStateException("only the client opens channels");
-        int ch = allocateChannel();
+        int ch = table.allocate(now, reuseDelayNanos());
         if (ch < 0) return -1;
-        channels.put(ch, new TcpChannel(ch, now, config.initialWindowBytes()));
-        control.add(new Frame(ch, Command.TCP_CONNECT, target.encode()));
+        table.putTcp(new TcpChannel(ch, config));
+        queue(new Frame(ch, Command.TCP_CONNECT, target.encode()));
         return ch;
+    }
+
+    /** Where the channel's outgoing bytes come from; pulled once {@link #readable} says there are some. */
+    public void attach(int channel, ChannelSource source) {
+        TcpChannel c = table.tcp(channel);
+        if (c != null) c.source = source;
+    }
+
+    /**
+     * The channel's source has bytes, or its end, to give: the channel joins the scheduler and
+     * is pulled when its turn comes (and it has credit). The source is not read before.
+     */
+    public void readable(int channel) {
+        TcpChannel c = table.tcp(channel);
+        if (c == null || c.shutWrite() || c.source == null) return;
+        c.sourceReady = true;
+        if (canSend(c)) scheduler.ready(c);
     }
 
     /** Client: sends a DNS query on a fresh channel. Returns the channel or -1. */
     public int openDns(byte[] query) {
-        int ch = allocateChannel();
+        int ch = table.allocate(now, reuseDelayNanos());
         if (ch < 0) return -1;
-        dnsChannels.put(ch, Boolean.TRUE);
-        control.add(new Frame(ch, Command.DNS_REQ, query));
+        table.putDns(ch);
+        queue(new Frame(ch, Command.DNS_REQ, query));
         return ch;
     }
 
     /** Client: forget a DNS query that timed out, freeing its channel. */
     public void abandonDns(int channel) {
-        if (dnsChannels.remove(channel) != null) markFreed(channel);
+        if (table.isDns(channel)) table.free(channel, now);
     }
 
     /**
-     * Next free number after the last one handed out, skipping numbers freed less than
-     * {@link #reuseDelayNanos()} ago: the peer may still have frames for the old channel in
-     * flight (sent before it saw our reset, stop-sending or DNS timeout), and they must not
-     * land on a new connection. Returns -1 when every number is in use or cooling down.
+     * A freed number is not reused for 2 s, or 8 smoothed round trips if longer: the peer may
+     * still have frames in flight for the old channel.
      */
-    private int allocateChannel() {
-        long coolNanos = reuseDelayNanos();
-        for (int tries = 0; tries < config.maxChannel(); tries++) {
-            lastChannel = lastChannel >= config.maxChannel() ? 1 : lastChannel + 1;
-            if (channels.containsKey(lastChannel) || dnsChannels.containsKey(lastChannel)
-                    || udpChannels.contains(lastChannel)) continue;
-            long freedAt = freedAtNanos[lastChannel];
-            if (freedAt != NEVER_FREED && now - freedAt < coolNanos) continue;
-            return lastChannel;
-        }
-        return -1;
-    }
-
-    private void markFreed(int channel) {
-        if (channel < freedAtNanos.length) freedAtNanos[channel] = now;
-    }
-
     private long reuseDelayNanos() {
         return Math.max(CHANNEL_REUSE_DELAY_NANOS, 8 * smoothedRttNanos);
     }
 
-    /**
-     * Queues stream bytes for the channel. Returns how many were taken (fewer than offered when
-     * the channel's send queue is full; onWritable follows when it drains). Bytes for a channel
-     * the peer asked to stop sending are taken and dropped.
-     */
-    public int send(int channel, ByteBuffer data) {
-        TcpChannel c = channels.get(channel);
-        int offered = data.remaining();
-        if (c == null || c.shutWrite() || c.eofRequested) {
-            data.position(data.limit());
-            return offered;
-        }
-        int room = config.sendQueueBytes() - c.queuedBytes;
-        int n = Math.min(room, offered);
-        if (n < offered) c.pushedBack = true;
-        if (n <= 0) return 0;
-        byte[] copy = new byte[n];
-        data.get(copy);
-        c.queue.add(ByteBuffer.wrap(copy));
-        c.queuedBytes += n;
-        schedule(c);
-        return n;
-    }
-
-    /** The local socket reached EOF: send TCP_EOF after the queued data. */
+    /** The local socket reached EOF (known to the driver rather than read by the mux): send TCP_EOF. */
     public void shutdownOutput(int channel) {
-        TcpChannel c = channels.get(channel);
+        TcpChannel c = table.tcp(channel);
         if (c == null || c.shutWrite() || c.eofRequested) return;
         c.eofRequested = true;
-        schedule(c);
+        c.sourceReady = false;
+        scheduler.ready(c);
     }
 
     /** The local socket can take no more data: ask the peer to stop sending. */
     public void stopSending(int channel) {
-        TcpChannel c = channels.get(channel);
+        TcpChannel c = table.tcp(channel);
         if (c == null || c.sentStop) return;
         c.sentStop = true;
-        control.add(new Frame(channel, Command.TCP_STOP_SENDING, new byte[0]));
+        queue(new Frame(channel, Command.TCP_STOP_SENDING, new byte[0]));
         maybeFree(c);
     }
 
     /** The local socket was reset (or we give up on it): abort the channel on both sides. */
     public void reset(int channel, String why) {
-        TcpChannel c = channels.get(channel);
+        TcpChannel c = table.tcp(channel);
         if (c == null) return;
-        if (version == ProtocolVersion.V2) {
-            control.add(Frame.of(channel, Command.TCP_RESET, why == null ? "" : why));
-        } else {
-            // classic has no reset: say EOF and stop-sending, as sshuttle does on socket errors
-            if (!c.sentEof && !c.gotStop) control.add(new Frame(channel, Command.TCP_EOF, new byte[0]));
-            if (!c.sentStop) control.add(new Frame(channel, Command.TCP_STOP_SENDING, new byte[0]));
-        }
+        queueReset(c, why);
         release(c);
     }
 
-    /** The listener wrote {@code bytes} of received data to the local socket: grant credit back. */
-    public void consumed(int channel, int bytes) {
-        TcpChannel c = channels.get(channel);
-        if (c == null || version != ProtocolVersion.V2 || bytes <= 0) return;
-        c.receivedUnconsumed -= bytes;
-        c.unackedConsumed += bytes;
-        c.consumedSinceGrant += bytes;
-        probeRtt();
-        if (c.unackedConsumed >= c.windowTarget / 4 || c.receivedUnconsumed == 0 && c.recvCredit < c.windowTarget / 2) {
-            grant(c);
+    private void queueReset(TcpChannel c, String why) {
+        if (version == ProtocolVersion.V2) {
+            queue(Frame.of(c.id, Command.TCP_RESET, why == null ? "" : why));
+        } else {
+            // classic has no reset: say EOF and stop-sending, as sshuttle does on socket errors
+            if (!c.sentEof && !c.gotStop) queue(new Frame(c.id, Command.TCP_EOF, new byte[0]));
+            if (!c.sentStop) queue(new Frame(c.id, Command.TCP_STOP_SENDING, new byte[0]));
         }
     }
 
     /**
-     * Autotuning compares the consumption rate with the round trip, so a mux that receives data
-     * measures it (at most once a second): without a sample, windows would never grow.
+     * The listener wrote {@code bytes} of received data to the local socket: the credit goes back
+     * to the peer, coalesced, when the next output is drained.
      */
-    private void probeRtt() {
-        if (rttProbed && now - lastRttProbeNanos < RTT_PROBE_INTERVAL_NANOS) return;
-        rttProbed = true;
-        lastRttProbeNanos = now;
-        ping(RTT_PROBE);
-    }
-
-    private void grant(TcpChannel c) {
-        long increment = c.unackedConsumed;
-        long elapsed = Math.max(1, now - c.lastGrantNanos);
-        if (smoothedRttNanos > 0 && c.windowTarget < config.maxWindowBytes()) {
-            // bandwidth-delay product estimate: if two round trips' worth exceeds the window, grow it
-            double bytesPerNano = (double) c.consumedSinceGrant / elapsed;
-            if (bytesPerNano * 2 * smoothedRttNanos > c.windowTarget) {
-                long grown = Math.min(config.maxWindowBytes(), c.windowTarget * 2);
-                increment += grown - c.windowTarget;
-                c.windowTarget = grown;
-            }
-        }
-        c.unackedConsumed = 0;
-        c.consumedSinceGrant = 0;
-        c.lastGrantNanos = now;
-        c.recvCredit += increment;
-        while (increment > 0) {
-            long part = Math.min(increment, 0xffffffffL);
-            control.add(new Frame(c.id, Command.TCP_WINDOW, ByteBuffer.allocate(4).putInt((int) part).array()));
-            increment -= part;
+    public void consumed(int channel, int bytes) {
+        TcpChannel c = table.tcp(channel);
+        if (c == null || version != ProtocolVersion.V2 || bytes <= 0) return;
+        if (c.window.consume(bytes) && !c.grantQueued) {
+            c.grantQueued = true;
+            grants.add(c);
         }
     }
 
     /** Server: the outbound connect for the channel succeeded. */
     public void connected(int channel) {
-        TcpChannel c = channels.get(channel);
+        TcpChannel c = table.tcp(channel);
         if (c == null) return;
         c.connected = true;
-        if (version == ProtocolVersion.V2) control.add(new Frame(channel, Command.TCP_CONNECTED, new byte[0]));
+        if (version == ProtocolVersion.V2) queue(new Frame(channel, Command.TCP_CONNECTED, new byte[0]));
     }
 
     /** Server: the outbound connect failed. Frees the channel. */
     public void connectFailed(int channel, ConnectFailure reason, String message) {
-        TcpChannel c = channels.get(channel);
+        TcpChannel c = table.tcp(channel);
         if (c == null) return;
         if (version == ProtocolVersion.V2) {
             byte[] text = (message == null ? "" : message).getBytes(StandardCharsets.UTF_8);
             byte[] payload = new byte[1 + Math.min(text.length, 1000)];
             payload[0] = (byte) reason.code;
             System.arraycopy(text, 0, payload, 1, payload.length - 1);
-            control.add(new Frame(channel, Command.TCP_CONNECT_FAILED, payload));
+            queue(new Frame(channel, Command.TCP_CONNECT_FAILED, payload));
         } else {
             // sshuttle's server: TCP_EOF then TCP_STOP_SENDING, no reason on the wire
-            control.add(new Frame(channel, Command.TCP_EOF, new byte[0]));
-            control.add(new Frame(channel, Command.TCP_STOP_SENDING, new byte[0]));
+            queue(new Frame(channel, Command.TCP_EOF, new byte[0]));
+            queue(new Frame(channel, Command.TCP_STOP_SENDING, new byte[0]));
         }
         release(c);
     }
 
     public void sendRoutes(String routes) {
-        control.add(Frame.of(0, Command.ROUTES, routes));
+        queue(Frame.of(0, Command.ROUTES, routes));
     }
 
     public void sendHostRequest(String seeds) {
-        control.add(Frame.of(0, Command.HOST_REQ, seeds));
+        queue(Frame.of(0, Command.HOST_REQ, seeds));
     }
 
     public void sendHostList(String hosts) {
-        control.add(Frame.of(0, Command.HOST_LIST, hosts));
+        queue(Frame.of(0, Command.HOST_LIST, hosts));
     }
 
     /** Server: a datagram for an open UDP channel ("ip,port," + data, the source of the reply). */
     public void sendUdpData(int channel, byte[] payload) {
-        if (udpChannels.contains(channel)) control.add(new Frame(channel, Command.UDP_DATA, payload));
+        if (table.isUdp(channel)) queue(new Frame(channel, Command.UDP_DATA, payload));
     }
 
     public void sendDnsResponse(int channel, byte[] reply) {
-        if (dnsChannels.remove(channel) != null) control.add(new Frame(channel, Command.DNS_RESPONSE, reply));
+        if (table.isDns(channel)) {
+            table.free(channel, now);
+            queue(new Frame(channel, Command.DNS_RESPONSE, reply));
+        }
     }
 
-    /** Sends a PING; its PONG is reported with the measured round trip. */
+    /** Sends a PING; its PONG gives a round-trip sample. */
     public void ping(byte[] payload) {
-        if (pingsInFlight.size() >= MAX_PINGS_TRACKED) pingsInFlight.poll();
-        pingsInFlight.add(new long[] {Arrays.hashCode(payload), now});
-        control.add(new Frame(0, Command.PING, payload));
+        if (pingCount == MAX_PINGS_TRACKED) {
+            pingHead = (pingHead + 1) % MAX_PINGS_TRACKED;
+            pingCount--;
+        }
+        int slot = (pingHead + pingCount++) % MAX_PINGS_TRACKED;
+        pingHash[slot] = hash(ByteBuffer.wrap(payload));
+        pingSentNanos[slot] = now;
+        queue(new Frame(0, Command.PING, payload));
     }
 
     public void sendExit() {
-        control.add(new Frame(0, Command.EXIT, new byte[0]));
+        queue(new Frame(0, Command.EXIT, new byte[0]));
+    }
+
+    private void queue(Frame f) {
+        control.add(f);
+        controlBytes += Frame.HEADER_BYTES + f.payload().length;
     }
 
     // ------------------------------------------------------------------ time
@@ -491,164 +469,141 @@ public final class Mux {
     /** Advances time: keepalive. Call at {@link #nextDeadline()} or whenever convenient. */
     public void tick(long nowNanos) {
         now = nowNanos;
-        if (config.keepaliveIntervalNanos() <= 0) return;
-        long silent = now - lastInputNanos;
-        if (config.keepaliveTimeoutNanos() > 0 && silent >= config.keepaliveTimeoutNanos()) {
-            if (!keepaliveFired) {
-                keepaliveFired = true;
-                listener.onKeepaliveTimeout(silent);
-            }
-            return;
-        }
-        if (silent >= config.keepaliveIntervalNanos() && !keepaliveOutstanding) {
-            keepaliveOutstanding = true;
-            ping(KEEPALIVE);
+        switch (keepalive.tick(nowNanos)) {
+            case PING -> ping(Keepalive.PAYLOAD);
+            case DEAD -> listener.onKeepaliveTimeout(keepalive.silentNanos(nowNanos));
+            case NOTHING -> { }
         }
     }
 
     /** When tick() next has something to do; Long.MAX_VALUE for never. */
     public long nextDeadline() {
-        if (config.keepaliveIntervalNanos() <= 0 || keepaliveFired) return Long.MAX_VALUE;
-        if (!keepaliveOutstanding) return lastInputNanos + config.keepaliveIntervalNanos();
-        return config.keepaliveTimeoutNanos() > 0 ? lastInputNanos + config.keepaliveTimeoutNanos() : Long.MAX_VALUE;
+        return keepalive.nextDeadline();
     }
 
     // ------------------------------------------------------------------ output
 
-    /** True when drainTo would write something now. */
+    /** True when drainTo may write something now. */
     public boolean hasOutput() {
-        if (staging.hasRemaining() || !control.isEmpty()) return true;
-        for (TcpChannel c : newFlows) if (canSend(c)) return true;
-        for (TcpChannel c : oldFlows) if (canSend(c)) return true;
-        return false;
+        if (probeEchoCount > 0 || !control.isEmpty() || !grants.isEmpty()) return true;
+        if (inFlight != null && inFlight.probeDue(streamOffset)) return true;
+        if (scheduler.isEmpty() || pacing.holdsData()) return false;
+        return inFlight == null || inFlight.hasSparseRoom(streamOffset);
     }
 
-    /** Writes outgoing bytes into {@code out} (frames may be split across calls). Returns bytes written. */
+    /** Writes whole frames into {@code out} while they fit. Returns the bytes written. */
     public int drainTo(ByteBuffer out, long nowNanos) {
         now = nowNanos;
-        int written = 0;
-        while (out.hasRemaining()) {
-            if (!staging.hasRemaining() && !stageNextFrame()) break;
-            int n = Math.min(out.remaining(), staging.remaining());
-            int limit = staging.limit();
-            staging.limit(staging.position() + n);
-            out.put(staging);
-            staging.limit(limit);
-            written += n;
+        long start = streamOffset;
+        boolean room = writeControl(out) && writeProbe(out);
+        while (room && stageData(out)) {
+            room = writeControl(out) && writeProbe(out);
         }
-        bytesOut += written;
-        return written;
+        return (int) (streamOffset - start);
     }
 
-    private boolean stageNextFrame() {
-        staging.clear();
-        Frame f = control.poll();
-        if (f != null) {
-            FrameEncoder.write(staging, f);
-            countSent(f.payload().length);
-        } else if (!stageData()) {
-            staging.flip();
-            return false;
+    /** Probe answers, control frames and window grants, while they fit; false when out is full. */
+    private boolean writeControl(ByteBuffer out) {
+        while (probeEchoCount > 0) {
+            if (out.remaining() < InFlightBound.PROBE_FRAME_BYTES) return false;
+            FrameEncoder.writeHeader(out, 0, Command.PONG, InFlightBound.PAYLOAD_BYTES);
+            out.put(InFlightBound.PREFIX).putLong(probeEchoes[probeEchoHead]);
+            probeEchoHead = (probeEchoHead + 1) % MAX_PROBE_ECHOES;
+            probeEchoCount--;
+            streamOffset += InFlightBound.PROBE_FRAME_BYTES;
         }
-        staging.flip();
-        if (version == ProtocolVersion.V1 && config.latencyControl() && !tooFull && fullness > config.latencyBufferBytes()) {
-            tooFull = true;
-            ping(RTTEST);
+        for (Frame f; (f = control.peek()) != null; ) {
+            int bytes = Frame.HEADER_BYTES + f.payload().length;
+            if (out.remaining() < bytes) return false;
+            control.poll();
+            controlBytes -= bytes;
+            FrameEncoder.write(out, f);
+            pacing.sent(f.payload().length);
+            streamOffset += bytes;
+        }
+        for (TcpChannel c; (c = grants.peek()) != null; ) {
+            if (out.remaining() < Frame.HEADER_BYTES + 4) return false;
+            grants.poll();
+            c.grantQueued = false;
+            if (table.tcp(c.id) != c) continue;
+            long increment = Math.min(c.window.takeGrant(), 0xffffffffL);
+            if (increment <= 0) continue;
+            FrameEncoder.writeHeader(out, c.id, Command.TCP_WINDOW, 4);
+            out.putInt((int) increment);
+            streamOffset += Frame.HEADER_BYTES + 4;
         }
         return true;
     }
 
-    private void countSent(int payloadBytes) {
-        fullness += payloadBytes;
-    }
-
-    private boolean dataBlocked() {
-        return version == ProtocolVersion.V1 && config.latencyControl() && tooFull;
+    private boolean writeProbe(ByteBuffer out) {
+        if (inFlight == null || !inFlight.probeDue(streamOffset)) return true;
+        if (out.remaining() < InFlightBound.PROBE_FRAME_BYTES) return false;
+        streamOffset += inFlight.writeProbe(out, streamOffset, now);
+        return true;
     }
 
     private boolean canSend(TcpChannel c) {
-        return wantsToSend(c) && !(c.queuedBytes > 0 && dataBlocked());
+        if (table.tcp(c.id) != c || c.shutWrite()) return false;
+        if (c.eofRequested) return true;
+        return c.sourceReady && (version == ProtocolVersion.V1 || c.credit.available() > 0);
     }
 
-    /** Has data with credit, or an EOF, to send; latency control may still hold the data back. */
-    private boolean wantsToSend(TcpChannel c) {
-        if (c.queuedBytes > 0) return version == ProtocolVersion.V1 || c.sendCredit > 0;
-        return c.eofRequested && !c.sentEof;
-    }
-
-    private void schedule(TcpChannel c) {
-        // a channel that gets data while latency control waits for its PONG must join the
-        // rotation now: nothing else would put it there once the PONG arrives
-        if (!c.scheduled && wantsToSend(c)) {
-            c.scheduled = true;
-            c.deficit = QUANTUM_BYTES;
-            newFlows.add(c);
-        }
-    }
-
-    /** Picks the next channel frame: new flows first, then old flows, deficit round robin. */
-    private boolean stageData() {
-        for (int guard = newFlows.size() + oldFlows.size() + 1; guard > 0; guard--) {
-            boolean fromNew = !newFlows.isEmpty();
-            TcpChannel c = fromNew ? newFlows.peek() : oldFlows.peek();
-            if (c == null) return false;
-            if (channels.get(c.id) != c || !canSend(c)) {
-                // idle, blocked on credit/latency control, or gone: leave the rotation until schedule()
-                (fromNew ? newFlows : oldFlows).poll();
-                c.scheduled = false;
-                if (dataBlocked() && c.queuedBytes > 0 && channels.get(c.id) == c) {
-                    // keep it in line: latency control blocks every channel alike
-                    c.scheduled = true;
-                    oldFlows.add(c);
-                    return false;
-                }
-                continue;
-            }
-            if (c.deficit <= 0) {
-                (fromNew ? newFlows : oldFlows).poll();
-                c.deficit += QUANTUM_BYTES;
-                oldFlows.add(c);
-                continue;
-            }
-            int sent = stageFrom(c);
-            c.deficit -= sent;
+    /** Puts one channel frame (or notes a drained channel); false when nothing more can go now. */
+    private boolean stageData(ByteBuffer out) {
+        if (pacing.startWaiting()) {
+            ping(ClassicPacing.RTTEST); // written by the caller's next writeControl; data waits for its PONG
             return true;
         }
-        return false;
+        if (pacing.holdsData()) return false;
+        boolean full = inFlight != null && !inFlight.hasRoom(streamOffset);
+        if (full && !inFlight.hasSparseRoom(streamOffset)) return false;
+        if (out.remaining() < Frame.HEADER_BYTES + MIN_PULL_BYTES) return false;
+        TcpChannel c = scheduler.next(canSend, full);
+        if (c == null) return false;
+        if (!c.eofRequested) {
+            int n = pull(c, out, full);
+            if (n != -1) return true;
+            c.eofRequested = true; // the source ended: TCP_EOF in the same turn
+        }
+        FrameEncoder.writeHeader(out, c.id, Command.TCP_EOF, 0);
+        streamOffset += Frame.HEADER_BYTES;
+        c.sentEof = true;
+        c.eofRequested = false;
+        scheduler.sent(c, 1);
+        maybeFree(c);
+        return true;
     }
 
-    private int stageFrom(TcpChannel c) {
-        if (c.queuedBytes == 0) {
-            // queue drained and EOF requested
-            FrameEncoder.writeHeader(staging, c.id, Command.TCP_EOF, 0);
-            c.sentEof = true;
-            c.eofRequested = false;
-            maybeFree(c);
-            return 1;
+    /** Reads the channel's source into a data frame at out's position. Returns the source's answer. */
+    private int pull(TcpChannel c, ByteBuffer out, boolean sparse) {
+        int max = version == ProtocolVersion.V2 ? (int) Math.min(Frame.MAX_PAYLOAD, c.credit.available()) : V1_DATA_FRAME;
+        max = Math.min(max, out.remaining() - Frame.HEADER_BYTES);
+        if (sparse) max = Math.min(max, SPARSE_PULL_BYTES);
+        int at = out.position();
+        int limit = out.limit();
+        out.limit(at + Frame.HEADER_BYTES + max).position(at + Frame.HEADER_BYTES);
+        int n = c.source.read(out);
+        out.limit(limit);
+        if (n <= 0) {
+            out.position(at);
+            c.sourceReady = false;
+            if (n == ChannelSource.RESET) {
+                queueReset(c, "the local connection failed");
+                release(c);
+            }
+            return n;
         }
-        int max = version == ProtocolVersion.V2 ? V2_DATA_FRAME : V1_DATA_FRAME;
-        long allowed = version == ProtocolVersion.V2 ? Math.min(max, c.sendCredit) : max;
-        int n = (int) Math.min(allowed, c.queuedBytes);
-        FrameEncoder.writeHeader(staging, c.id, Command.TCP_DATA, n);
-        int left = n;
-        while (left > 0) {
-            ByteBuffer head = c.queue.peek();
-            int take = Math.min(left, head.remaining());
-            int limit = head.limit();
-            head.limit(head.position() + take);
-            staging.put(head);
-            head.limit(limit);
-            if (!head.hasRemaining()) c.queue.poll();
-            left -= take;
-        }
-        c.queuedBytes -= n;
-        if (version == ProtocolVersion.V2) c.sendCredit -= n;
+        out.position(at + Frame.HEADER_BYTES + n);
+        out.putShort(at, (short) ('S' << 8 | 'S'))
+                .putShort(at + 2, (short) c.id)
+                .putShort(at + 4, (short) Command.TCP_DATA)
+                .putShort(at + 6, (short) n);
+        if (n < max) c.sourceReady = false; // a short read: drained for now
+        if (version == ProtocolVersion.V2) c.credit.spend(n);
+        scheduler.sent(c, n);
+        pacing.sent(n);
         dataBytesOut += n;
-        countSent(n);
-        if (c.pushedBack && c.queuedBytes <= config.sendQueueBytes() / 2) {
-            c.pushedBack = false;
-            listener.onWritable(c.id);
-        }
+        streamOffset += Frame.HEADER_BYTES + n;
         return n;
     }
 
@@ -662,51 +617,81 @@ public final class Mux {
 
     /** Frees the channel without telling the listener yet: onChannelFreed is always its last call. */
     private boolean forget(TcpChannel c) {
-        if (channels.get(c.id) != c) return false;
-        channels.remove(c.id);
-        markFreed(c.id);
-        c.clearQueue();
+        if (table.tcp(c.id) != c) return false;
+        table.free(c.id, now);
+        c.sourceReady = false;
         c.eofRequested = false;
         return true;
+    }
+
+    private static String text(ByteBuffer payload) {
+        return new String(bytes(payload), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(ByteBuffer payload) {
+        byte[] b = new byte[payload.remaining()];
+        payload.get(payload.position(), b);
+        return b;
+    }
+
+    private static int hash(ByteBuffer payload) {
+        int h = 1;
+        for (int i = payload.position(); i < payload.limit(); i++) h = 31 * h + payload.get(i);
+        return h;
     }
 
     // ------------------------------------------------------------------ inspection (tests, stats)
 
     public boolean isOpen(int channel) {
-        return channels.containsKey(channel);
+        return table.tcp(channel) != null;
     }
 
     public int openChannelCount() {
-        return channels.size() + dnsChannels.size() + udpChannels.size();
-    }
-
-    /** Bytes queued to send on the channel (not yet framed). */
-    public int queuedBytes(int channel) {
-        TcpChannel c = channels.get(channel);
-        return c == null ? 0 : c.queuedBytes;
+        return table.count();
     }
 
     /** 0002: credit the peer still has on this channel (what it may send before we grant more). */
     public long receiveCredit(int channel) {
-        TcpChannel c = channels.get(channel);
-        return c == null ? 0 : c.recvCredit;
+        TcpChannel c = table.tcp(channel);
+        return c == null ? 0 : c.window.peerCredit();
     }
 
     /** 0002: the channel's current receive window (autotuned). */
     public long receiveWindow(int channel) {
-        TcpChannel c = channels.get(channel);
-        return c == null ? 0 : c.windowTarget;
+        TcpChannel c = table.tcp(channel);
+        return c == null ? 0 : c.window.window();
     }
 
     /** 0002: bytes delivered to the listener and not yet reported consumed. */
     public long unconsumedBytes(int channel) {
-        TcpChannel c = channels.get(channel);
-        return c == null ? 0 : c.receivedUnconsumed;
+        TcpChannel c = table.tcp(channel);
+        return c == null ? 0 : c.window.unconsumed();
+    }
+
+    /** 0002: credit this side still has for sending on the channel. */
+    public long sendCredit(int channel) {
+        TcpChannel c = table.tcp(channel);
+        return c == null ? 0 : c.credit.available();
+    }
+
+    /** 0002: bytes written into the stream that the peer has not yet confirmed reading. */
+    public long inFlightBytes() {
+        return inFlight == null ? 0 : inFlight.inFlight(streamOffset);
+    }
+
+    /** 0002: the current bound on {@link #inFlightBytes()}. */
+    public long inFlightLimitBytes() {
+        return inFlight == null ? 0 : inFlight.limitBytes();
+    }
+
+    /** 0002: the smallest round trip measured by ack probes (0 before the first). */
+    public long minRttNanos() {
+        return inFlight == null ? 0 : inFlight.minRttNanos();
     }
 
     public long smoothedRttNanos() { return smoothedRttNanos; }
 
-    public long bytesOut() { return bytesOut; }
+    public long bytesOut() { return streamOffset; }
 
     public long bytesIn() { return bytesIn; }
 

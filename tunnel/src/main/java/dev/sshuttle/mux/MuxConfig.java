@@ -9,8 +9,7 @@ import java.time.Duration;
  * @param latencyControl       0001 only: throttle with PING "rttest" past the buffer size
  * @param latencyBufferBytes   0001 only: payload bytes sent before waiting for a PONG
  * @param initialWindowBytes   0002: credit each channel starts with, per direction (fixed by the spec)
- * @param maxWindowBytes       0002: autotuning stops growing a channel's window here
- * @param sendQueueBytes       bytes the mux accepts per channel before send() pushes back
+ * @param maxWindowBytes       0002: window growth stops here
  * @param keepaliveIntervalNanos  send PING "ka" after this long without input (0 = off)
  * @param keepaliveTimeoutNanos   declare the peer dead after this long without input (0 = off)
  * @param maxChannel           channel numbers wrap after this (sshuttle's --wrap)
@@ -20,7 +19,6 @@ public record MuxConfig(
         int latencyBufferBytes,
         int initialWindowBytes,
         int maxWindowBytes,
-        int sendQueueBytes,
         long keepaliveIntervalNanos,
         long keepaliveTimeoutNanos,
         int maxChannel) {
@@ -32,35 +30,29 @@ public record MuxConfig(
         if (latencyBufferBytes < 1) throw new IllegalArgumentException("latency buffer must be positive");
         if (maxChannel < 1 || maxChannel > Frame.MAX_CHANNEL) throw new IllegalArgumentException("maxChannel " + maxChannel);
         if (initialWindowBytes < 1 || maxWindowBytes < initialWindowBytes) throw new IllegalArgumentException("window");
-        if (sendQueueBytes < 1) throw new IllegalArgumentException("sendQueueBytes");
     }
 
     public static MuxConfig defaults() {
-        return new MuxConfig(true, 32768, INITIAL_WINDOW, MAX_WINDOW, 256 * 1024, 0, 0, Frame.MAX_CHANNEL);
+        return new MuxConfig(true, 32768, INITIAL_WINDOW, MAX_WINDOW, 0, 0, Frame.MAX_CHANNEL);
     }
 
     public MuxConfig withLatencyControl(boolean on, int bufferBytes) {
-        return new MuxConfig(on, bufferBytes, initialWindowBytes, maxWindowBytes, sendQueueBytes,
+        return new MuxConfig(on, bufferBytes, initialWindowBytes, maxWindowBytes,
                 keepaliveIntervalNanos, keepaliveTimeoutNanos, maxChannel);
     }
 
     public MuxConfig withKeepalive(Duration interval, Duration timeout) {
-        return new MuxConfig(latencyControl, latencyBufferBytes, initialWindowBytes, maxWindowBytes, sendQueueBytes,
+        return new MuxConfig(latencyControl, latencyBufferBytes, initialWindowBytes, maxWindowBytes,
                 interval.toNanos(), timeout.toNanos(), maxChannel);
     }
 
     public MuxConfig withMaxChannel(int max) {
-        return new MuxConfig(latencyControl, latencyBufferBytes, initialWindowBytes, maxWindowBytes, sendQueueBytes,
+        return new MuxConfig(latencyControl, latencyBufferBytes, initialWindowBytes, maxWindowBytes,
                 keepaliveIntervalNanos, keepaliveTimeoutNanos, max);
     }
 
     public MuxConfig withMaxWindow(int maxWindow) {
-        return new MuxConfig(latencyControl, latencyBufferBytes, initialWindowBytes, maxWindow, sendQueueBytes,
-                keepaliveIntervalNanos, keepaliveTimeoutNanos, maxChannel);
-    }
-
-    public MuxConfig withSendQueue(int bytes) {
-        return new MuxConfig(latencyControl, latencyBufferBytes, initialWindowBytes, maxWindowBytes, bytes,
+        return new MuxConfig(latencyControl, latencyBufferBytes, initialWindowBytes, maxWindow,
                 keepaliveIntervalNanos, keepaliveTimeoutNanos, maxChannel);
     }
 }

@@ -1,8 +1,11 @@
 package dev.sshuttle.mux;
 
+import java.nio.ByteBuffer;
+
 /**
  * What a mux endpoint tells its driver. All calls happen inside Mux methods, on the driver's
- * thread. Payload arrays are handed over: the listener may keep them.
+ * thread. Control payload arrays are handed over: the listener may keep them. Stream data is
+ * lent: see {@link #onData}.
  */
 public interface MuxListener {
     /** Server side: the client asks for a connection on a fresh channel. */
@@ -14,8 +17,12 @@ public interface MuxListener {
     /** Client side: the connect failed; reset the local socket. onChannelFreed follows at once. */
     default void onConnectFailed(int channel, ConnectFailure reason, String message) {}
 
-    /** Stream bytes for the local socket. Call {@link Mux#consumed} once they are written to it. */
-    default void onData(int channel, byte[] data) {}
+    /**
+     * Stream bytes for the local socket, between the buffer's position and limit: a view of the
+     * mux's input, valid only during the call (write it, or copy what the socket does not take).
+     * Call {@link Mux#consumed} as bytes reach the socket; that is what grants the peer credit.
+     */
+    default void onData(int channel, ByteBuffer data) {}
 
     /** The peer will send nothing more: shut down the local socket's output once data is written. */
     default void onEof(int channel) {}
@@ -25,9 +32,6 @@ public interface MuxListener {
 
     /** The peer aborted the connection: abort the local socket (RST). onChannelFreed follows at once. */
     default void onReset(int channel, String message) {}
-
-    /** The channel's send queue has room again after send() pushed back. */
-    default void onWritable(int channel) {}
 
     /**
      * The channel is closed in both directions and its number may be reused. Always the last
@@ -53,9 +57,6 @@ public interface MuxListener {
 
     /** Server side: the client closed a UDP channel. */
     default void onUdpClose(int channel) {}
-
-    /** A PONG arrived for one of our PINGs; rtt is measured on the driver's clock. */
-    default void onPong(byte[] payload, long rttNanos) {}
 
     /** The peer sent EXIT: end the session normally. */
     default void onExit() {}

@@ -3,6 +3,8 @@ package dev.sshuttle.server;
 import dev.sshuttle.io.Bridges;
 import dev.sshuttle.io.EventLoop;
 import dev.sshuttle.io.MuxDriver;
+import dev.sshuttle.io.NioConnector;
+import dev.sshuttle.io.NioStream;
 import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolException;
@@ -79,7 +81,7 @@ public final class JavaAgent {
         try (EventLoop loop = new EventLoop("agent-loop", t -> fatal("internal error: " + t))) {
             AgentBridges bridges = new AgentBridges(loop, options);
             MuxConfig config = MuxConfig.defaults().withLatencyControl(options.latencyControl(), options.latencyBufferSize());
-            MuxDriver driver = new MuxDriver(loop, stream, new MuxDriver.Events() {
+            MuxDriver driver = new MuxDriver(loop, new NioStream(loop, stream), bridges, new MuxDriver.Events() {
                 public void onTransportClosed(String why) {
                     debug("client went away: " + why);
                     exit.complete(EXIT_NORMAL);
@@ -140,7 +142,7 @@ public final class JavaAgent {
         private final UdpRelay udp;
 
         AgentBridges(EventLoop loop, AgentOptions options) {
-            super(loop, JavaAgent.this::debug);
+            super(loop, new NioConnector(loop), JavaAgent.this::debug);
             this.dns = new DnsForwarder(loop, options.toNs());
             this.udp = new UdpRelay(loop, JavaAgent.this::debug);
         }

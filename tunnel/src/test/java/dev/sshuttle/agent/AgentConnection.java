@@ -75,6 +75,7 @@ final class AgentConnection implements AutoCloseable {
     private void pumpStdout() {
         SyncHeaderReader headerReader = new SyncHeaderReader();
         FrameDecoder decoder = new FrameDecoder();
+        FrameDecoder.Sink sink = FrameDecoder.copying(this::onFrame);
         byte[] buf = new byte[256 * 1024];
         try (InputStream in = process.getInputStream()) {
             int n;
@@ -85,7 +86,7 @@ final class AgentConnection implements AutoCloseable {
                     if (v == null) continue;
                     header.complete(v);
                 }
-                decoder.decode(bytes, this::onFrame);
+                decoder.decode(bytes, sink);
             }
         } catch (IOException | ProtocolException | RuntimeException | AssertionError e) {
             readerFailure = e.toString();

@@ -1,15 +1,15 @@
-package dev.sshuttle.client;
+package dev.sshuttle.io;
 
 import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
 
 /** Ending a local application's connection, for paths that have nothing left to say to it. */
-final class LocalSockets {
+public final class LocalSockets {
     private LocalSockets() {}
 
     /** Closes with RST (SO_LINGER 0): the application sees a reset, not a clean end of stream. */
-    static void reset(SocketChannel s) {
+    public static void reset(SocketChannel s) {
         try {
             s.setOption(StandardSocketOptions.SO_LINGER, 0);
         } catch (IOException ignored) {
@@ -18,7 +18,7 @@ final class LocalSockets {
         closeQuietly(s);
     }
 
-    static void closeQuietly(SocketChannel s) {
+    public static void closeQuietly(SocketChannel s) {
         try {
             s.close();
         } catch (IOException ignored) {

@@ -1,0 +1,75 @@
+package dev.sshuttle.mux;
+
+/**
+ * 0002: the receiving side of one channel's window, as running totals named for what they count.
+ * The peer may send up to {@code granted - received} more bytes; we owe it a grant of
+ * {@code consumed + window - granted}, sent once that reaches a quarter of the window, so the
+ * bytes held for a slow local reader never exceed the window.
+ *
+ * <p>Growth: the window doubles (up to the maximum) when the sender is starved for credit while
+ * the local reader keeps up: its credit fell below an eighth of the window, less than an
+ * eighth waits unwritten, and a whole window went by since the last growth. That rule needs
+ * no round-trip estimate, so it works the same at 0.2 ms and at 150 ms; a window only grows
+ * while the window is what limits the channel.
+ */
+final class ReceiveWindow {
+    private final long maxWindow;
+    private long window;
+    private long received;
+    private long consumed;
+    private long granted;
+    private long consumedAtGrowth;
+
+    ReceiveWindow(long initialWindow, long maxWindow) {
+        this.window = initialWindow;
+        this.granted = initialWindow;
+        this.maxWindow = maxWindow;
+    }
+
+    /** Bytes the peer may still send before our next grant. */
+    long peerCredit() {
+        return granted - received;
+    }
+
+    /** Delivered to the listener, not yet written to the local socket. */
+    long unconsumed() {
+        return received - consumed;
+    }
+
+    long window() {
+        return window;
+    }
+
+    /** Takes {@code bytes} of TCP_DATA; false when they exceed the credit (a protocol error). */
+    boolean receive(long bytes) {
+        if (bytes > peerCredit()) return false;
+        received += bytes;
+        return true;
+    }
+
+    /** The listener wrote {@code bytes} to the socket. True when a grant is now due. */
+    boolean consume(long bytes) {
+        consumed += bytes;
+        long slack = window / 8;
+        if (window < maxWindow && peerCredit() < slack && unconsumed() < slack && consumed - consumedAtGrowth >= window) {
+            window = Math.min(maxWindow, window * 2);
+            consumedAtGrowth = consumed;
+        }
+        return grantDue();
+    }
+
+    boolean grantDue() {
+        return owed() >= window / 4;
+    }
+
+    /** The increment to send now; counts it as granted. */
+    long takeGrant() {
+        long increment = owed();
+        granted += increment;
+        return increment;
+    }
+
+    private long owed() {
+        return consumed + window - granted;
+    }
+}
