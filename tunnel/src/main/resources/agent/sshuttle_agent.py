@@ -47,12 +47,13 @@ HDR = struct.Struct("!HHHH")
 HDR_LEN = 8
 MAX_PAYLOAD = 65535
 U32 = struct.Struct("!I")
+U64 = struct.Struct("!Q")
 
 INITIAL_WINDOW = 262144
 MAX_WINDOW = 16 * 1024 * 1024
 CLASSIC_CHUNK = 2048             # classic senders' frame size while latency control is on
 IN_BUF_BYTES = 1024 * 1024        # one read of the mux input
-OUT_HIGH_BYTES = 1024 * 1024      # stop reading sockets while this much waits for stdout
+OUT_HIGH_BYTES = 1024 * 1024      # 0001: stop reading sockets while this much waits for stdout
 CLASSIC_PENDING_MAX = 16 * 1024 * 1024  # 0001 has no windows: stop reading stdin past this
 READS_PER_EVENT = 8               # socket reads per readiness event (bounded fairness)
 IOV_MAX = 512
@@ -61,6 +62,15 @@ UDP_RECV_BYTES = 65535
 PIPE_BYTES = 1024 * 1024
 F_SETPIPE_SZ = 1031
 RTT_FLOOR_S = 0.005
+# 0002 bytes in flight (docs/protocol.md, "0002: bytes in flight and window growth")
+PROBE_TAG = b"ack"
+PROBE_LEN = 11                    # "ack" + u64 stream offset of the end of the PING frame
+PROBES_MAX = 8
+PROBE_EVERY_MIN = 16 * 1024
+LIMIT_MIN = 256 * 1024
+LIMIT_MAX = 32 * 1024 * 1024
+PROBE_RTT_FLOOR_S = 50e-6
+RATE_BUCKET_S = 1.0               # max_rate: the largest sample of this bucket and the last one
 
 CONNECT_FAILED_REASON = {
     errno.ECONNREFUSED: 1,
@@ -134,10 +144,37 @@ class Mux:
         self.rtt_s = RTT_FLOOR_S
         self.chicken_sent_at = None
         self.ns_cache = None
+        # 0002 output: every frame is two items of outq (header, payload, b"" when empty), so
+        # the parity of what was written says whether outq[0] is a payload whose header went
+        # out already. Control frames (send_ctl) are inserted at ctl_end: after the frame that
+        # is partly on the wire and the control frames before them, ahead of queued data.
+        self.ctl_end = 0
+        self.head_phase = 0        # 1: outq[0] is the payload of a frame whose header is written
+        self.head_partial = False  # outq[0] is partly written
+        # 0002 bytes in flight: out_offset counts the bytes of frames appended to the stream
+        self.out_offset = 0
+        self.acked = 0             # the peer has parsed the stream up to here (ack probes)
+        self.limit = LIMIT_MIN     # no new TCP_DATA while out_offset - acked >= limit
+        self.probe_every = max(PROBE_EVERY_MIN, LIMIT_MIN // 4)
+        self.probe_at = 0          # out_offset at the end of the last probe
+        self.probes = {}           # end offset -> (sent_at, acked at send), oldest first
+        self.min_rtt = None
+        self.rate_at = None        # start of the current one-second rate bucket
+        self.rate_cur = 0.0
+        self.rate_prev = 0.0
+        self.grants = []           # channels with a TCP_WINDOW due at the end of this loop turn
 
     # ---------- output ----------
     def send(self, ch, cmd, payload=b""):
+        """Appends a frame behind everything queued."""
         n = len(payload)
+        if self.v2:
+            outq = self.outq
+            outq.append(HDR.pack(MAGIC, ch, cmd, n))
+            outq.append(payload)
+            self.out_bytes += HDR_LEN + n
+            self.out_offset += HDR_LEN + n
+            return
         self.outq.append(HDR.pack(MAGIC, ch, cmd, n))
         if n:
             self.outq.append(payload)
@@ -145,8 +182,22 @@ class Mux:
         if self.latency_control:
             self.fullness += n
 
+    def send_ctl(self, ch, cmd, payload=b""):
+        """0002: a control frame (PONG, TCP_WINDOW, connect result, DNS_RESPONSE) goes ahead of
+        queued data, never into a frame that is partly written. 0001 keeps the order."""
+        if not self.v2:
+            self.send(ch, cmd, payload)
+            return
+        n = len(payload)
+        i = self.ctl_end
+        self.outq[i:i] = (HDR.pack(MAGIC, ch, cmd, n), payload)
+        self.ctl_end = i + 2
+        self.out_bytes += HDR_LEN + n
+        self.out_offset += HDR_LEN + n
+
     def flush(self):
         outq = self.outq
+        v2 = self.v2
         while outq:
             try:
                 written = os.writev(1, outq[:IOV_MAX])
@@ -159,6 +210,7 @@ class Mux:
                 raise
             self.out_bytes -= written
             i = 0
+            cut = False
             while written:
                 n = len(outq[i])
                 if n <= written:
@@ -167,6 +219,18 @@ class Mux:
                 else:
                     outq[i] = memoryview(outq[i])[written:]
                     written = 0
+                    cut = True
+            if v2:
+                if not cut:
+                    while i < len(outq) and not len(outq[i]):
+                        i += 1  # the empty payload of a frame whose header just went out
+                self.head_phase ^= i & 1
+                if cut:
+                    self.head_partial = True
+                elif i:
+                    self.head_partial = False
+                head = (2 - self.head_phase) if (self.head_phase or self.head_partial) else 0
+                self.ctl_end = max(self.ctl_end - i, head)
             del outq[:i]
             if i < IOV_MAX and outq:
                 # a short write: the pipe is full
@@ -181,6 +245,64 @@ class Mux:
 
     def on_stdout(self, mask):
         self.flush()
+
+    # ---------- 0002 bytes in flight ----------
+    def probe(self):
+        """Appends an ack probe: PING "ack" + the stream offset just past this frame."""
+        if len(self.probes) >= PROBES_MAX:
+            return
+        end = self.out_offset + HDR_LEN + PROBE_LEN
+        self.send(0, PING, PROBE_TAG + U64.pack(end))
+        self.probes[end] = (time.monotonic(), self.acked)
+        self.probe_at = end
+
+    def probe_answered(self, end):
+        """The PONG of our probe ending at end: the peer parsed everything before it. Returns
+        False when end is not one of our probes."""
+        sent = self.probes.pop(end, None)
+        if sent is None:
+            return False
+        probes = self.probes
+        while probes:  # older ones: answered in order on a reliable stream, never left to clog
+            first = next(iter(probes))
+            if first > end:
+                break
+            del probes[first]
+        sent_at, acked_at_send = sent
+        if end > self.acked:
+            self.acked = end
+        now = time.monotonic()
+        rtt = now - sent_at
+        if rtt < PROBE_RTT_FLOOR_S:
+            rtt = PROBE_RTT_FLOOR_S
+        if self.min_rtt is None or rtt < self.min_rtt:
+            self.min_rtt = rtt
+        rate = (self.acked - acked_at_send) / rtt
+        if self.rate_at is None or now - self.rate_at >= RATE_BUCKET_S:
+            recent = self.rate_at is not None and now - self.rate_at < 2 * RATE_BUCKET_S
+            self.rate_prev = self.rate_cur if recent else 0.0
+            self.rate_cur = 0.0
+            self.rate_at = now
+        if rate > self.rate_cur:
+            self.rate_cur = rate
+        max_rate = self.rate_cur if self.rate_cur > self.rate_prev else self.rate_prev
+        limit = int(2 * max_rate * self.min_rtt)
+        self.limit = LIMIT_MIN if limit < LIMIT_MIN else (LIMIT_MAX if limit > LIMIT_MAX else limit)
+        self.probe_every = max(PROBE_EVERY_MIN, self.limit // 4)
+        log(3, "ack %d: rtt %.3f ms (min %.3f), rate %.1f MB/s (max %.1f), in flight %d, limit %d" % (
+            end, rtt * 1000, self.min_rtt * 1000, rate / 1e6, max_rate / 1e6,
+            self.out_offset - self.acked, self.limit))
+        return True
+
+    def send_grants(self):
+        """One TCP_WINDOW per channel per loop turn, carrying everything consumed (0002)."""
+        grants = self.grants
+        if grants:
+            self.grants = []
+            for c in grants:
+                c.grant_due = False
+                if not c.closed:
+                    c.grant()
 
     # ---------- input ----------
     def start(self):
@@ -253,8 +375,11 @@ class Mux:
             if c is not None:
                 c.got_window(U32.unpack(payload)[0])
         elif cmd == PING:
-            self.send(0, PONG, bytes(payload))
+            self.send_ctl(0, PONG, bytes(payload))
         elif cmd == PONG:
+            if (self.v2 and self.probes and len(payload) == PROBE_LEN and payload[:3] == PROBE_TAG
+                    and self.probe_answered(U64.unpack_from(payload, 3)[0])):
+                return
             if self.chicken_sent_at is not None:
                 self.rtt_s = max(RTT_FLOOR_S, time.monotonic() - self.chicken_sent_at)
                 self.chicken_sent_at = None
@@ -311,12 +436,23 @@ class Mux:
             raise ProtocolError("command 0x%04x reuses live channel %d" % (cmd, ch))
 
     # ---------- flow gates ----------
+    def may_read(self):
+        """Whether channels may read their sockets (start new TCP_DATA)."""
+        if self.v2:
+            return self.out_offset - self.acked < self.limit
+        return self.out_bytes < OUT_HIGH_BYTES and not self.too_full
+
     def check_gates(self):
+        if self.v2:
+            if self.out_offset - self.probe_at >= self.probe_every:
+                self.probe()
+            elif self.out_offset - self.acked >= self.limit and not self.probes:
+                self.probe()  # a shut gate always has a probe on its way to open it
         if self.latency_control and not self.too_full and self.fullness > self.latency_buffer:
             self.send(0, PING, b"rttest")
             self.too_full = True
         # Shutting the gate costs nothing: a channel parks itself when it next becomes readable.
-        gate_open = self.out_bytes < OUT_HIGH_BYTES and not self.too_full
+        gate_open = self.may_read()
         if gate_open and self.parked:
             parked, self.parked = self.parked, []
             for c in parked:
@@ -381,7 +517,7 @@ class Mux:
             log(1, "DNS reply on channel %d failed: %s" % (ch, e))
             self.drop_dns(ch)
             return
-        self.send(ch, DNS_RESPONSE, reply)
+        self.send_ctl(ch, DNS_RESPONSE, reply)
         self.drop_dns(ch)
 
     def drop_dns(self, ch):
@@ -491,8 +627,9 @@ class TcpChannel:
         self.window = INITIAL_WINDOW       # what we grant the client
         self.unacked = 0                   # bytes written to the socket, not yet granted back
         self.recv_allowed = INITIAL_WINDOW # bytes the client may still send us
-        self.epoch_at = time.monotonic()
-        self.epoch_bytes = 0
+        self.grown = 0                     # window growth not granted yet
+        self.since_growth = 0              # bytes consumed since the window last grew
+        self.grant_due = False             # in mux.grants for the end of this loop turn
         mux.channels[ch] = self
         log(1, "channel %d: connecting to %s" % (ch, self.dest))
         try:
@@ -558,7 +695,7 @@ class TcpChannel:
         if mask & EV_W and self.wbuf:
             self.write_pending()
         if mask & EV_R and not self.closed and self.reading:
-            if self.mux.out_bytes < OUT_HIGH_BYTES and not self.mux.too_full:
+            if self.mux.may_read():
                 self.read_socket()
             elif not self.parked:
                 self.parked = True
@@ -574,7 +711,7 @@ class TcpChannel:
         self.connecting = False
         log(1, "channel %d: connected to %s" % (self.ch, self.dest))
         if self.mux.v2:
-            self.mux.send(self.ch, TCP_CONNECTED)
+            self.mux.send_ctl(self.ch, TCP_CONNECTED)
         if self.wbuf:
             self.write_pending()
         elif self.down_eof:
@@ -585,7 +722,7 @@ class TcpChannel:
         log(1, "channel %d: connect to %s failed: %s" % (self.ch, self.dest, describe(err)))
         if self.mux.v2:
             reason = CONNECT_FAILED_REASON.get(err, 4)
-            self.mux.send(self.ch, TCP_CONNECT_FAILED, bytes([reason]) + describe(err).encode("utf-8"))
+            self.mux.send_ctl(self.ch, TCP_CONNECT_FAILED, bytes([reason]) + describe(err).encode("utf-8"))
         else:
             self.mux.send(self.ch, TCP_EOF)
             self.mux.send(self.ch, TCP_STOP_SENDING)
@@ -620,8 +757,11 @@ class TcpChannel:
             mux.send(self.ch, TCP_DATA, data)
             if v2:
                 self.credit -= n
-                if self.credit <= 0:
+                if mux.out_offset - mux.probe_at >= mux.probe_every:
+                    mux.probe()
+                if self.credit <= 0 or n < size or mux.out_offset - mux.acked >= mux.limit:
                     break
+                continue
             if n < size or mux.out_bytes >= OUT_HIGH_BYTES or mux.too_full:
                 break
             if mux.latency_control and mux.fullness > mux.latency_buffer:
@@ -647,7 +787,8 @@ class TcpChannel:
     # ---------- mux -> socket ----------
     def got_data(self, payload):
         n = len(payload)
-        if self.mux.v2:
+        v2 = self.mux.v2
+        if v2:
             if n > self.recv_allowed:
                 raise ProtocolError("channel %d: %d bytes of TCP_DATA exceed the %d bytes of credit left" % (
                     self.ch, n, self.recv_allowed))
@@ -661,20 +802,34 @@ class TcpChannel:
             self.wbuf += payload
             self.mux.pending_total += n
             self.update_interest()
-            return
-        try:
-            sent = self.sock.send(payload)
-        except BlockingIOError:
-            sent = 0
-        except OSError as e:
-            self.write_error(e)
-            return
-        if sent < n:
-            self.wbuf += payload[sent:]
-            self.mux.pending_total += n - sent
-            self.update_interest()
-        if sent:
-            self.consumed(sent)
+        else:
+            try:
+                sent = self.sock.send(payload)
+            except BlockingIOError:
+                sent = 0
+            except OSError as e:
+                self.write_error(e)
+                return
+            if sent < n:
+                self.wbuf += payload[sent:]
+                self.mux.pending_total += n - sent
+                self.update_interest()
+            if sent:
+                self.consumed(sent)
+        if v2:
+            self.maybe_grow()
+
+    def maybe_grow(self):
+        """0002 window growth: the client is nearly out of credit on this channel while the
+        socket keeps up, and a whole window went by since the last growth: double it."""
+        window = self.window
+        if (window < MAX_WINDOW and self.recv_allowed < window >> 3 and len(self.wbuf) < window >> 3
+                and self.since_growth >= window):
+            self.grown += window
+            self.window = window * 2
+            self.since_growth = 0
+            log(2, "channel %d: window grows to %d" % (self.ch, self.window))
+            self.want_grant()
 
     def write_pending(self):
         try:
@@ -696,24 +851,22 @@ class TcpChannel:
         if not self.mux.v2:
             return
         self.unacked += n
+        self.since_growth += n
         if self.unacked >= self.window // 4 or (drained and self.unacked):
-            self.grant()
+            self.want_grant()
+
+    def want_grant(self):
+        if not self.grant_due:
+            self.grant_due = True
+            self.mux.grants.append(self)
 
     def grant(self):
-        amount = self.unacked
+        amount = self.unacked + self.grown
         self.unacked = 0
-        self.epoch_bytes += amount
-        if self.epoch_bytes >= self.window:
-            now = time.monotonic()
-            if self.window < MAX_WINDOW and now - self.epoch_at < 2 * self.mux.rtt_s:
-                # the whole window went by in under two round trips: the window limits us
-                amount += self.window
-                self.window *= 2
-                log(2, "channel %d: window grows to %d" % (self.ch, self.window))
-            self.epoch_at = now
-            self.epoch_bytes = 0
-        self.recv_allowed += amount
-        self.mux.send(self.ch, TCP_WINDOW, U32.pack(amount))
+        self.grown = 0
+        if amount:
+            self.recv_allowed += amount
+            self.mux.send_ctl(self.ch, TCP_WINDOW, U32.pack(amount))
 
     def shut_down(self):
         try:
@@ -877,6 +1030,7 @@ def raise_fd_limit():
 def run(mux):
     sel = mux.sel
     while True:
+        mux.send_grants()
         mux.flush()
         mux.check_gates()
         mux.flush()

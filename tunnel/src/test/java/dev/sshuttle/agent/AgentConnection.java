@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -51,6 +52,8 @@ final class AgentConnection implements AutoCloseable {
     private final Thread stderrReader;
     private final CompletableFuture<ProtocolVersion> header = new CompletableFuture<>();
     private volatile boolean autoPong = true;
+    private volatile BiConsumer<Frame, Long> tap;
+    private long streamBytes; // reader thread only: bytes of frames after the sync header
     private volatile String readerFailure;
     private volatile boolean stdoutEnded;
 
@@ -97,6 +100,9 @@ final class AgentConnection implements AutoCloseable {
     }
 
     private void onFrame(Frame f) {
+        streamBytes += Frame.HEADER_BYTES + f.payload().length;
+        BiConsumer<Frame, Long> t = tap;
+        if (t != null) t.accept(f, streamBytes);
         if (f.command() == Command.TCP_WINDOW) {
             credit(f.channel()).add(ByteBuffer.wrap(f.payload()).getInt() & 0xffffffffL);
             return;
@@ -160,6 +166,14 @@ final class AgentConnection implements AutoCloseable {
 
     void autoPong(boolean on) {
         autoPong = on;
+    }
+
+    /**
+     * Shows every frame (on the reader thread, before it is handled) with the agent's stream
+     * offset just past it: the bytes of all frames after the sync header, this one included.
+     */
+    void tap(BiConsumer<Frame, Long> t) {
+        tap = t;
     }
 
     // ---------- writing ----------

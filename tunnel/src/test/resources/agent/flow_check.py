@@ -1,0 +1,485 @@
+# Drives the Python agent's 0002 flow machinery directly (imported as a module, so main() does
+# not run): ack probes and bytes in flight, the limit from RTT and rate samples, control frames
+# ahead of queued data, and window growth (docs/protocol.md, "0002: bytes in flight and window
+# growth"). stdout of the agent is a fake writev that keeps what it was given, so partial
+# writes are exact. Usage: python3 flow_check.py PATH/TO/sshuttle_agent.py; prints one "ok"
+# line per check, exits non-zero with the reason on the first failure.
+import importlib.util
+import os
+import random
+import select
+import socket
+import struct
+import sys
+import threading
+
+spec = importlib.util.spec_from_file_location("sshuttle_agent", sys.argv[1])
+agent = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(agent)
+
+V2 = {"protocol": 2, "latency_control": False, "latency_buffer_size": 32768, "to_ns": None}
+V1 = {"protocol": 1, "latency_control": False, "latency_buffer_size": 32768, "to_ns": None}
+WAIT_S = 5.0
+KiB = 1024
+
+
+class Wire:
+    """The agent's fd 1: takes at most `room` bytes per writev (None: everything)."""
+
+    def __init__(self):
+        self.data = bytearray()
+        self.room = None
+
+    def writev(self, fd, iov):
+        if fd != 1:
+            raise AssertionError("writev to fd %d" % fd)
+        total = sum(len(b) for b in iov)
+        n = total if self.room is None else min(self.room, total)
+        if n == 0 and total:
+            raise BlockingIOError()
+        left = n
+        for b in iov:
+            if not left:
+                break
+            take = min(left, len(b))
+            self.data += bytes(b[:take])
+            left -= take
+        if self.room is not None:
+            self.room -= n
+        return n
+
+    def frames(self):
+        """(channel, command, payload, end offset) of every whole frame written."""
+        out, pos = [], 0
+        while pos + agent.HDR_LEN <= len(self.data):
+            magic, ch, cmd, n = agent.HDR.unpack_from(self.data, pos)
+            if magic != agent.MAGIC:
+                raise AssertionError("bad magic at stream offset %d: the stream is torn" % pos)
+            if pos + agent.HDR_LEN + n > len(self.data):
+                break
+            end = pos + agent.HDR_LEN + n
+            out.append((ch, cmd, bytes(self.data[pos + agent.HDR_LEN:end]), end))
+            pos = end
+        return out
+
+
+class OsWithWire:
+    def __init__(self, wire):
+        self.writev = wire.writev
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self):
+        return self.now
+
+
+class SelectorWithoutStdout:
+    """The mux's selector, with fd 1 (the fake wire) left out of it."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def register(self, fd, events, data=None):
+        return None if fd == 1 else self.real.register(fd, events, data)
+
+    def unregister(self, fd):
+        return None if fd == 1 else self.real.unregister(fd)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def new_mux(opts=V2):
+    wire = Wire()
+    agent.os = OsWithWire(wire)
+    mux = agent.Mux(opts)
+    mux.sel = SelectorWithoutStdout(mux.sel)
+    return mux, wire
+
+
+def check(name, fn):
+    fn()
+    print("ok " + name)
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def listener():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(4)
+    return s
+
+
+def connected_channel(mux, ch=1):
+    """A TcpChannel connected to a fresh listener, and the accepted peer socket."""
+    server = listener()
+    payload = ("%d,127.0.0.1,%d" % (socket.AF_INET, server.getsockname()[1])).encode("ascii")
+    c = agent.TcpChannel(mux, ch, payload)
+    peer, _ = server.accept()
+    server.close()
+    _, w, _ = select.select([], [c.sock], [], WAIT_S)
+    expect(w, "the agent's connect did not complete")
+    c.on_event(agent.EV_W)
+    expect(not c.connecting, "channel still connecting")
+    return c, peer
+
+
+def send_quietly(sock, data):
+    try:
+        sock.sendall(data)
+    except OSError:
+        pass  # the check is over and closed the channel
+
+
+def pong(mux, payload):
+    mux.dispatch(0, agent.PONG, memoryview(payload))
+
+
+def ack_probes(wire):
+    return [(p, end) for ch, cmd, p, end in wire.frames()
+            if cmd == agent.PING and len(p) == agent.PROBE_LEN and p.startswith(b"ack")]
+
+
+# ---------- ack probes ----------
+def probes_bound_the_bytes_in_flight():
+    """A bulk socket is read until in_flight reaches the 256 KiB limit; each probe carries the
+    stream offset of its own end; our probes' PONGs lower in_flight and open the gate."""
+    mux, wire = new_mux()
+    mux.send(0, agent.PING, b"chicken")
+    c, peer = connected_channel(mux)
+    c.got_window(agent.MAX_WINDOW)  # the channel's credit is not what stops it here
+    threading.Thread(target=send_quietly, args=(peer, bytes(4 * 1024 * KiB)), daemon=True).start()
+    while mux.may_read():
+        r, _, _ = select.select([c.sock], [], [], 1.0)
+        if not r:
+            break  # all 4 MiB read: no gate shut
+        c.read_socket()
+        mux.check_gates()
+        mux.flush()
+    in_flight = mux.out_offset - mux.acked
+    expect(not mux.may_read(), "the gate never shut; in flight %d" % in_flight)
+    expect(agent.LIMIT_MIN <= in_flight <= agent.LIMIT_MIN + agent.HDR_LEN + agent.MAX_PAYLOAD + 2 * 19,
+           "in flight %d at the shut gate (limit %d)" % (in_flight, agent.LIMIT_MIN))
+    expect(len(wire.data) == mux.out_offset, "out_offset %d, stream %d" % (mux.out_offset, len(wire.data)))
+    probes = ack_probes(wire)
+    expect(2 <= len(probes) <= agent.PROBES_MAX, "%d probes for %d bytes" % (len(probes), in_flight))
+    for p, end in probes:
+        expect(struct.unpack("!Q", p[3:])[0] == end, "probe says %d, it ends at %d" % (
+            struct.unpack("!Q", p[3:])[0], end))
+    expect(len(mux.probes) == len(probes), "outstanding %d, sent %d" % (len(mux.probes), len(probes)))
+
+    # not ours: a PONG that looks like a probe but names no probe of ours changes nothing
+    pong(mux, b"ack" + struct.pack("!Q", probes[0][1] + 1))
+    pong(mux, b"chicken")
+    expect(mux.acked == 0 and len(mux.probes) == len(probes), "a foreign PONG moved acked to %d" % mux.acked)
+
+    before = mux.out_offset - mux.acked
+    pong(mux, probes[0][0])
+    expect(mux.acked == probes[0][1], "acked %d after the first probe's PONG (end %d)" % (mux.acked, probes[0][1]))
+    expect(mux.out_offset - mux.acked < before, "in flight did not drop")
+    for p, _ in probes[1:]:
+        pong(mux, p)
+    expect(mux.acked == probes[-1][1] and not mux.probes, "acked %d, %d probes left" % (mux.acked, len(mux.probes)))
+    expect(mux.may_read(), "the gate stayed shut after the PONGs: in flight %d, limit %d" % (
+        mux.out_offset - mux.acked, mux.limit))
+    expect(mux.min_rtt is not None and mux.limit >= agent.LIMIT_MIN, "no sample taken")
+
+    # the peer's probes are answered with the same payload, at once
+    theirs = b"ack" + struct.pack("!Q", 123456789)
+    mux.dispatch(0, agent.PING, memoryview(theirs))
+    mux.flush()
+    expect(wire.frames()[-1][:3] == (0, agent.PONG, theirs), "the peer's probe got %r" % (wire.frames()[-1][:3],))
+    c.free()
+    peer.close()
+
+
+def a_shut_gate_always_has_a_probe():
+    """in_flight >= limit with no probe outstanding (say, no data frames to trigger one):
+    check_gates sends one, so the gate gets its answer."""
+    mux, wire = new_mux()
+    for _ in range(5):
+        mux.send(3, agent.UDP_DATA, bytes(60000))  # bytes in flight that trigger no probe
+    mux.probe_at = mux.out_offset  # as if the last probe had just gone
+    mux.check_gates()
+    expect(len(mux.probes) == 1, "%d probes at a shut gate" % len(mux.probes))
+    mux.check_gates()
+    expect(len(mux.probes) == 1, "a second probe while one is outstanding")
+    mux.flush()
+    probe = ack_probes(wire)[-1]
+    pong(mux, probe[0])
+    expect(mux.acked == mux.out_offset and mux.may_read(), "acked %d of %d" % (mux.acked, mux.out_offset))
+
+
+def at_most_eight_probes():
+    mux, wire = new_mux()
+    for _ in range(40):
+        mux.send(1, agent.TCP_DATA, bytes(65535))
+        mux.check_gates()
+    expect(len(mux.probes) == agent.PROBES_MAX, "%d probes outstanding" % len(mux.probes))
+
+
+# ---------- measurements ----------
+def samples_set_the_limit():
+    clock = Clock()
+    agent.time = clock
+    try:
+        mux, wire = new_mux()
+
+        block = bytes(65535)
+
+        def round_trip(nbytes, rtt):
+            sent = 0
+            while sent < nbytes:
+                n = min(65535, nbytes - sent)
+                mux.send(1, agent.TCP_DATA, memoryview(block)[:n])
+                sent += n
+            mux.probe_at = -10 ** 9  # a probe now, whatever was sent
+            mux.probes.clear()
+            end = mux.out_offset + agent.HDR_LEN + agent.PROBE_LEN
+            mux.probe()
+            clock.now += rtt
+            pong(mux, b"ack" + struct.pack("!Q", end))
+            return end
+
+        expect(mux.limit == agent.LIMIT_MIN, "limit before any sample: %d" % mux.limit)
+        a0 = mux.acked
+        end = round_trip(1000000, 0.010)
+        rate = (end - a0) / 0.010
+        expect(abs(mux.min_rtt - 0.010) < 1e-9, "min_rtt %r" % mux.min_rtt)
+        expect(abs(mux.limit - int(2 * rate * 0.010)) <= 1, "limit %d, expected %d" % (mux.limit, int(2 * rate * 0.010)))
+        first_limit = mux.limit
+
+        # a longer round trip keeps the smaller minimum; a slower rate keeps the larger maximum
+        round_trip(100000, 0.020)
+        expect(abs(mux.min_rtt - 0.010) < 1e-9, "min_rtt rose to %r" % mux.min_rtt)
+        expect(mux.limit == first_limit, "limit %d after a slower sample, was %d" % (mux.limit, first_limit))
+
+        # the floor of 50 microseconds, and the 256 KiB clamp
+        round_trip(1000, 0.0)
+        expect(abs(mux.min_rtt - 50e-6) < 1e-12, "min_rtt %r under the floor" % mux.min_rtt)
+        # the fast sample is older than 2 s now: a slow one sets the limit alone
+        clock.now += 2.5
+        round_trip(1000, 0.001)
+        expect(mux.limit == agent.LIMIT_MIN, "limit %d after the fast sample expired" % mux.limit)
+
+        # and the 32 MiB clamp: 50 MB in 50 us (the floor) is 1 TB/s
+        clock.now += 0.001
+        round_trip(50 * 1000 * 1000, 0.0)
+        expect(mux.limit == agent.LIMIT_MAX, "limit %d at 1 TB/s x 50 us x 2" % mux.limit)
+        expect(mux.probe_every == agent.LIMIT_MAX // 4, "probe spacing %d" % mux.probe_every)
+    finally:
+        agent.time = __import__("time")
+
+
+# ---------- control frames first ----------
+def data_frames(mux, n, size=1000):
+    for i in range(n):
+        mux.send(1, agent.TCP_DATA, bytes([i]) * size)
+
+
+def order_after(mux, wire, room):
+    """Queues 4 data frames, lets `room` bytes out, queues a PONG, lets everything out."""
+    data_frames(mux, 4)
+    wire.room = room
+    mux.flush()
+    mux.dispatch(0, agent.PING, memoryview(b"interactive"))
+    wire.room = None
+    mux.flush()
+    expect(not mux.outq, "left in the queue: %d items" % len(mux.outq))
+    return [("PONG" if cmd == agent.PONG else "D%d" % p[0]) for ch, cmd, p, end in wire.frames()]
+
+
+def pong_overtakes_queued_data():
+    frame = agent.HDR_LEN + 1000
+    cases = [
+        (0, ["PONG", "D0", "D1", "D2", "D3"]),                   # nothing written yet
+        (frame, ["D0", "PONG", "D1", "D2", "D3"]),              # at a frame boundary
+        (frame + 4, ["D0", "D1", "PONG", "D2", "D3"]),          # inside a header
+        (frame + agent.HDR_LEN, ["D0", "D1", "PONG", "D2", "D3"]),  # header out, payload not
+        (frame + 500, ["D0", "D1", "PONG", "D2", "D3"]),        # inside a payload
+    ]
+    for room, want in cases:
+        mux, wire = new_mux()
+        got = order_after(mux, wire, room)
+        expect(got == want, "after %d bytes written: %s, expected %s" % (room, got, want))
+    # 0001 keeps the order: latency control measures the queue with its PONGs
+    mux, wire = new_mux(V1)
+    got = order_after(mux, wire, frame)
+    expect(got == ["D0", "D1", "D2", "D3", "PONG"], "0001 order %s" % got)
+
+
+def control_frames_keep_every_frame_whole():
+    """Random partial writes with data and control frames queued in between: the stream stays
+    whole frames, data keeps its order, control frames keep theirs and never wait behind data
+    that had not started when they were queued."""
+    rnd = random.Random(5)
+    for _ in range(300):
+        mux, wire = new_mux()
+        data_seq = ctl_seq = 0
+        started_before = {}   # control frame -> data frames started on the wire when it was queued
+        for _ in range(rnd.randint(1, 40)):
+            r = rnd.random()
+            if r < 0.5:
+                size = rnd.choice([0, 1, 7, 8, 9, 100, 3000])
+                mux.send(1, agent.TCP_DATA, struct.pack("!I", data_seq) + bytes(size))
+                data_seq += 1
+            elif r < 0.7:
+                # data frames with any byte on the wire now
+                on_wire = sum(1 for ch, cmd, p, end in wire.frames() if cmd == agent.TCP_DATA)
+                torn = len(wire.data) > (wire.frames()[-1][3] if wire.frames() else 0)
+                started_before[ctl_seq] = on_wire + (1 if torn else 0)
+                mux.send_ctl(0, agent.PONG, struct.pack("!I", ctl_seq))
+                ctl_seq += 1
+            elif r < 0.8:
+                mux.send(0, agent.TCP_EOF)
+            else:
+                wire.room = rnd.randint(0, 5000)
+                mux.flush()
+        wire.room = None
+        mux.flush()
+        expect(len(wire.data) == mux.out_offset, "stream %d bytes, out_offset %d" % (len(wire.data), mux.out_offset))
+        frames = wire.frames()
+        expect(frames and frames[-1][3] == len(wire.data), "the stream does not end on a frame")
+        datas = [struct.unpack("!I", p[:4])[0] for ch, cmd, p, end in frames if cmd == agent.TCP_DATA]
+        ctls = [struct.unpack("!I", p)[0] for ch, cmd, p, end in frames if cmd == agent.PONG]
+        expect(datas == list(range(data_seq)), "data order %s" % datas)
+        expect(ctls == list(range(ctl_seq)), "control order %s" % ctls)
+        seen_data = 0
+        for ch, cmd, p, end in frames:
+            if cmd == agent.TCP_DATA:
+                seen_data += 1
+            elif cmd == agent.PONG:
+                k = struct.unpack("!I", p)[0]
+                expect(seen_data <= started_before[k], "PONG %d waited behind %d data frames, %d had started" % (
+                    k, seen_data, started_before[k]))
+
+
+# ---------- window growth ----------
+class Socket:
+    """The channel's socket with send() replaced: a consumer that takes everything, nothing,
+    or `takes` bytes per loop turn."""
+
+    def __init__(self, real, takes):
+        self.real = real
+        self.takes = takes
+        self.room = takes
+
+    def send(self, data):
+        if self.takes is True:
+            return len(data)
+        n = min(len(data), self.room)
+        if not n:
+            raise BlockingIOError()
+        self.room -= n
+        return n
+
+    def next_turn(self):
+        self.room = self.takes
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def client_turns(mux, wire, c, turns, per_turn):
+    """A client that sends up to per_turn bytes of its credit per loop turn; the agent's grants
+    of each turn go back to it. Returns (bytes sent, the most TCP_WINDOW frames in one turn,
+    the client's credit at the end, the window after each turn)."""
+    credit = agent.INITIAL_WINDOW
+    sent = most = 0
+    windows_seen = []
+    block = memoryview(bytes(65535))
+    for _ in range(turns):
+        c.sock.next_turn()
+        if c.wbuf:
+            c.on_event(agent.EV_W)  # the socket is writable again
+        budget = min(credit, per_turn)
+        while budget:
+            n = min(65535, budget)
+            mux.dispatch(c.ch, agent.TCP_DATA, block[:n])
+            budget -= n
+            credit -= n
+            sent += n
+        mux.send_grants()
+        mark = len(wire.frames())
+        mux.flush()
+        windows = [p for ch, cmd, p, end in wire.frames()[mark:] if cmd == agent.TCP_WINDOW and ch == c.ch]
+        most = max(most, len(windows))
+        credit += sum(struct.unpack("!I", p)[0] for p in windows)
+        windows_seen.append(c.window)
+    return sent, most, credit, windows_seen
+
+
+def window_grows_for_a_fast_consumer():
+    mux, wire = new_mux()
+    c, peer = connected_channel(mux)
+    c.sock = Socket(c.sock, takes=True)
+    sent, most, credit, seen = client_turns(mux, wire, c, 20, agent.MAX_WINDOW)  # all its credit, every turn
+    expect(c.window == agent.MAX_WINDOW, "window %d after %d bytes to a fast consumer" % (c.window, sent))
+    # a growth needs a whole window consumed since the last one: here, at most one a turn
+    steps = [b // a for a, b in zip([agent.INITIAL_WINDOW] + seen, seen)]
+    expect(max(steps) == 2, "the window per turn went %s" % seen)
+    expect(most == 1, "%d TCP_WINDOW frames in one loop turn" % most)
+    expect(credit == c.window, "the client's credit %d, the window %d (all consumed)" % (credit, c.window))
+    expect(c.recv_allowed == credit, "recv_allowed %d, the client's credit %d" % (c.recv_allowed, credit))
+    c.free()
+    peer.close()
+
+
+def window_stays_for_a_stalled_consumer():
+    mux, wire = new_mux()
+    c, peer = connected_channel(mux)
+    c.sock = Socket(c.sock, takes=0)
+    sent, most, credit, _ = client_turns(mux, wire, c, 20, 4 * 1024 * KiB)
+    expect(c.window == agent.INITIAL_WINDOW, "window grew to %d for a stalled consumer" % c.window)
+    expect(sent == agent.INITIAL_WINDOW and credit == 0, "sent %d, credit %d" % (sent, credit))
+    expect(len(c.wbuf) == agent.INITIAL_WINDOW, "wbuf %d" % len(c.wbuf))
+    c.free()
+    peer.close()
+
+
+def window_stays_for_a_slow_consumer():
+    """The client runs out of credit, but because the socket takes only 128 KiB a turn: the
+    bytes wait in wbuf, and a bigger window would only let more of them wait."""
+    mux, wire = new_mux()
+    c, peer = connected_channel(mux)
+    c.sock = Socket(c.sock, takes=128 * KiB)
+    sent, most, credit, _ = client_turns(mux, wire, c, 40, agent.MAX_WINDOW)
+    expect(sent >= 30 * 128 * KiB, "sent %d" % sent)
+    expect(c.window == agent.INITIAL_WINDOW, "window grew to %d for a slow consumer" % c.window)
+    expect(len(c.wbuf) <= agent.INITIAL_WINDOW, "wbuf %d" % len(c.wbuf))
+    c.free()
+    peer.close()
+
+
+def window_stays_when_the_client_is_not_starved():
+    """A fast consumer, but a client that never runs low on credit: nothing to grow for."""
+    mux, wire = new_mux()
+    c, peer = connected_channel(mux)
+    c.sock = Socket(c.sock, takes=True)
+    sent, most, credit, _ = client_turns(mux, wire, c, 400, 16 * KiB)
+    expect(sent == 400 * 16 * KiB, "sent %d" % sent)
+    expect(c.window == agent.INITIAL_WINDOW, "window grew to %d with credit to spare" % c.window)
+    c.free()
+    peer.close()
+
+
+check("probes bound the bytes in flight", probes_bound_the_bytes_in_flight)
+check("a shut gate always has a probe", a_shut_gate_always_has_a_probe)
+check("at most eight probes", at_most_eight_probes)
+check("samples set the limit", samples_set_the_limit)
+check("pong overtakes queued data", pong_overtakes_queued_data)
+check("control frames keep every frame whole", control_frames_keep_every_frame_whole)
+check("window grows for a fast consumer", window_grows_for_a_fast_consumer)
+check("window stays for a stalled consumer", window_stays_for_a_stalled_consumer)
+check("window stays for a slow consumer", window_stays_for_a_slow_consumer)
+check("window stays when the client is not starved", window_stays_when_the_client_is_not_starved)
