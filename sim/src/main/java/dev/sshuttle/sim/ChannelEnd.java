@@ -1,48 +1,47 @@
 package dev.sshuttle.sim;
 
+import dev.sshuttle.io.LocalSocket;
+import dev.sshuttle.io.Readiness;
 import dev.sshuttle.mux.ConnectFailure;
-import dev.sshuttle.mux.ProtocolVersion;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One side of one simulated connection: the application, its socket (a bounded receive buffer)
- * and the driver code between socket and mux, written the way the production drivers work:
- * read the socket into mux.send until it pushes back, write received data into the socket as it
- * has room and report it with mux.consumed, pass EOF, stop-sending and resets both ways.
- * Every received byte is checked against the stream's {@link Pattern} as it arrives.
+ * One side of one simulated connection: the application and its kernel socket, which the
+ * production driver ({@code dev.sshuttle.io.SocketBridge}) reads, writes, shuts down and closes
+ * as it would a real one. The socket has a bounded send buffer (what the application wrote and
+ * the driver has not read) and a bounded receive buffer (what the driver wrote and the
+ * application has not read), and reports readiness level-triggered, like the selector. Every
+ * byte the driver writes is checked against the stream's {@link Pattern} as it arrives.
  */
-final class ChannelEnd {
-    private static final int WRITE_CHUNK_BYTES = 16 * 1024;
+final class ChannelEnd implements LocalSocket {
+    static final int SEND_BUFFER_BYTES = 64 * 1024;
     private static final long SLOW_READ_TICK_NANOS = 5_000_000L;
 
     final StreamRun stream;
     final StreamSpec.Side side;
     final int channel;
-    private final Endpoint endpoint;
     private final Simulation sim;
     private final long sendKey;
     private final long receiveKey;
-    private final byte[] scratch = new byte[WRITE_CHUNK_BYTES];
 
-    // application -> mux
+    // application -> socket -> driver
     long writeTotal;
     long allowance;
-    long written;
-    boolean writeBlocked;
-    boolean shutSent;
-    boolean peerStopped;
+    long written;          // bytes the application put into the socket
+    private long driverRead; // of those, read by the driver
+    boolean shutSent;      // the application shut down its output (FIN after the buffered bytes)
+    boolean peerStopped;   // the driver shut our input (the peer sent STOP_SENDING): writes go nowhere
 
-    // mux -> application
-    long received;
-    long pending;       // given to the driver by the mux, not yet in the socket (0002: within the window)
-    long socketBuffered;
+    // driver -> socket -> application
+    long received;         // bytes the driver wrote into the socket
+    long socketBuffered;   // of those, not yet read by the application
     long appRead;
-    boolean eofFromPeer;
-    boolean eofInSocket;
+    boolean eofInSocket;   // the driver shut down its output: after the buffered bytes, EOF
     boolean appEof;
-    boolean readClosed; // this application stopped reading: we sent TCP_STOP_SENDING
+    boolean readClosed;    // the application closed its socket early (the stop-reading fault)
     private boolean readScheduled;
     private long lastReadNanos = Long.MIN_VALUE / 2;
 
@@ -53,10 +52,10 @@ final class ChannelEnd {
     boolean resetByPeer;
     boolean refused;
     ConnectFailure failure;
+    boolean closedByDriver;
     boolean freed;
     int freedCount;
     long maxPending;
-    private boolean windowExceeded;
     long firstByteNanos = -1;
     long lastByteNanos = -1;
 
@@ -65,12 +64,17 @@ final class ChannelEnd {
     private long roundStartNanos;
     final List<Long> roundTripsNanos = new ArrayList<>();
 
-    ChannelEnd(StreamRun stream, boolean client, int channel, Endpoint endpoint) {
+    // readiness, as the selector would report it
+    private Readiness events;
+    private boolean readInterest;
+    private boolean writeInterest;
+    private boolean checkScheduled;
+
+    ChannelEnd(StreamRun stream, boolean client, int channel, Simulation sim) {
         this.stream = stream;
         this.side = stream.spec.side(client);
         this.channel = channel;
-        this.endpoint = endpoint;
-        this.sim = endpoint.sim();
+        this.sim = sim;
         this.sendKey = Pattern.key(stream.spec.id(), client);
         this.receiveKey = Pattern.key(stream.spec.id(), !client);
         this.writeTotal = side.writeTotal();
@@ -78,93 +82,147 @@ final class ChannelEnd {
         this.roundStartNanos = sim.now();
     }
 
-    // ------------------------------------------------------------ local socket became usable
+    // ------------------------------------------------------------ the socket, as the driver uses it
 
+    @Override
+    public void start(Readiness events) {
+        this.events = events;
+        scheduleCheck();
+    }
+
+    /** A connector's socket reports to the connect outcome from the start. */
+    void reportTo(Readiness events) {
+        this.events = events;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        if (resetByMe) throw new IOException("Connection reset by peer");
+        long available = written - driverRead;
+        if (available == 0) return shutSent ? -1 : 0;
+        int n = (int) Math.min(available, dst.remaining());
+        for (int i = 0; i < n; i++) dst.put(Pattern.at(sendKey, driverRead + i));
+        driverRead += n;
+        sim.after(0, this::pumpWrite); // room in the send buffer
+        return n;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        if (resetByMe) throw new IOException("Connection reset by peer");
+        if (readClosed) throw new IOException("Broken pipe");
+        long room = side.reader().socketBufferBytes() - socketBuffered;
+        int n = (int) Math.min(room, src.remaining());
+        if (n <= 0) return 0;
+        if (aborted() || eofInSocket) {
+            stream.violation("bytes", n + " bytes written after " + state() + " on " + this);
+        }
+        int p = src.position();
+        for (int i = 0; i < n; i++) {
+            if (src.get(p + i) != Pattern.at(receiveKey, received + i)) {
+                stream.violation("bytes", "byte " + (received + i) + " of " + this + " is wrong (lost, duplicated,"
+                        + " reordered or misrouted data)");
+                break;
+            }
+        }
+        src.position(p + n);
+        received += n;
+        socketBuffered += n;
+        scheduleRead();
+        return n;
+    }
+
+    @Override
+    public void shutdownOutput() {
+        if (eofInSocket) stream.violation("eof", "second shutdownOutput on " + this);
+        eofInSocket = true;
+        scheduleRead();
+    }
+
+    @Override
+    public void shutdownInput() {
+        if (peerStopped) stream.violation("stop", "second shutdownInput on " + this);
+        peerStopped = true;
+        driverRead = written; // what the application wrote and the driver had not read is gone
+        pumpWrite();
+    }
+
+    @Override
+    public void close(boolean reset) {
+        if (closedByDriver) stream.violation("freed", this + " closed twice by the driver");
+        closedByDriver = true;
+        if (reset && !refused && !resetByMe) resetByPeer = true;
+        if (!reset && !eofInSocket) {
+            eofInSocket = true; // a plain close is a FIN
+            scheduleRead();
+        }
+        if (reset) {
+            socketBuffered = 0;
+        }
+    }
+
+    @Override
+    public void interest(boolean read, boolean write) {
+        readInterest = read;
+        writeInterest = write;
+        scheduleCheck();
+    }
+
+    private boolean readable() {
+        return written > driverRead || shutSent || resetByMe;
+    }
+
+    private boolean writable() {
+        return socketBuffered < side.reader().socketBufferBytes() || resetByMe || readClosed;
+    }
+
+    /** Readiness is reported in an event of its own, as the selector would, never from inside a driver call. */
+    private void scheduleCheck() {
+        if (checkScheduled || events == null || closedByDriver) return;
+        checkScheduled = true;
+        sim.after(0, () -> {
+            checkScheduled = false;
+            if (closedByDriver || events == null) return;
+            boolean fired = false;
+            if (readInterest && readable()) {
+                events.onReadable();
+                fired = true;
+            }
+            if (!closedByDriver && writeInterest && writable()) {
+                events.onWritable();
+                fired = true;
+            }
+            if (fired) scheduleCheck(); // level-triggered: still ready means reported again next round
+        });
+    }
+
+    // ------------------------------------------------------------ the application
+
+    /** The connection is established (client: accepted; server: the connect succeeded). */
     void onSocketConnected() {
         connected = true;
-        flushPending();
         pumpWrite();
         maybeShutdown();
     }
 
-    // ------------------------------------------------------------ application writes
-
     void pumpWrite() {
-        if (!connected || aborted() || peerStopped || shutSent) return;
+        if (!connected || aborted() || shutSent || readClosed) return;
         long limit = Math.min(allowance, writeTotal);
-        while (!writeBlocked && written < limit) {
-            int n = (int) Math.min(WRITE_CHUNK_BYTES, limit - written);
-            Pattern.fill(scratch, n, sendKey, written);
-            int took = endpoint.mux().send(channel, ByteBuffer.wrap(scratch, 0, n));
-            written += took;
-            if (took < n) writeBlocked = true;
-            int queued = endpoint.mux().queuedBytes(channel);
-            if (queued > endpoint.mux().config().sendQueueBytes()) {
-                stream.violation("window", this + " has " + queued + " bytes queued in the mux, past its send queue");
-            }
-            if (aborted() || peerStopped) return;
+        long room = SEND_BUFFER_BYTES - (written - driverRead);
+        long n = Math.min(room, limit - written);
+        if (n > 0) {
+            written += n;
+            if (peerStopped) driverRead = written;
+            scheduleCheck();
         }
         maybeShutdown();
     }
 
     private void maybeShutdown() {
-        if (!connected || shutSent || aborted() || peerStopped || written < writeTotal) return;
-        if (side.waitsForPeerEof() && !(appEof || readClosed)) return;
+        if (!connected || shutSent || aborted() || written < writeTotal) return;
+        if (side.waitsForPeerEof() && !appEof) return;
         shutSent = true;
-        endpoint.mux().shutdownOutput(channel);
-    }
-
-    void onWritable() {
-        writeBlocked = false;
-        pumpWrite();
-    }
-
-    void onStopSending() {
-        if (peerStopped) stream.violation("stop", "second onStopSending on " + this);
-        peerStopped = true;
-    }
-
-    // ------------------------------------------------------------ application reads
-
-    void onData(byte[] data) {
-        if (aborted() || readClosed || eofFromPeer || freed) {
-            stream.violation("bytes", data.length + " bytes delivered after " + state() + " on " + this);
-            return;
-        }
-        int bad = Pattern.firstMismatch(data, receiveKey, received);
-        if (bad >= 0) {
-            stream.violation("bytes", "byte " + (received + bad) + " of " + this + " is wrong (lost, duplicated,"
-                    + " reordered or misrouted data)");
-        }
-        received += data.length;
-        pending += data.length;
-        maxPending = Math.max(maxPending, pending);
-        if (endpoint.mux().version() == ProtocolVersion.V2) {
-            long window = endpoint.mux().receiveWindow(channel);
-            if (pending > window && !windowExceeded) {
-                windowExceeded = true; // once per channel end: the first time says it all
-                stream.violation("window", this + " holds " + pending + " unconsumed bytes, window " + window);
-            }
-        }
-        flushPending();
-    }
-
-    void onEof() {
-        if (eofFromPeer) stream.violation("eof", "second onEof on " + this);
-        eofFromPeer = true;
-        flushPending();
-    }
-
-    private void flushPending() {
-        if (!connected || aborted() || readClosed) return;
-        long n = Math.min(side.reader().socketBufferBytes() - socketBuffered, pending);
-        if (n > 0) {
-            pending -= n;
-            socketBuffered += n;
-            endpoint.mux().consumed(channel, (int) n);
-        }
-        if (pending == 0 && eofFromPeer) eofInSocket = true;
-        scheduleRead();
+        scheduleCheck();
     }
 
     private void scheduleRead() {
@@ -188,31 +246,37 @@ final class ChannelEnd {
                 : socketBuffered;
         socketBuffered -= n;
         appRead += n;
-        if (n > 0 && firstByteNanos < 0) firstByteNanos = sim.now();
-        if (n > 0) lastByteNanos = sim.now();
-        if (n > 0) afterAppRead();
+        if (n > 0) {
+            if (firstByteNanos < 0) firstByteNanos = sim.now();
+            lastByteNanos = sim.now();
+            scheduleCheck(); // room in the receive buffer
+            afterAppRead();
+        }
         if (aborted() || readClosed) return;
         if (socketBuffered == 0 && eofInSocket && !appEof) {
             appEof = true;
             finishWriting();
         }
-        flushPending();
+        scheduleRead();
     }
 
     private void afterAppRead() {
         if (side.resetAfterBytes() > 0 && appRead >= side.resetAfterBytes()) {
-            resetByMe = true;
-            pending = 0;
+            resetByMe = true; // close with SO_LINGER 0: the driver's next read or write fails
             socketBuffered = 0;
-            endpoint.mux().reset(channel, "application reset");
+            scheduleCheck();
             return;
         }
         if (side.stopAfterBytes() > 0 && appRead >= side.stopAfterBytes()) {
-            readClosed = true;
-            pending = 0;
-            socketBuffered = 0;
-            endpoint.mux().stopSending(channel);
-            finishWriting();
+            // the application closes its socket early; with unread bytes the kernel sends RST
+            if (socketBuffered > 0) {
+                resetByMe = true;
+                socketBuffered = 0;
+            } else {
+                readClosed = true;
+                shutSent = true; // close() sends FIN after what the driver has not read yet
+            }
+            scheduleCheck();
             return;
         }
         if (stream.spec.mode() == StreamSpec.Mode.REQUEST_RESPONSE) answerOrAskAgain();
@@ -244,13 +308,7 @@ final class ChannelEnd {
         maybeShutdown();
     }
 
-    // ------------------------------------------------------------ aborts and lifecycle
-
-    void onReset() {
-        resetByPeer = true;
-        pending = 0;
-        socketBuffered = 0;
-    }
+    // ------------------------------------------------------------ what the mux reported
 
     void onConnectFailed(ConnectFailure reason) {
         refused = true;
@@ -264,22 +322,24 @@ final class ChannelEnd {
     }
 
     boolean aborted() {
-        return resetByMe || resetByPeer || refused || (!side.client() && freed && !connected);
+        return resetByMe || resetByPeer || refused || (!side.client() && closedByDriver && !connected);
     }
 
-    /** The application is finished with the connection and the mux has freed the channel. */
+    /** The application is finished with the connection, the mux freed the channel and the driver closed the socket. */
     boolean done() {
-        return freed && (aborted() || ((appEof || readClosed) && (shutSent || peerStopped)));
+        if (!freed || !closedByDriver) return false;
+        if (aborted() || readClosed) return true;
+        return appEof && (shutSent || peerStopped);
     }
 
     String state() {
         return (connected ? "" : "unconnected ") + (resetByMe ? "reset-by-me " : "") + (resetByPeer ? "reset-by-peer " : "")
-                + (refused ? "refused " : "") + (readClosed ? "read-closed " : "") + (eofFromPeer ? "got-eof " : "")
+                + (refused ? "refused " : "") + (readClosed ? "read-closed " : "") + (eofInSocket ? "got-eof " : "")
                 + (appEof ? "app-eof " : "") + (shutSent ? "shut " : "") + (peerStopped ? "peer-stopped " : "")
-                + (freed ? "freed " : "open ") + "written=" + written + "/" + writeTotal + " read=" + appRead
-                + " received=" + received + " pending=" + pending + " socket=" + socketBuffered
-                + (freed ? "" : " mux-queued=" + endpoint.mux().queuedBytes(channel)
-                + (writeBlocked ? " write-blocked" : ""));
+                + (freed ? "freed " : "open ") + (closedByDriver ? "closed " : "")
+                + "written=" + written + "/" + writeTotal + " driver-read=" + driverRead + " read=" + appRead
+                + " received=" + received + " socket=" + socketBuffered
+                + " interest=" + (readInterest ? "r" : "") + (writeInterest ? "w" : "");
     }
 
     @Override

@@ -13,9 +13,13 @@ public final class Coverage {
     private long reused;
     private long dnsAnswered;
     private long dnsAbandoned;
+    private long latencyRoundTrips;
+    private double worstLatencyShare;
 
     public void add(Outcome outcome) {
         reused += outcome.reusedChannels();
+        latencyRoundTrips += outcome.latencyRoundTrips();
+        worstLatencyShare = Math.max(worstLatencyShare, outcome.worstLatencyShare());
         for (StreamRun s : outcome.streams().values()) {
             streams++;
             if (s.spec.stalls()) stalls++;
@@ -39,6 +43,8 @@ public final class Coverage {
     public String toString() {
         return streams + " streams (" + complete + " complete, " + resets + " reset, " + stops + " stopped reading, "
                 + refusals + " refused, " + stalls + " with a stalled reader, " + turnedAway + " turned away: no free channel, " + reused + " on a reused channel number, "
-                + dnsAnswered + " DNS answered, " + dnsAbandoned + " DNS timed out), " + bytes / 1_000_000 + " MB delivered";
+                + dnsAnswered + " DNS answered, " + dnsAbandoned + " DNS timed out), " + bytes / 1_000_000 + " MB delivered; "
+                + latencyRoundTrips + " interactive round trips checked against their bound (see LatencyBound), the slowest at "
+                + Math.round(100 * worstLatencyShare) + "% of it";
     }
 }

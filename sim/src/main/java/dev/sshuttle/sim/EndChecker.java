@@ -21,12 +21,28 @@ final class EndChecker {
         for (StreamRun s : streams) {
             if (s.spec.stalls()) firstStallEnd = Math.min(firstStallEnd, s.startedNanos + stallNanos(s.spec));
         }
+        LatencyBound bound = session.latencyBound();
         for (StreamRun s : streams) {
             checkStream(s);
+            if (session.version() == ProtocolVersion.V2 && LatencyBound.applies(s.spec) && s.client != null) {
+                checkLatency(s, bound);
+            }
             if (session.version() == ProtocolVersion.V2 && !s.spec.stalls() && s.doneNanos > firstStallEnd
                     && s.spec.startNanos() < firstStallEnd) {
                 session.violation("stall", "stream #" + s.spec.id() + " finished at " + s.doneNanos / 1_000_000
                         + " ms, after a stalled reader resumed at " + firstStallEnd / 1_000_000 + " ms");
+            }
+        }
+    }
+
+    /** Every round trip after the first (which includes the connect) stays within the derived bound. */
+    private void checkLatency(StreamRun s, LatencyBound bound) {
+        java.util.List<Long> rtts = s.client.roundTripsNanos;
+        for (int i = 1; i < rtts.size(); i++) {
+            session.latencyChecked(rtts.get(i), bound.nanos());
+            if (rtts.get(i) > bound.nanos()) {
+                fail(s, "latency", "round trip " + (i + 1) + " took " + rtts.get(i) / 1_000_000.0 + " ms, past the bound " + bound);
+                return;
             }
         }
     }
@@ -55,7 +71,7 @@ final class EndChecker {
             fail(s, "connect", "the server never saw the connect");
             return;
         }
-        boolean reset = c.resetByMe || v.resetByMe;
+        boolean reset = c.resetByMe || v.resetByMe || c.resetByPeer || v.resetByPeer;
         if (!reset) {
             checkDirection(s, c, v);
             checkDirection(s, v, c);
@@ -70,7 +86,9 @@ final class EndChecker {
     /** Bytes from {@code from}'s application to {@code to}'s: all of them, then EOF, unless reading stopped. */
     private void checkDirection(StreamRun s, ChannelEnd from, ChannelEnd to) {
         if (to.readClosed) {
-            if (!from.peerStopped && !from.shutSent) fail(s, "stop", from + " never learned that " + to + " stopped reading");
+            if (!from.peerStopped && !from.shutSent && !from.resetByPeer) {
+                fail(s, "stop", from + " never learned that " + to + " stopped reading");
+            }
             return;
         }
         if (from.writeTotal != from.side.writeTotal() && !from.readClosed && !from.appEof) {

@@ -1,46 +1,91 @@
 package dev.sshuttle.sim;
 
+import dev.sshuttle.io.Bridges;
+import dev.sshuttle.io.ConnectOutcome;
+import dev.sshuttle.io.Connector;
+import dev.sshuttle.io.LocalSocket;
+import dev.sshuttle.io.MuxDriver;
+import dev.sshuttle.io.Timers;
 import dev.sshuttle.mux.ConnectFailure;
+import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.MuxConfig;
-import dev.sshuttle.mux.MuxListener;
 import dev.sshuttle.mux.ProtocolException;
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.mux.TcpTarget;
+import java.io.IOException;
+import java.net.ConnectException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * One mux and its driver: moves bytes between the mux and its outgoing {@link LinkDirection},
- * feeds it what arrives, runs its keepalive timer, and routes listener calls to the
- * {@link ChannelEnd} of each channel. The server side answers connects after the stream's
- * connect delay, with connected() or connectFailed().
+ * One side of the simulated tunnel running the production driver: a real {@link Mux}, the real
+ * {@link MuxDriver} on a simulated transport ({@link SimStream} over a {@link LinkDirection}),
+ * and the real bridges ({@link Bridges}, extended here only to watch what they are told) on
+ * simulated sockets ({@link ChannelEnd}). The server side answers connects through a simulated
+ * {@link Connector} after each stream's connect delay.
  */
-final class Endpoint implements MuxListener {
+final class Endpoint extends Bridges {
+    /** Smaller than production's buffers, so a session's garbage stays small; the code is the same. */
+    static final int DRIVER_IN_BYTES = 128 * 1024;
+    /** In-flight bytes the mux may exceed its bound by: the sparse slack, one frame being written, control frames. */
+    static final long IN_FLIGHT_ALLOWANCE_BYTES = 64 * 1024 + 2L * (Frame.HEADER_BYTES + Frame.MAX_PAYLOAD) + 64 * 1024;
+
     private final Session session;
     private final Mux mux;
+    private final MuxDriver driver;
+    private final SimStream stream;
     private final boolean client;
     private final Map<Integer, ChannelEnd> ends = new HashMap<>();
     private final Map<Integer, DnsQuery> queries = new HashMap<>();
-    private LinkDirection out;
+    private final Set<Integer> usedChannels = new HashSet<>();
     private long tickAtNanos = Long.MAX_VALUE;
-    private final java.util.Set<Integer> usedChannels = new java.util.HashSet<>();
+    private int connectingChannel = -1;
     int reusedChannels; // client: connections that got a number an earlier connection had
     int warnings;
     int keepaliveTimeouts;
+    long maxInFlightLimitBytes;
+    long maxInFlightBytes;
 
     Endpoint(Session session, Mux.Role role, ProtocolVersion version, MuxConfig config) {
+        this(session, role, version, config, new SimTimers(session.sim), new SimConnector[1]);
+    }
+
+    private Endpoint(Session session, Mux.Role role, ProtocolVersion version, MuxConfig config, Timers timers,
+                     SimConnector[] connector) {
+        super(timers, role == Mux.Role.SERVER ? connector[0] = new SimConnector() : null, m -> { });
         this.session = session;
         this.client = role == Mux.Role.CLIENT;
+        if (connector[0] != null) connector[0].owner = this;
         this.mux = new Mux(role, version, config, this, session.sim.now());
+        attach(mux);
+        this.stream = new SimStream(session.sim);
+        this.driver = new MuxDriver(timers, stream, this, new MuxDriver.Events() {
+            public void onTransportClosed(String why) {
+                session.violation("transport", (client ? "client" : "server") + ": " + why);
+            }
+
+            public void onProtocolError(ProtocolException e) {
+                session.protocolError((client ? "client" : "server") + ": " + e.getMessage());
+            }
+        }, DRIVER_IN_BYTES);
     }
 
+    /** Joins the transport: bytes out go to {@code outgoing}; the peer's link delivers to {@link #stream()}. */
     void connect(LinkDirection outgoing) {
-        this.out = outgoing;
+        stream.connect(outgoing);
+        driver.start(mux, null);
     }
 
-    Mux mux() {
+    SimStream stream() {
+        return stream;
+    }
+
+    @Override
+    public Mux mux() {
         return mux;
     }
 
@@ -48,19 +93,17 @@ final class Endpoint implements MuxListener {
         return session.sim;
     }
 
-    void receive(ByteBuffer bytes) {
-        if (session.dead()) return;
-        try {
-            mux.receive(bytes, session.sim.now());
-        } catch (ProtocolException e) {
-            session.protocolError((client ? "client" : "server") + ": " + e.getMessage());
-        }
-    }
-
-    /** Moves output into the link while it has room, and keeps the keepalive timer armed. */
+    /** The end of a loop round: the driver flushes what the mux has (the production loop's iteration hook). */
     void pump() {
         if (session.dead()) return;
-        out.fill(buffer -> mux.drainTo(buffer, session.sim.now()));
+        driver.flush();
+        long inFlight = mux.inFlightBytes();
+        maxInFlightLimitBytes = Math.max(maxInFlightLimitBytes, mux.inFlightLimitBytes());
+        maxInFlightBytes = Math.max(maxInFlightBytes, inFlight);
+        if (mux.version() == ProtocolVersion.V2 && inFlight > maxInFlightLimitBytes + IN_FLIGHT_ALLOWANCE_BYTES) {
+            session.violation("inflight", (client ? "client" : "server") + " has " + inFlight
+                    + " bytes in the transport, past its bound " + maxInFlightLimitBytes);
+        }
         long deadline = mux.nextDeadline();
         if (deadline < tickAtNanos) {
             tickAtNanos = deadline;
@@ -72,22 +115,23 @@ final class Endpoint implements MuxListener {
     }
 
     /** Client: the application connects (or asks DNS); its stream gets a channel. */
-    void open(StreamRun stream) {
-        if (stream.spec.mode() == StreamSpec.Mode.DNS) {
-            stream.dns = new DnsQuery(stream);
-            stream.dns.start(this);
+    void open(StreamRun run) {
+        if (run.spec.mode() == StreamSpec.Mode.DNS) {
+            run.dns = new DnsQuery(run);
+            run.dns.start(this);
             return;
         }
-        int ch = mux.openTcp(target(stream.spec.id()));
+        int ch = mux.openTcp(target(run.spec.id()));
         if (ch < 0) {
             // every channel number in use: the driver refuses the local connection
-            stream.noChannel = true;
+            run.noChannel = true;
             return;
         }
         if (!usedChannels.add(ch)) reusedChannels++;
-        ChannelEnd end = new ChannelEnd(stream, true, ch, this);
-        stream.client = end;
+        ChannelEnd end = new ChannelEnd(run, true, ch, session.sim);
+        run.client = end;
         ends.put(ch, end);
+        bridgeAccepted(ch, end);
         end.onSocketConnected();
     }
 
@@ -101,37 +145,87 @@ final class Endpoint implements MuxListener {
         return Integer.parseInt(octets[1]) << 16 | Integer.parseInt(octets[2]) << 8 | Integer.parseInt(octets[3]);
     }
 
-    @Override
-    public void onTcpConnect(int channel, TcpTarget target) {
-        StreamRun stream = session.stream(streamId(target));
-        if (stream == null || stream.server != null) {
+    /** The agent's outbound connects: each reaches its stream's server application after the connect delay. */
+    private static final class SimConnector implements Connector {
+        Endpoint owner;
+
+        @Override
+        public LocalSocket connect(TcpTarget target, ConnectOutcome outcome) throws IOException {
+            return owner.connectTo(target, outcome);
+        }
+    }
+
+    private LocalSocket connectTo(TcpTarget target, ConnectOutcome outcome) throws IOException {
+        int channel = connectingChannel;
+        StreamRun run = session.stream(streamId(target));
+        if (run == null || run.server != null) {
             // only a damaged stream can ask for this; the target is "unreachable"
             session.violation("connect", "connect to unknown or repeated target " + target + " on channel " + channel);
-            mux.connectFailed(channel, ConnectFailure.UNREACHABLE, "no such simulated target");
-            return;
+            throw new java.net.NoRouteToHostException("no such simulated target");
         }
-        ChannelEnd end = new ChannelEnd(stream, false, channel, this);
-        stream.server = end;
+        ChannelEnd end = new ChannelEnd(run, false, channel, session.sim);
+        end.reportTo(outcome);
+        run.server = end;
         ends.put(channel, end);
-        session.sim.after(stream.spec.connectDelayNanos(), () -> {
-            if (end.freed) return;
-            if (stream.spec.fault() == StreamSpec.Fault.REFUSED) {
+        session.sim.after(run.spec.connectDelayNanos(), () -> {
+            if (end.closedByDriver) return;
+            if (run.spec.fault() == StreamSpec.Fault.REFUSED) {
                 end.refused = true;
-                mux.connectFailed(channel, ConnectFailure.REFUSED, "Connection refused");
+                outcome.onConnectFailed(new ConnectException("Connection refused"));
             } else {
-                mux.connected(channel);
+                outcome.onConnected();
                 end.onSocketConnected();
             }
         });
+        return end;
     }
 
-    private void to(int channel, java.util.function.Consumer<ChannelEnd> action, String what) {
+    private ChannelEnd end(int channel, String what) {
         ChannelEnd end = ends.get(channel);
-        if (end == null) {
-            session.violation("callback", what + " for channel " + channel + ", which this side does not know");
-            return;
+        if (end == null) session.violation("callback", what + " for channel " + channel + ", which this side does not know");
+        return end;
+    }
+
+    // ------------------------------------------------------------ what the mux tells the bridges, watched
+
+    @Override
+    public void onTcpConnect(int channel, TcpTarget target) {
+        connectingChannel = channel;
+        super.onTcpConnect(channel, target);
+    }
+
+    @Override
+    public void onConnected(int channel) {
+        ChannelEnd e = end(channel, "onConnected");
+        if (e != null) e.connectedSeen = true;
+        super.onConnected(channel);
+    }
+
+    @Override
+    public void onConnectFailed(int channel, ConnectFailure reason, String message) {
+        ChannelEnd e = end(channel, "onConnectFailed");
+        if (e != null) e.onConnectFailed(reason);
+        super.onConnectFailed(channel, reason, message);
+    }
+
+    @Override
+    public void onData(int channel, ByteBuffer data) {
+        ChannelEnd e = end(channel, "onData");
+        super.onData(channel, data);
+        if (e != null && mux.version() == ProtocolVersion.V2 && mux.isOpen(channel)) {
+            long held = mux.unconsumedBytes(channel);
+            e.maxPending = Math.max(e.maxPending, held);
+            if (held > mux.receiveWindow(channel)) {
+                e.stream.violation("window", e + " holds " + held + " unconsumed bytes, window " + mux.receiveWindow(channel));
+            }
         }
-        action.accept(end);
+    }
+
+    @Override
+    public void onChannelFreed(int channel) {
+        ChannelEnd e = ends.remove(channel);
+        if (e != null) e.onFreed();
+        super.onChannelFreed(channel);
     }
 
     void watchDns(int channel, DnsQuery query) {
@@ -158,47 +252,6 @@ final class Endpoint implements MuxListener {
     }
 
     @Override
-    public void onConnected(int channel) {
-        to(channel, e -> e.connectedSeen = true, "onConnected");
-    }
-
-    @Override
-    public void onConnectFailed(int channel, ConnectFailure reason, String message) {
-        to(channel, e -> e.onConnectFailed(reason), "onConnectFailed");
-    }
-
-    @Override
-    public void onData(int channel, byte[] data) {
-        to(channel, e -> e.onData(data), "onData");
-    }
-
-    @Override
-    public void onEof(int channel) {
-        to(channel, ChannelEnd::onEof, "onEof");
-    }
-
-    @Override
-    public void onStopSending(int channel) {
-        to(channel, ChannelEnd::onStopSending, "onStopSending");
-    }
-
-    @Override
-    public void onReset(int channel, String message) {
-        to(channel, ChannelEnd::onReset, "onReset");
-    }
-
-    @Override
-    public void onWritable(int channel) {
-        to(channel, ChannelEnd::onWritable, "onWritable");
-    }
-
-    @Override
-    public void onChannelFreed(int channel) {
-        ChannelEnd end = ends.remove(channel);
-        if (end != null) end.onFreed();
-    }
-
-    @Override
     public void onKeepaliveTimeout(long silentNanos) {
         keepaliveTimeouts++;
         session.violation("keepalive", (client ? "client" : "server") + " heard nothing for " + silentNanos / 1_000_000 + " ms");
@@ -211,5 +264,24 @@ final class Endpoint implements MuxListener {
 
     int openEnds() {
         return ends.size();
+    }
+
+    /** The simulation's clock as the driver's timers. */
+    private static final class SimTimers implements Timers {
+        private final Simulation sim;
+
+        SimTimers(Simulation sim) {
+            this.sim = sim;
+        }
+
+        @Override
+        public long nanos() {
+            return sim.now();
+        }
+
+        @Override
+        public void scheduleAt(long deadlineNanos, Runnable task) {
+            sim.at(deadlineNanos, task);
+        }
     }
 }

@@ -5,7 +5,8 @@ import java.util.Map;
 
 /** What one run of a scenario produced: the violated invariants (empty = passed) and statistics. */
 public record Outcome(Scenario scenario, List<String> violations, String protocolError, long endNanos, long events,
-                      int damages, Map<Integer, StreamRun> streams, int reusedChannels) {
+                      int damages, Map<Integer, StreamRun> streams, int reusedChannels, LatencyBound latency,
+                      long latencyRoundTrips, double worstLatencyShare) {
     public boolean passed() {
         return violations.isEmpty();
     }

@@ -26,12 +26,12 @@ public record Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxC
         LinkConfig link = new LinkConfig(
                 pick(r, 0L, 100_000L, MS, 10 * MS, 25 * MS, 50 * MS),
                 pick(r, 1_000_000L, 12_500_000L, 100_000_000L, 1_000_000_000L),
-                pick(r, 4096, 16 * 1024, 64 * 1024, 256 * 1024),
+                // the transport's own buffering: a pipe, up to what ssh, its socket and the pipes hold together
+                pick(r, 4096, 16 * 1024, 64 * 1024, 256 * 1024, 4 << 20),
                 pick(r, 100, 1500, 16 * 1024, 65 * 1024),
                 corrupt ? pick(r, 200, 2000, 20_000) : 0);
         MuxConfig base = MuxConfig.defaults()
-                .withLatencyControl(r.nextInt(4) != 0, pick(r, 32768, 4096))
-                .withSendQueue(pick(r, 4096, 64 * 1024, 256 * 1024));
+                .withLatencyControl(r.nextInt(4) != 0, pick(r, 32768, 4096));
         MuxConfig clientConfig = r.nextInt(3) == 0 ? base.withKeepalive(Duration.ofSeconds(5), Duration.ofSeconds(15)) : base;
         // a quarter of the sessions have only 4 channel numbers, and their streams start over up to
         // 10 s, so numbers are reused (once their cool-down has passed)
@@ -110,7 +110,6 @@ public record Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxC
         b.append("  seed=").append(seed).append(' ').append(version).append(' ').append(link)
                 .append(version == ProtocolVersion.V1 ? " latencyControl=" + serverConfig.latencyControl()
                         + "/" + serverConfig.latencyBufferBytes() : "")
-                .append(" sendQueue=").append(serverConfig.sendQueueBytes())
                 .append(clientConfig.keepaliveIntervalNanos() > 0 ? " keepalive" : "").append('\n');
         for (StreamSpec s : streams) b.append("    ").append(s).append('\n');
         return b.toString();

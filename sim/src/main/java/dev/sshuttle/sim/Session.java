@@ -27,6 +27,8 @@ public final class Session {
     private final Map<Integer, StreamRun> streams = new LinkedHashMap<>();
     private final List<String> violations = new ArrayList<>();
     private String protocolError;
+    long latencyRoundTrips;
+    double worstLatencyShare;
     private long lastDoneNanos;
     private boolean finished;
 
@@ -37,10 +39,10 @@ public final class Session {
         this.server = new Endpoint(this, Mux.Role.SERVER, scenario.version(), scenario.serverConfig());
         this.up = new LinkDirection(sim, scenario.link());
         this.down = new LinkDirection(sim, scenario.link());
+        up.connect(server.stream()::deliver, client.stream()::onRoom);
+        down.connect(client.stream()::deliver, server.stream()::onRoom);
         client.connect(up);
         server.connect(down);
-        up.connect(server::receive, client::pump);
-        down.connect(client::receive, server::pump);
         for (StreamSpec spec : scenario.streams()) {
             StreamRun run = new StreamRun(spec, this);
             streams.put(spec.id(), run);
@@ -62,7 +64,8 @@ public final class Session {
             violations.add("exception: " + text.toString().lines().limit(12).reduce((a, b) -> a + "\n    " + b).orElse(""));
         }
         return new Outcome(scenario, List.copyOf(violations), protocolError, sim.now(), sim.eventsRun(),
-                up.damages() + down.damages(), streams, client.reusedChannels);
+                up.damages() + down.damages(), streams, client.reusedChannels, latencyBound(),
+                latencyRoundTrips, worstLatencyShare);
     }
 
     private void loop() {
@@ -116,6 +119,16 @@ public final class Session {
             violations.add("keepalive: the server's stream was cut but the client's keepalive fired "
                     + client.keepaliveTimeouts + " times");
         }
+    }
+
+    /** The bound on an interactive round trip in this session, from the link and the in-flight bounds both sides used. */
+    LatencyBound latencyBound() {
+        return new LatencyBound(scenario.link(), client.maxInFlightLimitBytes, server.maxInFlightLimitBytes);
+    }
+
+    void latencyChecked(long rttNanos, long boundNanos) {
+        latencyRoundTrips++;
+        worstLatencyShare = Math.max(worstLatencyShare, (double) rttNanos / boundNanos);
     }
 
     void violation(String kind, String message) {

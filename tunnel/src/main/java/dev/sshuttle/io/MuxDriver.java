@@ -42,7 +42,8 @@ public final class MuxDriver implements Readiness {
         this(timers, stream, bridges, events, IN_BYTES);
     }
 
-    MuxDriver(Timers timers, StreamEnd stream, Bridges bridges, Events events, int inBytes) {
+    /** With an input buffer of {@code inBytes} (the simulator uses a smaller one). */
+    public MuxDriver(Timers timers, StreamEnd stream, Bridges bridges, Events events, int inBytes) {
         this.timers = timers;
         this.stream = stream;
         this.bridges = bridges;

@@ -173,9 +173,10 @@ final class SocketBridge implements ChannelSource, ConnectOutcome {
         closeSocket(true);
     }
 
+    /** Our socket failed: RST it first (freeing the channel would close it gracefully), then reset the channel. */
     private void abortBoth(String why) {
-        mux.reset(channel, why);
         abortLocal();
+        mux.reset(channel, why);
     }
 
     private void maybeClose() {

@@ -15,10 +15,10 @@ import java.nio.charset.StandardCharsets;
  * whose payload is "ack" and the 8-byte stream offset just past that PING frame. Every peer
  * answers a PING with a PONG of the same payload, once it has parsed it, so the PONG says the
  * peer has read everything up to that offset. Each answer also gives a round-trip sample and a
- * delivery-rate sample (bytes acknowledged during the probe's round trip); the bound is twice
- * the bandwidth-delay product they measure (the minimum round trip times the highest recent
- * delivery rate), between 256 KiB and 32 MiB: enough to keep the pipe full, little to wait
- * behind. See docs/protocol.md, "0002: bytes in flight and window growth".
+ * delivery-rate sample (bytes acknowledged between the last answer before the probe and its
+ * own); the bound is 1.5 times the bandwidth-delay product they measure (the minimum round trip
+ * times the highest recent delivery rate), between 256 KiB and 32 MiB: enough to keep the
+ * pipe full while probes come back a quarter of the bound apart, little to wait behind. See docs/protocol.md, "0002: bytes in flight and window growth".
  */
 final class InFlightBound {
     static final long FLOOR_BYTES = 256 * 1024;
@@ -28,6 +28,7 @@ final class InFlightBound {
     static final int MAX_PROBES = 8;
     static final long MIN_PROBE_GAP_BYTES = 16 * 1024;
     static final long MIN_RTT_FLOOR_NANOS = 50_000;
+    static final double GAIN = 1.5;
     static final long RATE_BUCKET_NANOS = 1_000_000_000L;
     static final byte[] PREFIX = "ack".getBytes(StandardCharsets.US_ASCII);
     static final int PAYLOAD_BYTES = PREFIX.length + Long.BYTES;
@@ -36,10 +37,12 @@ final class InFlightBound {
     private final long[] probeOffset = new long[MAX_PROBES];
     private final long[] probeSentNanos = new long[MAX_PROBES];
     private final long[] probeAckedAtSend = new long[MAX_PROBES];
+    private final long[] probeAckNanosAtSend = new long[MAX_PROBES];
     private int head;
     private int probes;
     private long lastProbeOffset;
     private long acked;
+    private long ackNanos = Long.MIN_VALUE; // when acked last moved
     private long minRttNanos = Long.MAX_VALUE;
     private long lastRttNanos;
     private final double[] rateBucket = new double[2]; // bytes per nanosecond, max per bucket
@@ -88,6 +91,7 @@ final class InFlightBound {
         probeOffset[slot] = end;
         probeSentNanos[slot] = nowNanos;
         probeAckedAtSend[slot] = acked;
+        probeAckNanosAtSend[slot] = ackNanos == Long.MIN_VALUE ? nowNanos : ackNanos;
         probes++;
         lastProbeOffset = end;
         return PROBE_FRAME_BYTES;
@@ -110,16 +114,23 @@ final class InFlightBound {
         while (probes > 0 && probeOffset[head] <= offset) {
             if (probeOffset[head] == offset) {
                 ours = true;
-                sample(nowNanos - probeSentNanos[head], offset - probeAckedAtSend[head], nowNanos);
+                // the delivery rate between two answers: bytes confirmed since the last answer
+                // the probe had seen, over the time since that answer (never shorter than its round trip)
+                long rtt = nowNanos - probeSentNanos[head];
+                long interval = Math.max(rtt, nowNanos - probeAckNanosAtSend[head]);
+                sample(rtt, offset - probeAckedAtSend[head], interval, nowNanos);
             }
             head = (head + 1) % MAX_PROBES;
             probes--;
         }
-        if (ours && offset > acked) acked = offset;
+        if (ours && offset > acked) {
+            acked = offset;
+            ackNanos = nowNanos;
+        }
         return ours;
     }
 
-    private void sample(long rttNanos, long deliveredBytes, long nowNanos) {
+    private void sample(long rttNanos, long deliveredBytes, long intervalNanos, long nowNanos) {
         long rtt = Math.max(MIN_RTT_FLOOR_NANOS, rttNanos);
         lastRttNanos = rtt;
         if (rtt < minRttNanos) minRttNanos = rtt;
@@ -129,8 +140,8 @@ final class InFlightBound {
             rateBucket[1] = 0;
             rateBucketIndex = bucket;
         }
-        rateBucket[1] = Math.max(rateBucket[1], (double) deliveredBytes / rtt);
+        rateBucket[1] = Math.max(rateBucket[1], (double) deliveredBytes / Math.max(rtt, intervalNanos));
         double maxRate = Math.max(rateBucket[0], rateBucket[1]);
-        limit = Math.clamp((long) (2 * maxRate * minRttNanos), FLOOR_BYTES, CAP_BYTES);
+        limit = Math.clamp((long) (GAIN * maxRate * minRttNanos), FLOOR_BYTES, CAP_BYTES);
     }
 }

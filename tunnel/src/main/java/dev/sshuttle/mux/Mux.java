@@ -52,6 +52,7 @@ public final class Mux {
     private final ArrayDeque<Frame> control = new ArrayDeque<>();
     private long controlBytes;
     private final ArrayDeque<TcpChannel> grants = new ArrayDeque<>();
+    private final ArrayDeque<TcpChannel> blocked = new ArrayDeque<>(); // to send TCP_WINDOW 0: "blocked on your window"
     private final long[] probeEchoes = new long[MAX_PROBE_ECHOES]; // offsets of the peer's probes, to answer
     private int probeEchoHead;
     private int probeEchoCount;
@@ -246,7 +247,14 @@ public final class Mux {
             }
             case Command.TCP_WINDOW -> {
                 if (payload.remaining() != 4) throw new ProtocolException("TCP_WINDOW with " + payload.remaining() + " bytes on channel " + ch);
-                c.credit.grant(payload.getInt(payload.position()) & 0xffffffffL);
+                long increment = payload.getInt(payload.position()) & 0xffffffffL;
+                if (increment == 0) {
+                    // the peer is blocked on our window: grow it if our reader keeps up
+                    if (version == ProtocolVersion.V2 && c.window.senderBlocked()) queueGrant(c);
+                    return;
+                }
+                c.credit.grant(increment);
+                c.blockedQueued = false;
                 if (c.credit.available() > 4L * config.maxWindowBytes()) {
                     throw new ProtocolException("channel " + ch + " credit grew to " + c.credit.available() + " bytes, past any window");
                 }
@@ -319,7 +327,18 @@ public final class Mux {
         TcpChannel c = table.tcp(channel);
         if (c == null || c.shutWrite() || c.source == null) return;
         c.sourceReady = true;
-        if (canSend(c)) scheduler.ready(c);
+        if (canSend(c)) {
+            scheduler.ready(c);
+        } else {
+            noteBlocked(c);
+        }
+    }
+
+    /** 0002: the channel has bytes but no credit: tell the peer once, so it can grow the window. */
+    private void noteBlocked(TcpChannel c) {
+        if (version != ProtocolVersion.V2 || c.blockedQueued || !c.sourceReady || c.credit.available() > 0) return;
+        c.blockedQueued = true;
+        blocked.add(c);
     }
 
     /** Client: sends a DNS query on a fresh channel. Returns the channel or -1. */
@@ -387,10 +406,13 @@ public final class Mux {
     public void consumed(int channel, int bytes) {
         TcpChannel c = table.tcp(channel);
         if (c == null || version != ProtocolVersion.V2 || bytes <= 0) return;
-        if (c.window.consume(bytes) && !c.grantQueued) {
-            c.grantQueued = true;
-            grants.add(c);
-        }
+        if (c.window.consume(bytes)) queueGrant(c);
+    }
+
+    private void queueGrant(TcpChannel c) {
+        if (c.grantQueued) return;
+        c.grantQueued = true;
+        grants.add(c);
     }
 
     /** Server: the outbound connect for the channel succeeded. */
@@ -485,7 +507,7 @@ public final class Mux {
 
     /** True when drainTo may write something now. */
     public boolean hasOutput() {
-        if (probeEchoCount > 0 || !control.isEmpty() || !grants.isEmpty()) return true;
+        if (probeEchoCount > 0 || !control.isEmpty() || !grants.isEmpty() || !blocked.isEmpty()) return true;
         if (inFlight != null && inFlight.probeDue(streamOffset)) return true;
         if (scheduler.isEmpty() || pacing.holdsData()) return false;
         return inFlight == null || inFlight.hasSparseRoom(streamOffset);
@@ -530,6 +552,17 @@ public final class Mux {
             if (increment <= 0) continue;
             FrameEncoder.writeHeader(out, c.id, Command.TCP_WINDOW, 4);
             out.putInt((int) increment);
+            streamOffset += Frame.HEADER_BYTES + 4;
+        }
+        for (TcpChannel c; (c = blocked.peek()) != null; ) {
+            if (out.remaining() < Frame.HEADER_BYTES + 4) return false;
+            blocked.poll();
+            if (table.tcp(c.id) != c || c.credit.available() > 0) {
+                c.blockedQueued = false;
+                continue;
+            }
+            FrameEncoder.writeHeader(out, c.id, Command.TCP_WINDOW, 4);
+            out.putInt(0);
             streamOffset += Frame.HEADER_BYTES + 4;
         }
         return true;
@@ -599,7 +632,10 @@ public final class Mux {
                 .putShort(at + 4, (short) Command.TCP_DATA)
                 .putShort(at + 6, (short) n);
         if (n < max) c.sourceReady = false; // a short read: drained for now
-        if (version == ProtocolVersion.V2) c.credit.spend(n);
+        if (version == ProtocolVersion.V2) {
+            c.credit.spend(n);
+            noteBlocked(c);
+        }
         scheduler.sent(c, n);
         pacing.sent(n);
         dataBytesOut += n;

@@ -6,11 +6,11 @@ package dev.sshuttle.mux;
  * {@code consumed + window - granted}, sent once that reaches a quarter of the window, so the
  * bytes held for a slow local reader never exceed the window.
  *
- * <p>Growth: the window doubles (up to the maximum) when the sender is starved for credit while
- * the local reader keeps up: its credit fell below an eighth of the window, less than an
- * eighth waits unwritten, and a whole window went by since the last growth. That rule needs
- * no round-trip estimate, so it works the same at 0.2 ms and at 150 ms; a window only grows
- * while the window is what limits the channel.
+ * <p>Growth: the window doubles (up to the maximum) when the sender says it is blocked on
+ * credit (a TCP_WINDOW of 0) while the local reader keeps up (less than an eighth of the window
+ * waits unwritten). Only the sender can tell that the window is what holds it back; the rule
+ * needs no round-trip estimate, so it works the same at 0.2 ms and at 150 ms, and a slow
+ * reader's window never grows. One doubling per blocked episode, so at most one per round trip.
  */
 final class ReceiveWindow {
     private final long maxWindow;
@@ -18,7 +18,6 @@ final class ReceiveWindow {
     private long received;
     private long consumed;
     private long granted;
-    private long consumedAtGrowth;
 
     ReceiveWindow(long initialWindow, long maxWindow) {
         this.window = initialWindow;
@@ -50,11 +49,12 @@ final class ReceiveWindow {
     /** The listener wrote {@code bytes} to the socket. True when a grant is now due. */
     boolean consume(long bytes) {
         consumed += bytes;
-        long slack = window / 8;
-        if (window < maxWindow && peerCredit() < slack && unconsumed() < slack && consumed - consumedAtGrowth >= window) {
-            window = Math.min(maxWindow, window * 2);
-            consumedAtGrowth = consumed;
-        }
+        return grantDue();
+    }
+
+    /** The sender is blocked on credit: grow if the reader keeps up. True when a grant is now due. */
+    boolean senderBlocked() {
+        if (window < maxWindow && unconsumed() < window / 8) window = Math.min(maxWindow, window * 2);
         return grantDue();
     }
 

@@ -25,6 +25,7 @@ final class TcpChannel {
     boolean scheduled;
     int deficit;
     boolean grantQueued;
+    boolean blockedQueued; // a TCP_WINDOW 0 ("blocked on credit") is queued or sent; cleared by the next credit
 
     TcpChannel(int id, MuxConfig config) {
         this.id = id;

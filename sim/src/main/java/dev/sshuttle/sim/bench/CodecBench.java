@@ -56,6 +56,6 @@ public class CodecBench {
     @Benchmark
     @OperationsPerInvocation(FRAMES)
     public void decode(Blackhole hole) throws ProtocolException {
-        decoder.decode(encoded.duplicate(), hole::consume);
+        decoder.decode(encoded.duplicate(), (channel, command, payload) -> hole.consume(payload.remaining()));
     }
 }
