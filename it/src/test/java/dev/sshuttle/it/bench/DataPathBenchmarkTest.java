@@ -47,7 +47,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * ping every 20 ms beside a bulk download and beside a bulk upload, and the bulk's rate then
  * against its solo rate. Prints the table and the acceptance checks (PASS/FAIL lines, never a
  * test failure: it is a measurement) and writes docs/benchmarks.md and docs/benchmarks.png.
- * Only with -Pbench (the property bench.datapath=true); about 7 minutes.
+ * Only with -Pbench (the property bench.datapath=true); about 6 minutes.
  */
 @ExtendWith(TopologyExtension.class)
 @EnabledIfSystemProperty(named = "bench.datapath", matches = "true",
@@ -71,8 +71,12 @@ class DataPathBenchmarkTest {
     static final Duration BULK_RAMP = Duration.ofSeconds(1);
     static final Duration BULK_TAIL = Duration.ofMillis(500);
     static final Duration IO_TIMEOUT = Duration.ofSeconds(10);
-    /** JIT, connection pools, slow start: the same short warm-up, unmeasured, for every contender. */
-    static final Duration WARM_UP_TRANSFER = Duration.ofSeconds(1);
+    /**
+     * The same unmeasured warm-up for every contender: an iperf3 test each way and a few
+     * connections, so a JVM end is measured compiled (with 1 s the later bulk transfers of the
+     * same run still came out faster than the solo ones just after it).
+     */
+    static final Duration WARM_UP_TRANSFER = Duration.ofSeconds(2);
     static final int WARM_UP_CONNECTIONS = 200;
     static final String COMMAND = "./mvnw -B -ntp -pl tunnel,it -am verify -Pbench";
 
@@ -111,6 +115,7 @@ class DataPathBenchmarkTest {
     /** One run of one contender, every metric but the raw pipe's. */
     private static Run measure(Topology t, Contender c, long ticksPerSecond) throws IOException {
         Run r = new Run();
+        Iperf3.run(t, t.client(), c.iperf3(), WARM_UP_TRANSFER, 1, false);
         Iperf3.run(t, t.client(), c.iperf3(), WARM_UP_TRANSFER, 1, true);
         ConnectionLoad.run(t.client().threadFactory(), c.echo(), WARM_UP_CONNECTIONS, CONCURRENCY, CONNECTION_PAYLOAD,
                 CONNECTION_BUDGET, ConnectionLoad.Ending.CLOSE_AFTER_ECHO);
@@ -272,7 +277,9 @@ class DataPathBenchmarkTest {
                 .append("read the echo, close), 32 at a time, and the time from connect() to the first echoed byte (with 32 in flight, so it\n")
                 .append("includes queueing in the tunnel); round trip: 2000 sequential 64 B echoes on one connection; ping beside bulk:\n")
                 .append("64 B every 20 ms on one connection during an iperf3 1-stream transfer through the same tunnel, and that transfer's\n")
-                .append("rate against its solo rate. `x ssh -L`: ours divided by ssh -L.\n\n")
+                .append("rate against its solo rate. Each contender first gets the same unmeasured warm-up (iperf3 ").append(WARM_UP_TRANSFER.toSeconds())
+                .append(" s each way, ").append(WARM_UP_CONNECTIONS).append(" connections).\n")
+                .append("`x ssh -L`: ours divided by ssh -L.\n\n")
                 .append("- machine: ").append(machine).append('\n')
                 .append("- commit: ").append(commit.isEmpty() ? "(unknown)" : commit).append(dirty.isEmpty() ? "" : " with uncommitted changes")
                 .append(", ").append(date).append(String.format(", the whole run took %.1f min%n", took.toSeconds() / 60.0))
