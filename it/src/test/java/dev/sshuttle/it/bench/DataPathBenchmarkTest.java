@@ -7,7 +7,6 @@ import dev.sshuttle.it.gates.ConnectionLoad;
 import dev.sshuttle.it.gates.LatencyProbe;
 import dev.sshuttle.it.gates.ProcessGauge;
 import dev.sshuttle.it.sys.Cmd;
-import dev.sshuttle.it.topology.BackgroundProcess;
 import dev.sshuttle.it.topology.Netns;
 import dev.sshuttle.it.topology.Prerequisites;
 import dev.sshuttle.it.topology.Topology;
@@ -93,14 +92,14 @@ class DataPathBenchmarkTest {
         List<Column> columns = new ArrayList<>(List.of(raw));
         specs.forEach(s -> columns.add(new Column(s.name(), s.shortName(), s.ours())));
         long started = System.nanoTime();
-        try (BackgroundProcess server = Iperf3.server(t)) {
+        try (Iperf3 iperf3 = Iperf3.serve(t)) {
             for (int run = 1; run <= RUNS; run++) {
                 raw.runs().add(rawPipe(t));
                 for (int i = 0; i < specs.size(); i++) {
                     Contender.Spec spec = specs.get(i);
                     long t0 = System.nanoTime();
                     try (Contender c = spec.starter().start(t, spec.name())) {
-                        columns.get(i + 1).runs().add(measure(t, c, ticksPerSecond));
+                        columns.get(i + 1).runs().add(measure(t, iperf3, c, ticksPerSecond));
                     }
                     System.out.printf("data-path benchmark: run %d/%d, %s done in %.0f s%n", run, RUNS, spec.name(),
                             (System.nanoTime() - t0) / 1e9);
@@ -113,16 +112,16 @@ class DataPathBenchmarkTest {
     }
 
     /** One run of one contender, every metric but the raw pipe's. */
-    private static Run measure(Topology t, Contender c, long ticksPerSecond) throws IOException {
+    private static Run measure(Topology t, Iperf3 iperf3, Contender c, long ticksPerSecond) throws IOException {
         Run r = new Run();
-        Iperf3.run(t, t.client(), c.iperf3(), WARM_UP_TRANSFER, 1, false);
-        Iperf3.run(t, t.client(), c.iperf3(), WARM_UP_TRANSFER, 1, true);
+        iperf3.run(t.client(), c.iperf3(), WARM_UP_TRANSFER, 1, false);
+        iperf3.run(t.client(), c.iperf3(), WARM_UP_TRANSFER, 1, true);
         ConnectionLoad.run(t.client().threadFactory(), c.echo(), WARM_UP_CONNECTIONS, CONCURRENCY, CONNECTION_PAYLOAD,
                 CONNECTION_BUDGET, ConnectionLoad.Ending.CLOSE_AFTER_ECHO);
 
         Map<Long, Long> before = c.cpuTicks();
-        Iperf3.Result up = iperf3(t, c, 1, false, r);
-        Iperf3.Result down = iperf3(t, c, 1, true, r);
+        Iperf3.Result up = transfer(t, iperf3, c, 1, false, r);
+        Iperf3.Result down = transfer(t, iperf3, c, 1, true, r);
         Map<Long, Long> after = c.cpuTicks();
         r.put(Metric.UP_1, up.mbPerSecond());
         r.put(Metric.DOWN_1, down.mbPerSecond());
@@ -131,7 +130,7 @@ class DataPathBenchmarkTest {
             for (Map.Entry<Long, Long> e : after.entrySet()) ticks += e.getValue() - before.getOrDefault(e.getKey(), 0L);
             r.put(Metric.CPU_PER_GB, ticks / (double) ticksPerSecond / ((up.bytes() + down.bytes()) / 1e9));
         }
-        r.put(Metric.DOWN_8, iperf3(t, c, 8, true, r).mbPerSecond());
+        r.put(Metric.DOWN_8, transfer(t, iperf3, c, 8, true, r).mbPerSecond());
 
         ConnectionLoad.Result load = ConnectionLoad.run(t.client().threadFactory(), c.echo(), CONNECTIONS, CONCURRENCY,
                 CONNECTION_PAYLOAD, CONNECTION_BUDGET, ConnectionLoad.Ending.CLOSE_AFTER_ECHO);
@@ -144,13 +143,13 @@ class DataPathBenchmarkTest {
         } catch (IOException e) {
             r.notes.add("64 B round trips: " + e);
         }
-        besideBulk(t, c, r, true, down);
-        besideBulk(t, c, r, false, up);
+        besideBulk(t, iperf3, c, r, true, down);
+        besideBulk(t, iperf3, c, r, false, up);
         return r;
     }
 
-    private static Iperf3.Result iperf3(Topology t, Contender c, int streams, boolean download, Run r) {
-        Iperf3.Result result = Iperf3.run(t, t.client(), c.iperf3(), TRANSFER, streams, download);
+    private static Iperf3.Result transfer(Topology t, Iperf3 iperf3, Contender c, int streams, boolean download, Run r) {
+        Iperf3.Result result = iperf3.run(t.client(), c.iperf3(), TRANSFER, streams, download);
         if (!result.ok()) r.notes.add(result.error());
         return result;
     }
@@ -163,12 +162,12 @@ class DataPathBenchmarkTest {
     }
 
     /** A 64 B ping every 20 ms on one connection while iperf3 moves bulk the same way through the same tunnel. */
-    private static void besideBulk(Topology t, Contender c, Run r, boolean download, Iperf3.Result solo) {
+    private static void besideBulk(Topology t, Iperf3 iperf3, Contender c, Run r, boolean download, Iperf3.Result solo) {
         Duration window = TRANSFER.minus(BULK_RAMP).minus(BULK_TAIL);
         int count = (int) (window.toNanos() / PING_EVERY.toNanos());
         Iperf3.Result bulk;
         try (Socket echo = echoConnection(t, c)) {
-            Iperf3.Running running = Iperf3.start(t, t.client(), c.iperf3(), TRANSFER, 1, download);
+            Iperf3.Running running = iperf3.start(t.client(), c.iperf3(), TRANSFER, 1, download);
             try {
                 Thread.sleep(BULK_RAMP);
                 LatencyProbe.Report pings = LatencyProbe.paced(echo, count, PING_PAYLOAD, PING_EVERY, window.plus(BULK_TAIL));

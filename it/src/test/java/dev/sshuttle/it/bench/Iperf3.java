@@ -6,7 +6,6 @@ import dev.sshuttle.it.topology.BackgroundProcess;
 import dev.sshuttle.it.topology.Netns;
 import dev.sshuttle.it.topology.Topology;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,16 +13,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * iperf3 on the topology: one server in the target namespace, clients started from a namespace
- * with -J, each bounded by its test time plus {@link #SLACK}. A client that fails or overruns is a
- * {@link Result} with an error, not an exception: one contender's failure must not lose the
- * others' measurements.
+ * iperf3 on the topology: one server in the target namespace ({@link #serve}), clients started
+ * from a namespace with -J, each bounded by its test time plus {@link #SLACK}. A client that fails
+ * or overruns is a {@link Result} with an error (and what the server logged meanwhile), not an
+ * exception: one contender's failure must not lose the others' measurements.
  */
-final class Iperf3 {
+final class Iperf3 implements AutoCloseable {
     static final int PORT = 5201;
     /** Connection set-up, the end-of-test exchange and a loaded machine, beyond -t. */
     static final Duration SLACK = Duration.ofSeconds(30);
-    private static final AtomicInteger RUNS = new AtomicInteger();
+    private static final int SERVER_LINES_IN_ERROR = 5;
+    private final Topology t;
+    private final BackgroundProcess server;
+    private final AtomicInteger runs = new AtomicInteger();
 
     /** The receiver's view of one test: MB/s (10^6 bytes) and bytes; error non-null when it failed. */
     record Result(double mbPerSecond, long bytes, String error) {
@@ -37,27 +39,45 @@ final class Iperf3 {
     }
 
     /** A client test in progress. */
-    record Running(BackgroundProcess process, Path log, Duration time, String what) {
+    final class Running {
+        private final BackgroundProcess process;
+        private final Duration time;
+        private final String what;
+        private final int serverLogChars;
+
+        private Running(BackgroundProcess process, Duration time, String what, int serverLogChars) {
+            this.process = process;
+            this.time = time;
+            this.what = what;
+            this.serverLogChars = serverLogChars;
+        }
+
         /** Waits for the end (at most time + SLACK) and reads the JSON report. */
         Result await() {
+            Result r;
             try {
-                if (!process.process().waitFor(time.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS)) {
+                if (process.process().waitFor(time.plus(SLACK).toMillis(), TimeUnit.MILLISECONDS)) {
+                    r = parse(process.log(), what);
+                } else {
                     process.close();
-                    return Result.failed(what + " still running after " + time.plus(SLACK));
+                    r = Result.failed(what + " still running after " + time.plus(SLACK));
                 }
             } catch (InterruptedException e) {
                 process.close();
                 Thread.currentThread().interrupt();
-                return Result.failed(what + " interrupted");
+                r = Result.failed(what + " interrupted");
             }
-            return parse(process.log(), what);
+            return r.ok() ? r : Result.failed(r.error() + serverSaid(serverLogChars));
         }
     }
 
-    private Iperf3() {}
+    private Iperf3(Topology t, BackgroundProcess server) {
+        this.t = t;
+        this.server = server;
+    }
 
     /** iperf3 -s in the target namespace, once it listens; close() stops it. */
-    static BackgroundProcess server(Topology t) {
+    static Iperf3 serve(Topology t) {
         BackgroundProcess server = t.target().start(t.workDir().resolve("iperf3-server.log"),
                 "iperf3", "-s", "-p", Integer.toString(PORT), "--forceflush");
         try {
@@ -66,23 +86,34 @@ final class Iperf3 {
             server.close();
             throw e;
         }
-        return server;
+        return new Iperf3(t, server);
     }
 
     /** Starts `iperf3 -c` from `from` towards server for `time`, with `streams` parallel streams; reverse: the server sends (-R). */
-    static Running start(Topology t, Netns from, InetSocketAddress server, Duration time, int streams, boolean reverse) {
-        List<String> argv = new ArrayList<>(List.of("iperf3", "-c", server.getAddress().getHostAddress(),
-                "-p", Integer.toString(server.getPort()), "-t", Long.toString(time.toSeconds()), "-J",
+    Running start(Netns from, InetSocketAddress to, Duration time, int streams, boolean reverse) {
+        List<String> argv = new ArrayList<>(List.of("iperf3", "-c", to.getAddress().getHostAddress(),
+                "-p", Integer.toString(to.getPort()), "-t", Long.toString(time.toSeconds()), "-J",
                 "--connect-timeout", "5000", "-P", Integer.toString(streams)));
         if (reverse) argv.add("-R");
         String what = "iperf3 " + String.join(" ", argv.subList(1, argv.size()));
-        Path log = t.workDir().resolve("iperf3-client-" + RUNS.incrementAndGet() + ".json");
-        return new Running(from.start(log, argv.toArray(String[]::new)), log, time, what);
+        int serverLogChars = server.log().length();
+        BackgroundProcess client = from.start(t.workDir().resolve("iperf3-client-" + runs.incrementAndGet() + ".json"),
+                argv.toArray(String[]::new));
+        return new Running(client, time, what, serverLogChars);
     }
 
     /** As {@link #start}, waiting for the result. */
-    static Result run(Topology t, Netns from, InetSocketAddress server, Duration time, int streams, boolean reverse) {
-        return start(t, from, server, time, streams, reverse).await();
+    Result run(Netns from, InetSocketAddress to, Duration time, int streams, boolean reverse) {
+        return start(from, to, time, streams, reverse).await();
+    }
+
+    /** The last lines the server logged since `fromChar`, for an error message. */
+    private String serverSaid(int fromChar) {
+        String log = server.log();
+        List<String> lines = log.substring(Math.min(fromChar, log.length())).lines()
+                .filter(l -> !l.isBlank() && !l.startsWith("[") && !l.startsWith("- -") && !l.startsWith("--")).toList();
+        if (lines.isEmpty()) return "";
+        return " (iperf3 server: " + String.join(" / ", lines.subList(Math.max(0, lines.size() - SERVER_LINES_IN_ERROR), lines.size())) + ")";
     }
 
     /** end.sum_received of iperf3's -J report: what the receiving side got, whichever side that is. */
@@ -97,5 +128,10 @@ final class Iperf3 {
         } catch (RuntimeException e) {
             return Result.failed(what + ": unreadable report (" + e.getMessage() + ")");
         }
+    }
+
+    @Override
+    public void close() {
+        server.close();
     }
 }
