@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * iperf3 on the topology: one server in the target namespace ({@link #serve}), clients started
@@ -23,6 +24,7 @@ final class Iperf3 implements AutoCloseable {
     /** Connection set-up, the end-of-test exchange and a loaded machine, beyond -t. */
     static final Duration SLACK = Duration.ofSeconds(30);
     private static final int SERVER_LINES_IN_ERROR = 5;
+    private static final Duration IDLE_WITHIN = Duration.ofSeconds(15);
     private final Topology t;
     private final BackgroundProcess server;
     private final AtomicInteger runs = new AtomicInteger();
@@ -96,10 +98,26 @@ final class Iperf3 implements AutoCloseable {
                 "--connect-timeout", "5000", "-P", Integer.toString(streams)));
         if (reverse) argv.add("-R");
         String what = "iperf3 " + String.join(" ", argv.subList(1, argv.size()));
+        awaitIdleServer();
         int serverLogChars = server.log().length();
         BackgroundProcess client = from.start(t.workDir().resolve("iperf3-client-" + runs.incrementAndGet() + ".json"),
                 argv.toArray(String[]::new));
         return new Running(client, time, what, serverLogChars);
+    }
+
+    /**
+     * iperf3 -s runs one test at a time and turns a client away ("the server is busy running a
+     * test") while it still winds the last one down, which through a slow tunnel can outlast the
+     * client's exit. It is idle again once it logged "Server listening" after the last "Accepted
+     * connection". Waits at most IDLE_WITHIN; after that the client's own error will say why.
+     */
+    private void awaitIdleServer() {
+        long deadline = System.nanoTime() + IDLE_WITHIN.toNanos();
+        while (System.nanoTime() < deadline) {
+            String log = server.log();
+            if (log.lastIndexOf("Server listening") > log.lastIndexOf("Accepted connection")) return;
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
     }
 
     /** As {@link #start}, waiting for the result. */
