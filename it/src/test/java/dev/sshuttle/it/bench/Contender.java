@@ -35,8 +35,8 @@ final class Contender implements AutoCloseable {
     static final int FORWARD_IPERF_PORT = 15201;
     static final int FORWARD_ECHO_PORT = 15007;
 
-    /** How to start one contender; shortName labels the plot. */
-    record Spec(String name, String shortName, boolean ours, Starter starter) {}
+    /** How to start one contender; ours: compared with ssh -L in the table and the checks. */
+    record Spec(String name, boolean ours, Starter starter) {}
 
     @FunctionalInterface
     interface Starter {
@@ -65,11 +65,11 @@ final class Contender implements AutoCloseable {
     /** The contenders that carry iperf3 and echo connections (all but the raw ssh pipe), in table order. */
     static List<Spec> all() {
         return List.of(
-                new Spec("ssh -L", "ssh -L", false, Contender::sshForward),
-                new Spec("stock sshuttle", "stock", false, (t, n) -> transparent(t, n,
+                new Spec("ssh -L", false, Contender::sshForward),
+                new Spec("stock sshuttle", false, (t, n) -> transparent(t, n,
                         List.of("sshuttle", "--method", "nat", "-e", sshCommand(t), "-r", t.ssh().destination(), t.targetSubnet()))),
-                new Spec("ours, python agent", "ours py", true, (t, n) -> ours(t, n, "python")),
-                new Spec("ours, java agent", "ours java", true, (t, n) -> ours(t, n, "java")));
+                new Spec("ours, python agent", true, (t, n) -> ours(t, n, "python")),
+                new Spec("ours, java agent", true, (t, n) -> ours(t, n, "java")));
     }
 
     /** The topology's ssh command (sshuttle's -e) with the benchmark's cipher. */

@@ -87,10 +87,10 @@ class DataPathBenchmarkTest {
         // the later contenders from measuring a port shortage (namespace-local, this topology's own)
         for (Netns ns : List.of(t.client(), t.gateway())) ns.runOrThrow("sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=1");
         long ticksPerSecond = ProcessGauge.clockTicksPerSecond();
-        Column raw = new Column("raw ssh pipe", "raw ssh", false);
+        Column raw = new Column("raw ssh pipe", false);
         List<Contender.Spec> specs = Contender.all();
         List<Column> columns = new ArrayList<>(List.of(raw));
-        specs.forEach(s -> columns.add(new Column(s.name(), s.shortName(), s.ours())));
+        specs.forEach(s -> columns.add(new Column(s.name(), s.ours())));
         long started = System.nanoTime();
         try (Iperf3 iperf3 = Iperf3.serve(t)) {
             for (int run = 1; run <= RUNS; run++) {

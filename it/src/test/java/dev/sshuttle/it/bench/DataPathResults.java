@@ -70,9 +70,9 @@ final class DataPathResults {
     }
 
     /** Every run of one contender, a column of the table. */
-    record Column(String name, String shortName, boolean ours, List<Run> runs) {
-        Column(String name, String shortName, boolean ours) {
-            this(name, shortName, ours, new ArrayList<>());
+    record Column(String name, boolean ours, List<Run> runs) {
+        Column(String name, boolean ours) {
+            this(name, ours, new ArrayList<>());
         }
 
         /** The median over the runs that measured m (NaN when none did). */
