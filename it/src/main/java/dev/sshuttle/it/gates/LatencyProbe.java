@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Assertions;
 
@@ -68,24 +69,46 @@ public final class LatencyProbe {
 
     private LatencyProbe() {}
 
+    /** An empty histogram of microseconds as every probe here records them (up to 2 minutes, 3 digits). */
+    public static Histogram histogram() {
+        return new Histogram(MAX_TRACKABLE_US, 3);
+    }
+
+    /** nanoseconds as the microseconds a {@link #histogram()} records, capped at its maximum. */
+    public static long micros(long nanos) {
+        return Math.min(MAX_TRACKABLE_US, Math.max(0, nanos / 1000));
+    }
+
     /**
      * Ping-pongs over an established connection to an echo service: at most `count` round trips
      * of `payload` bytes, stopping early when `budget` is spent. Fails on a wrong echo.
      */
     public static Report pingPong(Socket echo, int count, int payload, Duration budget) throws IOException {
-        Histogram h = new Histogram(MAX_TRACKABLE_US, 3);
+        return paced(echo, count, payload, Duration.ZERO, budget);
+    }
+
+    /**
+     * As {@link #pingPong}, one round trip every `interval` (a ping beside other traffic rather
+     * than back to back): round trip i starts at start + i * interval, or at once when the one
+     * before came back later than that.
+     */
+    public static Report paced(Socket echo, int count, int payload, Duration interval, Duration budget) throws IOException {
+        Histogram h = histogram();
         byte[] out = new byte[payload];
         byte[] in = new byte[payload];
         OutputStream os = echo.getOutputStream();
         InputStream is = echo.getInputStream();
-        long deadline = System.nanoTime() + budget.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + budget.toNanos();
         for (int i = 0; i < count && System.nanoTime() < deadline; i++) {
+            long due = start + i * interval.toNanos();
+            if (due > System.nanoTime()) LockSupport.parkNanos(due - System.nanoTime());
             for (int j = 0; j < payload; j++) out[j] = (byte) (i + j);
             long t0 = System.nanoTime();
             os.write(out);
             os.flush();
             if (is.readNBytes(in, 0, payload) < payload) throw new EOFException("echo closed after " + i + " round trips");
-            h.recordValue(Math.min(MAX_TRACKABLE_US, (System.nanoTime() - t0) / 1000));
+            h.recordValue(micros(System.nanoTime() - t0));
             if (!java.util.Arrays.equals(out, in)) throw new IOException("echo returned different bytes at round trip " + i);
         }
         return new Report(h);

@@ -1,14 +1,16 @@
 package dev.sshuttle.it.gates;
 
+import dev.sshuttle.it.sys.Cmd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-/** Reads a process's open file descriptors and resident memory from /proc. */
+/** Reads a process's open file descriptors, resident memory and CPU time from /proc. */
 public final class ProcessGauge {
     private ProcessGauge() {}
 
@@ -52,6 +54,33 @@ public final class ProcessGauge {
         if (target.startsWith("anon_inode:") || target.startsWith("(")) return target;
         Path parent = Path.of(target).getParent();
         return parent == null ? target : parent + "/*";
+    }
+
+    /**
+     * CPU time pid has used so far, user plus system, over all its threads, in clock ticks
+     * (utime + stime, fields 14 and 15 of /proc/PID/stat); {@link #clockTicksPerSecond()} converts.
+     */
+    public static long cpuTicks(long pid) {
+        try {
+            String[] fields = statFields(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        } catch (IOException e) {
+            throw gone(pid, e);
+        }
+    }
+
+    /** The kernel's clock ticks per second (getconf CLK_TCK; 100 on Linux unless told otherwise). */
+    public static long clockTicksPerSecond() {
+        Cmd.Result r = Cmd.run(Duration.ofSeconds(5), "getconf", "CLK_TCK");
+        return r.ok() && r.stdout().strip().matches("\\d+") ? Long.parseLong(r.stdout().strip()) : 100;
+    }
+
+    /**
+     * The fields of a /proc/PID/stat line from the third (state) on: the command name before
+     * them may hold spaces and parens, so they start after the last ')'.
+     */
+    static String[] statFields(String stat) {
+        return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 
     /** Resident set size of pid in KiB (VmRSS of /proc/PID/status). */

@@ -31,8 +31,7 @@ public final class ProcessTree {
             Path dir = Path.of("/proc", Long.toString(pid));
             String cmd = new String(Files.readAllBytes(dir.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ').strip();
             String stat = Files.readString(dir.resolve("stat"));
-            // the command name in stat may hold spaces and parens: fields start after the last ')'
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String[] fields = ProcessGauge.statFields(stat);
             return Optional.of(new Proc(pid, Long.parseLong(fields[1]), cmd));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

@@ -2,15 +2,11 @@ package dev.sshuttle.it.gates;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
-import javax.imageio.ImageIO;
 
 /**
  * Draws the soak's samples as a PNG with java.awt (headless): fd counts over time on top, RSS
@@ -26,23 +22,10 @@ final class SoakPlot {
     private SoakPlot() {}
 
     static void write(List<TunnelResources.Sample> samples, String title, Path png) throws IOException {
-        System.setProperty("java.awt.headless", "true");
-        BufferedImage img = new BufferedImage(WIDTH, 2 * PANEL_HEIGHT + MARGIN, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, img.getWidth(), img.getHeight());
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-            g.drawString(title + "  (blue: client, red: agent)", MARGIN, 20);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        PlotCanvas.write(WIDTH, 2 * PANEL_HEIGHT + MARGIN, title + "  (blue: client, red: agent)", MARGIN, g -> {
             panel(g, samples, 30, "open fds", s -> s.clientFds(), s -> s.agentFds());
             panel(g, samples, 30 + PANEL_HEIGHT, "RSS MiB", s -> s.clientRssKb() / 1024.0, s -> s.agentRssKb() / 1024.0);
-        } finally {
-            g.dispose();
-        }
-        ImageIO.write(img, "png", png.toFile());
+        }, png);
     }
 
     private static void panel(Graphics2D g, List<TunnelResources.Sample> samples, int top, String label,

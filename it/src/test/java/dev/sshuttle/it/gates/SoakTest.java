@@ -59,7 +59,7 @@ class SoakTest {
 
             long start = System.nanoTime();
             long deadline = start + duration.toNanos();
-            Histogram besideBulk = new Histogram(TimeUnit.MINUTES.toMicros(2), 3);
+            Histogram besideBulk = LatencyProbe.histogram();
             MixedLoad.Result load = MixedLoad.Result.EMPTY;
             int rounds = 0;
             ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();

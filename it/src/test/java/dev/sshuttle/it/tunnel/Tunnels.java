@@ -53,7 +53,7 @@ public final class Tunnels {
     }
 
     /** The client with the given -e/-r (e.g. to a fault proxy in front of sshd), plus the given arguments. */
-    static BackgroundProcess startVia(Topology t, String name, String sshCommand, String destination, String... args) {
+    public static BackgroundProcess startVia(Topology t, String name, String sshCommand, String destination, String... args) {
         List<String> argv = clientJvm();
         argv.addAll(List.of("-e", sshCommand, "-r", destination));
         argv.addAll(Arrays.asList(args));
