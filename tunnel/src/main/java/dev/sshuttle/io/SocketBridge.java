@@ -142,7 +142,7 @@ final class SocketBridge implements ChannelSource, ConnectOutcome {
             if (!pending.isEmpty()) {
                 long n = pending.writeTo(socket);
                 owner.pendingChanged(-n);
-                consumed(n);
+                if (n > 0) mux.consumed(channel, (int) n, pending.isEmpty());
             }
             if (pending.isEmpty() && peerEof && !outputShut) {
                 outputShut = true;

@@ -401,12 +401,17 @@ public final class Mux {
 
     /**
      * The listener wrote {@code bytes} of received data to the local socket: the credit goes back
-     * to the peer, coalesced, when the next output is drained.
+     * to the peer, coalesced, when the next output is drained, once a quarter of the window is owed.
      */
     public void consumed(int channel, int bytes) {
+        consumed(channel, bytes, false);
+    }
+
+    /** As {@link #consumed(int, int)}; {@code drained}: a backlog the listener held is now all written. */
+    public void consumed(int channel, int bytes, boolean drained) {
         TcpChannel c = table.tcp(channel);
         if (c == null || version != ProtocolVersion.V2 || bytes <= 0) return;
-        if (c.window.consume(bytes)) queueGrant(c);
+        if (c.window.consume(bytes, drained)) queueGrant(c);
     }
 
     private void queueGrant(TcpChannel c) {

@@ -46,10 +46,13 @@ final class ReceiveWindow {
         return true;
     }
 
-    /** The listener wrote {@code bytes} to the socket. True when a grant is now due. */
-    boolean consume(long bytes) {
+    /**
+     * The listener wrote {@code bytes} to the socket; {@code drained}: a backlog it held has just
+     * been written out, so whatever is owed goes back now. True when a grant is now due.
+     */
+    boolean consume(long bytes, boolean drained) {
         consumed += bytes;
-        return grantDue();
+        return grantDue() || drained && owed() > 0;
     }
 
     /** The sender is blocked on credit: grow if the reader keeps up. True when a grant is now due. */
