@@ -39,8 +39,14 @@ public final class TunnelClientRunner implements ClientRunner {
     @Override
     public int run(ClientOptions o) throws Exception {
         refuseUnsupported(o);
-        TunnelClient.Log log = (level, message) -> {
-            if (level <= o.verbose()) System.err.println(level == 0 && !message.startsWith("sshuttle") ? "sshuttle: " + message : message);
+        TunnelClient.Log log = new TunnelClient.Log() {
+            public void log(int level, String message) {
+                if (level <= o.verbose()) System.err.println(level == 0 && !message.startsWith("sshuttle") ? "sshuttle: " + message : message);
+            }
+
+            public boolean shows(int level) {
+                return level <= o.verbose();
+            }
         };
         TunnelSettings settings = settings(o);
         Owner owner = owner(o);

@@ -39,6 +39,11 @@ public final class ClientSession {
 
         /** A log line at a verbosity level (1 = -v, 2 = -vv). */
         void log(int level, String message);
+
+        /** Whether that level is shown (so a per-connection line is not built for nothing). */
+        default boolean shows(int level) {
+            return true;
+        }
     }
 
     public enum Reason { STOPPED, TRANSPORT_CLOSED, PROTOCOL_ERROR, KEEPALIVE_TIMEOUT, SETUP_FAILED, INTERNAL_ERROR }
@@ -280,7 +285,7 @@ public final class ClientSession {
                 LocalSockets.reset(s);
                 return;
             }
-            hooks.log(2, "channel " + channel + ": " + s.getRemoteAddress() + " -> " + dst);
+            if (hooks.shows(2)) hooks.log(2, "channel " + channel + ": " + s.getRemoteAddress() + " -> " + dst);
             bridges.bridgeAccepted(channel, NioSocket.of(loop, s));
         } catch (IOException e) {
             hooks.log(1, "dropping an accepted connection: " + e.getMessage());

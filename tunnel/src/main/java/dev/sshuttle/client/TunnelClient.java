@@ -36,6 +36,11 @@ public final class TunnelClient {
     /** Log sink with sshuttle's verbosity levels (0 always, 1 -v, 2 -vv). */
     public interface Log {
         void log(int level, String message);
+
+        /** Whether messages of this level are shown: lets a hot path skip building them. */
+        default boolean shows(int level) {
+            return true;
+        }
     }
 
     public TunnelClient(TunnelSettings settings, AgentLaunch launch, Supplier<Firewall> firewallFactory,
@@ -154,6 +159,10 @@ public final class TunnelClient {
 
                         public void log(int level, String message) {
                             log.log(level, message);
+                        }
+
+                        public boolean shows(int level) {
+                            return log.shows(level);
                         }
                     });
             if (dns != null) session.withDns(dns);

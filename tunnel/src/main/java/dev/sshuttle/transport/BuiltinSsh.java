@@ -58,6 +58,10 @@ public final class BuiltinSsh implements AutoCloseable {
         client.setCipherFactories(ciphers);
         // the mux's own keepalive watches the session; MINA's 10-minute idle close must not
         CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
+        // Nagle holds back a small packet (an ack probe's PING, a window grant) behind unacknowledged
+        // bulk until the server's delayed ACK, 40 ms; the mux waits for those answers, so with
+        // Nagle on a bulk transfer crawled at 6 MB/s. OpenSSH sets TCP_NODELAY too.
+        CoreModuleProperties.TCP_NODELAY.set(client, true);
         client.start();
         try {
             // port 0 = not given on the command line: ~/.ssh/config's Port applies, else 22
