@@ -163,6 +163,7 @@ class Mux:
         self.rate_cur = 0.0
         self.rate_prev = 0.0
         self.grants = []           # channels with a TCP_WINDOW due at the end of this loop turn
+        self.blocked = []          # channels with a TCP_WINDOW 0 ("blocked on your window") due
 
     # ---------- output ----------
     def send(self, ch, cmd, payload=b""):
@@ -295,7 +296,8 @@ class Mux:
         return True
 
     def send_grants(self):
-        """One TCP_WINDOW per channel per loop turn, carrying everything consumed (0002)."""
+        """One TCP_WINDOW per channel per loop turn, carrying everything consumed (0002); then
+        the blocked signals (TCP_WINDOW 0) of channels still out of credit."""
         grants = self.grants
         if grants:
             self.grants = []
@@ -303,6 +305,11 @@ class Mux:
                 c.grant_due = False
                 if not c.closed:
                     c.grant()
+        blocked = self.blocked
+        if blocked:
+            self.blocked = []
+            for c in blocked:
+                c.send_blocked()
 
     # ---------- input ----------
     def start(self):
@@ -628,8 +635,8 @@ class TcpChannel:
         self.unacked = 0                   # bytes written to the socket, not yet granted back
         self.recv_allowed = INITIAL_WINDOW # bytes the client may still send us
         self.grown = 0                     # window growth not granted yet
-        self.since_growth = 0              # bytes consumed since the window last grew
         self.grant_due = False             # in mux.grants for the end of this loop turn
+        self.blocked_signal = 0            # TCP_WINDOW 0 of this blocked episode: 0 none, 1 queued, 2 sent
         mux.channels[ch] = self
         log(1, "channel %d: connecting to %s" % (ch, self.dest))
         try:
@@ -695,7 +702,10 @@ class TcpChannel:
         if mask & EV_W and self.wbuf:
             self.write_pending()
         if mask & EV_R and not self.closed and self.reading:
-            if self.mux.may_read():
+            if self.mux.v2 and self.credit <= 0:
+                self.note_blocked()  # readable, but no credit (not normally registered so)
+                self.update_interest()
+            elif self.mux.may_read():
                 self.read_socket()
             elif not self.parked:
                 self.parked = True
@@ -759,7 +769,11 @@ class TcpChannel:
                 self.credit -= n
                 if mux.out_offset - mux.probe_at >= mux.probe_every:
                     mux.probe()
-                if self.credit <= 0 or n < size or mux.out_offset - mux.acked >= mux.limit:
+                if self.credit <= 0:
+                    if n == size:
+                        self.note_blocked()  # a full read: more is likely waiting, and no credit
+                    break
+                if n < size or mux.out_offset - mux.acked >= mux.limit:
                     break
                 continue
             if n < size or mux.out_bytes >= OUT_HIGH_BYTES or mux.too_full:
@@ -816,20 +830,21 @@ class TcpChannel:
                 self.update_interest()
             if sent:
                 self.consumed(sent)
-        if v2:
-            self.maybe_grow()
 
-    def maybe_grow(self):
-        """0002 window growth: the client is nearly out of credit on this channel while the
-        socket keeps up, and a whole window went by since the last growth: double it."""
+    def sender_blocked(self):
+        """0002 window growth: the client says it is blocked on our window (TCP_WINDOW 0). If
+        the socket keeps up (less than window / 8 waits unwritten), double the window and grant
+        the difference at once; a slow or stalled reader's window never grows."""
         window = self.window
-        if (window < MAX_WINDOW and self.recv_allowed < window >> 3 and len(self.wbuf) < window >> 3
-                and self.since_growth >= window):
-            self.grown += window
-            self.window = window * 2
-            self.since_growth = 0
-            log(2, "channel %d: window grows to %d" % (self.ch, self.window))
+        if window < MAX_WINDOW and len(self.wbuf) < window >> 3:
+            grown = min(MAX_WINDOW, 2 * window) - window
+            self.grown += grown
+            self.window = window + grown
+            log(2, "channel %d: the client is blocked on credit; window grows to %d" % (self.ch, self.window))
             self.want_grant()
+        else:
+            log(3, "channel %d: the client is blocked on credit; window stays %d (%d bytes unwritten)" % (
+                self.ch, window, len(self.wbuf)))
 
     def write_pending(self):
         try:
@@ -851,7 +866,6 @@ class TcpChannel:
         if not self.mux.v2:
             return
         self.unacked += n
-        self.since_growth += n
         if self.unacked >= self.window // 4 or (drained and self.unacked):
             self.want_grant()
 
@@ -893,8 +907,30 @@ class TcpChannel:
         self.maybe_free()
         self.update_interest()
 
+    def note_blocked(self):
+        """0002: bytes to send but no credit: one TCP_WINDOW 0 per blocked episode, sent at the
+        end of this loop turn unless credit came meanwhile."""
+        if not self.blocked_signal:
+            self.blocked_signal = 1
+            self.mux.blocked.append(self)
+
+    def send_blocked(self):
+        if self.blocked_signal != 1:
+            return
+        if self.closed or self.credit > 0 or not self.reading:
+            self.blocked_signal = 0
+            return
+        self.blocked_signal = 2
+        log(3, "channel %d: blocked on the client's window" % self.ch)
+        self.mux.send_ctl(self.ch, TCP_WINDOW, U32.pack(0))
+
     # ---------- frames from the client ----------
     def got_window(self, inc):
+        if inc == 0:
+            self.sender_blocked()  # never an error, and the credit stays as it is
+            return
+        if self.blocked_signal == 2:
+            self.blocked_signal = 0  # the episode is over; a queued signal (1) is checked when it is due
         self.credit += inc
         if self.credit > 2 * MAX_WINDOW + INITIAL_WINDOW:
             raise ProtocolError("channel %d: TCP_WINDOW grows the credit to %d, beyond any window" % (self.ch, self.credit))

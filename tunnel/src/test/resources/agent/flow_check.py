@@ -1,6 +1,7 @@
 # Drives the Python agent's 0002 flow machinery directly (imported as a module, so main() does
 # not run): ack probes and bytes in flight, the limit from RTT and rate samples, control frames
-# ahead of queued data, and window growth (docs/protocol.md, "0002: bytes in flight and window
+# ahead of queued data, the blocked signal (TCP_WINDOW 0) and window growth on it, also at a
+# simulated 50 ms round trip on a fake clock (docs/protocol.md, "0002: bytes in flight and window
 # growth"). stdout of the agent is a fake writev that keeps what it was given, so partial
 # writes are exact. Usage: python3 flow_check.py PATH/TO/sshuttle_agent.py; prints one "ok"
 # line per check, exits non-zero with the reason on the first failure.
@@ -29,6 +30,8 @@ class Wire:
     def __init__(self):
         self.data = bytearray()
         self.room = None
+        self.parsed = []   # frames() so far, and where they end: the stream only grows
+        self.parsed_to = 0
 
     def writev(self, fd, iov):
         if fd != 1:
@@ -50,7 +53,7 @@ class Wire:
 
     def frames(self):
         """(channel, command, payload, end offset) of every whole frame written."""
-        out, pos = [], 0
+        out, pos = self.parsed, self.parsed_to
         while pos + agent.HDR_LEN <= len(self.data):
             magic, ch, cmd, n = agent.HDR.unpack_from(self.data, pos)
             if magic != agent.MAGIC:
@@ -60,7 +63,8 @@ class Wire:
             end = pos + agent.HDR_LEN + n
             out.append((ch, cmd, bytes(self.data[pos + agent.HDR_LEN:end]), end))
             pos = end
-        return out
+        self.parsed_to = pos
+        return list(out)
 
 
 class OsWithWire:
@@ -390,12 +394,34 @@ class Socket:
         return getattr(self.real, name)
 
 
+def window(p):
+    return struct.unpack("!I", p)[0]
+
+
+def windows_on(wire, ch, mark=0):
+    """The increments of the TCP_WINDOW frames on channel ch among the frames from mark on."""
+    return [window(p) for c, cmd, p, end in wire.frames()[mark:] if cmd == agent.TCP_WINDOW and c == ch]
+
+
+def turn(mux, wire):
+    """The end of one agent loop turn, as run() does it: grants and blocked signals, output,
+    probes and gates, output. Returns the frames written in this turn."""
+    mark = len(wire.frames())
+    mux.send_grants()
+    mux.flush()
+    mux.check_gates()
+    mux.flush()
+    return wire.frames()[mark:]
+
+
 def client_turns(mux, wire, c, turns, per_turn):
-    """A client that sends up to per_turn bytes of its credit per loop turn; the agent's grants
-    of each turn go back to it. Returns (bytes sent, the most TCP_WINDOW frames in one turn,
-    the client's credit at the end, the window after each turn)."""
+    """A client that sends up to per_turn bytes of its credit per loop turn, and the blocked
+    signal (TCP_WINDOW 0) when that leaves it with no credit, once until credit comes; the
+    agent's grants of each turn go back to it. Returns (bytes sent, the most TCP_WINDOW frames
+    in one turn, the client's credit at the end, the window after each turn, blocked signals sent)."""
     credit = agent.INITIAL_WINDOW
-    sent = most = 0
+    sent = most = signals = 0
+    blocked = False
     windows_seen = []
     block = memoryview(bytes(65535))
     for _ in range(turns):
@@ -409,25 +435,31 @@ def client_turns(mux, wire, c, turns, per_turn):
             budget -= n
             credit -= n
             sent += n
-        mux.send_grants()
-        mark = len(wire.frames())
-        mux.flush()
-        windows = [p for ch, cmd, p, end in wire.frames()[mark:] if cmd == agent.TCP_WINDOW and ch == c.ch]
-        most = max(most, len(windows))
-        credit += sum(struct.unpack("!I", p)[0] for p in windows)
+        if credit == 0 and not blocked:
+            mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 0)))
+            blocked = True
+            signals += 1
+        incs = [window(p) for ch, cmd, p, end in turn(mux, wire) if cmd == agent.TCP_WINDOW and ch == c.ch]
+        most = max(most, len(incs))
+        for inc in incs:
+            credit += inc
+            if inc:
+                blocked = False
         windows_seen.append(c.window)
-    return sent, most, credit, windows_seen
+    return sent, most, credit, windows_seen, signals
 
 
 def window_grows_for_a_fast_consumer():
+    """A client blocked on credit every turn, a socket that takes everything: the window
+    doubles on each blocked signal, once a turn, up to MAX_WINDOW and no further."""
     mux, wire = new_mux()
     c, peer = connected_channel(mux)
     c.sock = Socket(c.sock, takes=True)
-    sent, most, credit, seen = client_turns(mux, wire, c, 20, agent.MAX_WINDOW)  # all its credit, every turn
+    sent, most, credit, seen, signals = client_turns(mux, wire, c, 12, agent.MAX_WINDOW)  # all its credit, every turn
     expect(c.window == agent.MAX_WINDOW, "window %d after %d bytes to a fast consumer" % (c.window, sent))
-    # a growth needs a whole window consumed since the last one: here, at most one a turn
     steps = [b // a for a, b in zip([agent.INITIAL_WINDOW] + seen, seen)]
-    expect(max(steps) == 2, "the window per turn went %s" % seen)
+    expect(steps[:6] == [2] * 6 and set(steps[6:]) == {1}, "the window per turn went %s" % seen)
+    expect(signals == 12, "%d blocked signals in 12 turns" % signals)
     expect(most == 1, "%d TCP_WINDOW frames in one loop turn" % most)
     expect(credit == c.window, "the client's credit %d, the window %d (all consumed)" % (credit, c.window))
     expect(c.recv_allowed == credit, "recv_allowed %d, the client's credit %d" % (c.recv_allowed, credit))
@@ -439,38 +471,396 @@ def window_stays_for_a_stalled_consumer():
     mux, wire = new_mux()
     c, peer = connected_channel(mux)
     c.sock = Socket(c.sock, takes=0)
-    sent, most, credit, _ = client_turns(mux, wire, c, 20, 4 * 1024 * KiB)
+    sent, most, credit, _, signals = client_turns(mux, wire, c, 20, 4 * 1024 * KiB)
+    expect(signals == 1, "%d blocked signals" % signals)
     expect(c.window == agent.INITIAL_WINDOW, "window grew to %d for a stalled consumer" % c.window)
     expect(sent == agent.INITIAL_WINDOW and credit == 0, "sent %d, credit %d" % (sent, credit))
     expect(len(c.wbuf) == agent.INITIAL_WINDOW, "wbuf %d" % len(c.wbuf))
+    expect(not windows_on(wire, c.ch), "TCP_WINDOW %s for a stalled consumer" % windows_on(wire, c.ch))
     c.free()
     peer.close()
 
 
 def window_stays_for_a_slow_consumer():
-    """The client runs out of credit, but because the socket takes only 128 KiB a turn: the
+    """The client is blocked on credit, but because the socket takes only 128 KiB a turn: the
     bytes wait in wbuf, and a bigger window would only let more of them wait."""
     mux, wire = new_mux()
     c, peer = connected_channel(mux)
     c.sock = Socket(c.sock, takes=128 * KiB)
-    sent, most, credit, _ = client_turns(mux, wire, c, 40, agent.MAX_WINDOW)
+    sent, most, credit, _, signals = client_turns(mux, wire, c, 40, agent.MAX_WINDOW)
     expect(sent >= 30 * 128 * KiB, "sent %d" % sent)
+    expect(signals >= 30, "%d blocked signals" % signals)
     expect(c.window == agent.INITIAL_WINDOW, "window grew to %d for a slow consumer" % c.window)
     expect(len(c.wbuf) <= agent.INITIAL_WINDOW, "wbuf %d" % len(c.wbuf))
     c.free()
     peer.close()
 
 
-def window_stays_when_the_client_is_not_starved():
-    """A fast consumer, but a client that never runs low on credit: nothing to grow for."""
+def window_stays_while_the_client_is_not_blocked():
+    """A fast consumer, but a client that never runs out of credit: it sends no blocked
+    signal, and nothing else grows the window."""
     mux, wire = new_mux()
     c, peer = connected_channel(mux)
     c.sock = Socket(c.sock, takes=True)
-    sent, most, credit, _ = client_turns(mux, wire, c, 400, 16 * KiB)
-    expect(sent == 400 * 16 * KiB, "sent %d" % sent)
+    sent, most, credit, _, signals = client_turns(mux, wire, c, 400, 16 * KiB)
+    expect(sent == 400 * 16 * KiB and signals == 0, "sent %d, %d blocked signals" % (sent, signals))
     expect(c.window == agent.INITIAL_WINDOW, "window grew to %d with credit to spare" % c.window)
     c.free()
     peer.close()
+
+
+def client_blocked(mux, ch):
+    mux.dispatch(ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 0)))
+
+
+def blocked_client_grows_the_window_of_a_fast_reader():
+    """TCP_WINDOW 0 from the client, reader keeping up: the window doubles and the next
+    TCP_WINDOW carries consumed + window - granted, one frame per turn."""
+    mux, wire = new_mux()
+    c, peer = connected_channel(mux)
+    c.sock = Socket(c.sock, takes=True)
+    client_blocked(mux, c.ch)  # nothing sent yet
+    expect(c.window == 2 * agent.INITIAL_WINDOW, "window %d after a blocked signal" % c.window)
+    got = [window(p) for ch, cmd, p, end in turn(mux, wire) if cmd == agent.TCP_WINDOW and ch == c.ch]
+    expect(got == [agent.INITIAL_WINDOW], "grants %s after the window doubled with nothing consumed" % got)
+    # a whole window consumed, then blocked, in one turn: one grant of both
+    block = memoryview(bytes(65535))
+    left = c.recv_allowed
+    expect(left == 2 * agent.INITIAL_WINDOW, "recv_allowed %d" % left)
+    while left:
+        n = min(65535, left)
+        mux.dispatch(c.ch, agent.TCP_DATA, block[:n])
+        left -= n
+    client_blocked(mux, c.ch)
+    got = [window(p) for ch, cmd, p, end in turn(mux, wire) if cmd == agent.TCP_WINDOW and ch == c.ch]
+    expect(c.window == 4 * agent.INITIAL_WINDOW, "window %d" % c.window)
+    expect(got == [2 * agent.INITIAL_WINDOW + 2 * agent.INITIAL_WINDOW], "grants %s (consumed 512 KiB, grown by 512 KiB)" % got)
+    expect(c.recv_allowed == c.window, "recv_allowed %d, window %d" % (c.recv_allowed, c.window))
+    # two signals in one turn: two doublings, still one frame
+    client_blocked(mux, c.ch)
+    client_blocked(mux, c.ch)
+    got = [window(p) for ch, cmd, p, end in turn(mux, wire) if cmd == agent.TCP_WINDOW and ch == c.ch]
+    expect(c.window == 16 * agent.INITIAL_WINDOW and got == [12 * agent.INITIAL_WINDOW], "window %d, grants %s" % (c.window, got))
+    # capped at MAX_WINDOW; at the cap a signal changes nothing and grants nothing
+    for _ in range(10):
+        client_blocked(mux, c.ch)
+        turn(mux, wire)
+    expect(c.window == agent.MAX_WINDOW and c.recv_allowed == agent.MAX_WINDOW, "window %d, recv_allowed %d" % (
+        c.window, c.recv_allowed))
+    client_blocked(mux, c.ch)
+    got = [window(p) for ch, cmd, p, end in turn(mux, wire) if cmd == agent.TCP_WINDOW]
+    expect(got == [], "grants %s at MAX_WINDOW" % got)
+    c.free()
+    peer.close()
+
+
+def blocked_client_does_not_grow_the_window_of_a_stalled_reader():
+    """Backlog at window / 8 or more: a blocked signal changes nothing (grants go on by the
+    quarter rule alone); just below it, the window doubles."""
+    for backlog, grows in ((agent.INITIAL_WINDOW, False), (agent.INITIAL_WINDOW // 8, False),
+                           (agent.INITIAL_WINDOW // 8 - 1, True)):
+        mux, wire = new_mux()
+        c, peer = connected_channel(mux)
+        c.sock = Socket(c.sock, takes=agent.INITIAL_WINDOW - backlog)
+        block = memoryview(bytes(65535))
+        left = agent.INITIAL_WINDOW
+        while left:
+            n = min(65535, left)
+            mux.dispatch(c.ch, agent.TCP_DATA, block[:n])
+            left -= n
+        expect(len(c.wbuf) == backlog, "wbuf %d, meant %d" % (len(c.wbuf), backlog))
+        client_blocked(mux, c.ch)
+        got = [window(p) for ch, cmd, p, end in turn(mux, wire) if cmd == agent.TCP_WINDOW and ch == c.ch]
+        consumed = agent.INITIAL_WINDOW - backlog
+        if grows:
+            expect(c.window == 2 * agent.INITIAL_WINDOW, "window %d with %d unwritten" % (c.window, backlog))
+            expect(got == [consumed + agent.INITIAL_WINDOW], "grants %s with %d unwritten" % (got, backlog))
+        else:
+            expect(c.window == agent.INITIAL_WINDOW, "window grew to %d with %d unwritten" % (c.window, backlog))
+            want = [consumed] if consumed >= agent.INITIAL_WINDOW // 4 else []
+            expect(got == want, "grants %s with %d unwritten, expected %s" % (got, backlog, want))
+        c.free()
+        peer.close()
+
+
+def window_zero_leaves_the_credit_alone():
+    """A TCP_WINDOW 0 from the client is no error and changes no credit: at full credit, at
+    none (the channel stays off the socket), and for a channel that is not open."""
+    mux, wire = new_mux()
+    c, peer = connected_channel(mux)
+    client_blocked(mux, c.ch)
+    expect(c.credit == agent.INITIAL_WINDOW, "credit %d after TCP_WINDOW 0" % c.credit)
+    c.credit = 0
+    c.update_interest()
+    client_blocked(mux, c.ch)
+    expect(c.credit == 0, "credit %d after TCP_WINDOW 0 at none" % c.credit)
+    expect(not c.interest & agent.EV_R, "reading the socket with no credit")
+    c.credit = 2 * agent.MAX_WINDOW + agent.INITIAL_WINDOW  # the most credit there may be
+    client_blocked(mux, c.ch)
+    expect(c.credit == 2 * agent.MAX_WINDOW + agent.INITIAL_WINDOW, "credit %d" % c.credit)
+    client_blocked(mux, 77)  # no such channel: dropped
+    c.free()
+    client_blocked(mux, c.ch)  # freed: dropped
+    peer.close()
+
+
+def pong_all_probes(mux, wire):
+    """Answers the outstanding probes on the wire (by the offset they carry: a control frame
+    that overtook one makes it end later on the wire)."""
+    for p, end in ack_probes(wire):
+        if struct.unpack("!Q", p[3:])[0] in mux.probes:
+            pong(mux, p)
+
+
+def blocked_signals(wire, ch):
+    return sum(1 for inc in windows_on(wire, ch) if inc == 0)
+
+
+def read_until_no_credit(mux, wire, c):
+    """Loop turns while the socket is readable and the channel has credit."""
+    while c.credit > 0:
+        r, _, _ = select.select([c.sock], [], [], WAIT_S)
+        expect(r and c.reading, "the bulk source went quiet with %d credit left" % c.credit)
+        c.on_event(agent.EV_R)
+        turn(mux, wire)
+        pong_all_probes(mux, wire)  # the in-flight bound is not what stops it here
+
+
+def read_once(mux, wire, c):
+    """Opens the in-flight gate (answers the probes), then one readiness event of the socket."""
+    for _ in range(3):  # a shut gate sends a probe at the end of a turn, an open one unparks
+        pong_all_probes(mux, wire)
+        turn(mux, wire)
+        if mux.may_read() and not c.parked:
+            break
+    expect(mux.may_read() and not c.parked, "the in-flight gate is shut: in flight %d, limit %d" % (
+        mux.out_offset - mux.acked, mux.limit))
+    r, _, _ = select.select([c.sock], [], [], WAIT_S)
+    expect(r, "the bulk source went quiet")
+    c.on_event(agent.EV_R)
+
+
+def one_blocked_signal_per_episode():
+    """A bulk source with no credit left: exactly one TCP_WINDOW 0, none more while it stays
+    blocked (readable or not), another after credit came and ran out again; none while
+    credit remains, and none when credit comes within the same loop turn."""
+    mux, wire = new_mux()
+    c, peer = connected_channel(mux)
+    threading.Thread(target=send_quietly, args=(peer, bytes(4 * 1024 * KiB)), daemon=True).start()
+    read_until_no_credit(mux, wire, c)
+    expect(blocked_signals(wire, c.ch) == 1, "%d blocked signals at no credit" % blocked_signals(wire, c.ch))
+    expect(not c.interest & agent.EV_R, "the socket is still watched with no credit")
+    for _ in range(5):
+        c.on_event(agent.EV_R)  # readable while the credit is 0
+        turn(mux, wire)
+    expect(blocked_signals(wire, c.ch) == 1, "%d blocked signals while still blocked" % blocked_signals(wire, c.ch))
+    expect(c.credit == 0, "credit %d" % c.credit)
+    mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 100000)))
+    read_until_no_credit(mux, wire, c)
+    expect(blocked_signals(wire, c.ch) == 2, "%d blocked signals after the second episode" % blocked_signals(wire, c.ch))
+    # the signal is a control frame: it goes ahead of queued data
+    mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 65535)))
+    read_once(mux, wire, c)
+    expect(c.credit == 0, "credit %d" % c.credit)
+    kinds = [("W%d" % window(p) if cmd == agent.TCP_WINDOW else cmd) for ch, cmd, p, end in turn(mux, wire)]
+    expect(kinds[:2] == ["W0", agent.TCP_DATA], "frames of the third episode: %s" % kinds)
+    # credit within the same turn: the queued signal is dropped
+    mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 65535)))
+    read_once(mux, wire, c)
+    expect(c.credit == 0, "credit %d" % c.credit)
+    mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 1000)))
+    turn(mux, wire)
+    expect(blocked_signals(wire, c.ch) == 3, "%d blocked signals: one for credit that had come" % blocked_signals(wire, c.ch))
+    c.free()
+    peer.close()
+
+    # a source that sends less than the credit is never blocked
+    mux, wire = new_mux()
+    c, peer = connected_channel(mux)
+    peer.sendall(bytes(100000))
+    got = 0
+    while got < 100000:
+        r, _, _ = select.select([c.sock], [], [], WAIT_S)
+        expect(r, "the source went quiet")
+        before = c.credit
+        c.on_event(agent.EV_R)
+        got += before - c.credit
+        turn(mux, wire)
+    expect(blocked_signals(wire, c.ch) == 0, "a blocked signal with %d credit left" % c.credit)
+    c.free()
+    peer.close()
+
+
+# ---------- 50 ms round trip, fake clock ----------
+class Source:
+    """The channel's socket with recv() replaced: a bulk source that always has more."""
+
+    def __init__(self, real):
+        self.real = real
+        self.block = bytes(65535)
+
+    def recv(self, n):
+        return self.block[:n]
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+class Link:
+    """One direction of the path: frames arrive `delay` seconds after they were sent."""
+
+    def __init__(self, clock, delay):
+        self.clock = clock
+        self.delay = delay
+        self.q = []
+
+    def put(self, item):
+        self.q.append((self.clock.now + self.delay, item))
+
+    def arrived(self):
+        now = self.clock.now + 1e-9
+        n = 0
+        while n < len(self.q) and self.q[n][0] <= now:
+            n += 1
+        out = [item for _, item in self.q[:n]]
+        del self.q[:n]
+        return out
+
+
+RTT_S = 0.050
+STEP_S = 0.001
+
+
+def simulated(fn):
+    clock = Clock()
+    agent.time = clock
+    try:
+        return fn(clock)
+    finally:
+        agent.time = __import__("time")
+
+
+def upload_at_50ms(clock, rate, seconds):
+    """A client (the Java sender's rule: TCP_WINDOW 0 once per blocked episode) sends a bulk
+    upload at up to `rate` bytes/s over a 50 ms round trip to the agent, whose socket takes
+    everything. Returns (the agent's window, bytes delivered in the last second, signals)."""
+    mux, wire = new_mux()
+    c, peer = connected_channel(mux)
+    c.sock = Socket(c.sock, takes=True)
+    up, down = Link(clock, RTT_S / 2), Link(clock, RTT_S / 2)
+    credit = agent.INITIAL_WINDOW
+    blocked = False
+    signals = 0
+    delivered = []  # (time, bytes) at the agent
+    seen = 0
+    per_step = int(rate * STEP_S)
+    block = memoryview(bytes(65535))
+    for _ in range(int(seconds / STEP_S)):
+        clock.now += STEP_S
+        for cmd, payload in up.arrived():  # the agent's turn
+            mux.dispatch(c.ch, cmd, payload)
+            if cmd == agent.TCP_DATA:
+                delivered.append((clock.now, len(payload)))
+        turn(mux, wire)
+        frames = wire.frames()
+        for ch, cmd, p, end in frames[seen:]:
+            down.put((ch, cmd, p))
+        seen = len(frames)
+        for ch, cmd, p in down.arrived():  # the client's turn
+            if cmd == agent.TCP_WINDOW and ch == c.ch:
+                credit += window(p)
+                if window(p):
+                    blocked = False
+            elif cmd == agent.PING:
+                up.put((agent.PONG, memoryview(p)))
+        budget = min(credit, per_step)
+        while budget:
+            n = min(65535, budget)
+            up.put((agent.TCP_DATA, block[:n]))
+            budget -= n
+            credit -= n
+        if credit == 0 and not blocked:
+            up.put((agent.TCP_WINDOW, memoryview(struct.pack("!I", 0))))
+            blocked = True
+            signals += 1
+    last = sum(n for t, n in delivered if t > clock.now - 1.0)
+    c.free()
+    peer.close()
+    return c.window, last, signals
+
+
+def upload_window_grows_at_50ms():
+    """At a 50 ms round trip the credit the agent granted is always partly on its way, so a
+    receiver-side 'credit nearly used up' rule never fires; the sender's blocked signal does.
+    A 256 KiB window would cap the channel at 5.2 MB/s."""
+    cap = agent.INITIAL_WINDOW / RTT_S
+    win, last, signals = simulated(lambda clock: upload_at_50ms(clock, 100e6, 3.0))
+    expect(win > agent.INITIAL_WINDOW, "the window stayed %d at 50 ms (%d signals)" % (win, signals))
+    expect(last >= 0.9 * 100e6, "%.1f MB/s in the last second at 100 MB/s and 50 ms (window %d; 256 KiB caps at %.1f)" % (
+        last / 1e6, win, cap / 1e6))
+    # a slower link: the window stops growing once the client is no longer blocked
+    win, last, signals = simulated(lambda clock: upload_at_50ms(clock, 20e6, 3.0))
+    expect(last >= 0.9 * 20e6, "%.1f MB/s in the last second at 20 MB/s (window %d)" % (last / 1e6, win))
+    expect(agent.INITIAL_WINDOW < win < agent.MAX_WINDOW, "window %d for a 1 MB path" % win)
+
+
+def download_at_50ms(clock, rate, seconds):
+    """The agent reads a bulk source that always has more, its output leaves at `rate`
+    bytes/s, 25 ms each way, to a client whose receive window follows the Java rule (grant a
+    quarter; on TCP_WINDOW 0 double while its reader keeps up, which it always does).
+    Returns (the client's window, bytes at the client in the last second, blocked signals)."""
+    mux, wire = new_mux()
+    c, peer = connected_channel(mux)
+    c.sock = Source(c.sock)
+    up, down = Link(clock, RTT_S / 2), Link(clock, RTT_S / 2)
+    win = granted = agent.INITIAL_WINDOW
+    consumed = 0
+    signals = 0
+    delivered = []
+    seen = 0
+    per_step = int(rate * STEP_S)
+    for _ in range(int(seconds / STEP_S)):
+        clock.now += STEP_S
+        for cmd, payload in up.arrived():  # the agent's turn
+            mux.dispatch(c.ch, cmd, payload)
+        if c.interest & agent.EV_R:
+            c.on_event(agent.EV_R)
+        wire.room = per_step  # the link's rate
+        turn(mux, wire)
+        wire.room = None
+        frames = wire.frames()
+        for ch, cmd, p, end in frames[seen:]:
+            down.put((ch, cmd, p))
+        seen = len(frames)
+        for ch, cmd, p in down.arrived():  # the client's turn
+            if cmd == agent.TCP_DATA and ch == c.ch:
+                consumed += len(p)
+                delivered.append((clock.now, len(p)))
+                expect(consumed <= granted, "the agent sent %d bytes past the credit" % (consumed - granted))
+            elif cmd == agent.TCP_WINDOW and ch == c.ch:
+                expect(window(p) == 0, "the agent granted %d on a channel we never sent on" % window(p))
+                signals += 1
+                if win < agent.MAX_WINDOW:
+                    win = min(agent.MAX_WINDOW, 2 * win)
+            elif cmd == agent.PING:
+                up.put((agent.PONG, memoryview(p)))
+        owed = consumed + win - granted
+        if owed >= win // 4:
+            up.put((agent.TCP_WINDOW, memoryview(struct.pack("!I", owed))))
+            granted += owed
+    last = sum(n for t, n in delivered if t > clock.now - 1.0)
+    c.free()
+    peer.close()
+    return win, last, signals
+
+
+def download_window_grows_at_50ms():
+    """The agent as the sender at 50 ms: its blocked signals let a receiver of the Java rule
+    grow the window, so the channel gets well past 256 KiB per round trip."""
+    win, last, signals = simulated(lambda clock: download_at_50ms(clock, 50e6, 3.0))
+    expect(win > agent.INITIAL_WINDOW, "the client's window stayed %d (%d blocked signals)" % (win, signals))
+    expect(last >= 0.8 * 50e6, "%.1f MB/s at the client in the last second at 50 MB/s and 50 ms (window %d, %d signals)" % (
+        last / 1e6, win, signals))
 
 
 check("probes bound the bytes in flight", probes_bound_the_bytes_in_flight)
@@ -482,4 +872,10 @@ check("control frames keep every frame whole", control_frames_keep_every_frame_w
 check("window grows for a fast consumer", window_grows_for_a_fast_consumer)
 check("window stays for a stalled consumer", window_stays_for_a_stalled_consumer)
 check("window stays for a slow consumer", window_stays_for_a_slow_consumer)
-check("window stays when the client is not starved", window_stays_when_the_client_is_not_starved)
+check("window stays while the client is not blocked", window_stays_while_the_client_is_not_blocked)
+check("a blocked client grows the window of a fast reader", blocked_client_grows_the_window_of_a_fast_reader)
+check("a blocked client does not grow the window of a stalled reader", blocked_client_does_not_grow_the_window_of_a_stalled_reader)
+check("window 0 leaves the credit alone", window_zero_leaves_the_credit_alone)
+check("one blocked signal per episode", one_blocked_signal_per_episode)
+check("upload window grows at 50 ms", upload_window_grows_at_50ms)
+check("download window grows at 50 ms", download_window_grows_at_50ms)

@@ -17,12 +17,14 @@ import dev.sshuttle.transport.AgentOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -31,6 +33,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -322,6 +325,93 @@ class AgentConformanceTest {
             assertEquals(MuxConfig.INITIAL_WINDOW, stalledBytes.get(), "the stalled channel stayed within its credit");
             a.grant(CH, bulk);
             await("the stalled channel resumes").atMost(WAIT).until(() -> stalledBytes.get() == bulk);
+            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    /** Counts the agent's blocked signals (TCP_WINDOW 0) on the channel. */
+    private static AtomicLong countBlockedSignals(AgentConnection a, int ch) {
+        AtomicLong signals = new AtomicLong();
+        a.tap((f, end) -> {
+            if (f.channel() == ch && f.command() == Command.TCP_WINDOW && ByteBuffer.wrap(f.payload()).getInt() == 0) {
+                signals.incrementAndGet();
+            }
+        });
+        return signals;
+    }
+
+    private static void assertStays(String what, LongSupplier value, long expected, Duration during) {
+        await(what).during(during).atMost(during.plusSeconds(3)).until(() -> value.getAsLong() == expected);
+    }
+
+    /** A bulk source out of credit: one TCP_WINDOW 0 per blocked episode, none more until credit comes. */
+    @ParameterizedTest
+    @EnumSource(value = ProtocolVersion.class, names = "V2")
+    void aSourceBlockedOnCreditSaysSoOnce(ProtocolVersion v) throws Exception {
+        int total = 1 << 20;
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            AtomicLong signals = countBlockedSignals(a, CH);
+            AtomicLong received = new AtomicLong();
+            a.bulkSink(CH, f -> received.addAndGet(f.payload().length));
+            a.connect(CH, peer.port());
+            AgentChecks.acceptConnected(a, peer);
+            CompletableFuture<Void> writer = peer.writeAsync(new byte[total]);
+            long window = MuxConfig.INITIAL_WINDOW;
+            await("the initial window").atMost(WAIT).until(() -> received.get() == window);
+            await("the blocked signal").atMost(WAIT).until(() -> signals.get() >= 1);
+            assertStays("one blocked signal while blocked", signals::get, 1, Duration.ofMillis(500));
+            assertEquals(window, received.get(), "bytes beyond the credit");
+            a.grant(CH, 100_000);
+            await("the granted bytes").atMost(WAIT).until(() -> received.get() == window + 100_000);
+            await("the second episode's signal").atMost(WAIT).until(() -> signals.get() >= 2);
+            assertStays("one blocked signal per episode", signals::get, 2, Duration.ofMillis(300));
+            a.grant(CH, total);
+            await("everything").atMost(WAIT).until(() -> received.get() == total);
+            writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A TCP_WINDOW 0 from the client is its blocked signal: the agent, whose socket keeps up,
+     * doubles its window and grants the difference at once. To the agent as a sender it is no
+     * credit at all, and no error, on an open channel or on one that is not.
+     */
+    @ParameterizedTest
+    @EnumSource(value = ProtocolVersion.class, names = "V2")
+    void windowZeroGrowsTheWindowAndGivesNoCredit(ProtocolVersion v) throws Exception {
+        int total = 1 << 20;
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            AtomicLong received = new AtomicLong();
+            a.bulkSink(CH, f -> received.addAndGet(f.payload().length));
+            a.connect(CH, peer.port());
+            AgentChecks.acceptConnected(a, peer);
+            long window = MuxConfig.INITIAL_WINDOW;
+            a.grant(CH, 0);
+            await("the grant of the doubled window").atMost(WAIT).until(() -> a.credit(CH).available() == 2 * window);
+            assertStays("no more grants with nothing consumed", () -> a.credit(CH).available(), 2 * window,
+                    Duration.ofMillis(300));
+            // the doubled window holds: 512 KiB at once, the agent's socket takes them all
+            CompletableFuture<String> peerRead = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return peer.read((int) (2 * window));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            byte[] twoWindows = new byte[(int) (2 * window)];
+            Arrays.fill(twoWindows, (byte) 'x');
+            a.sendData(CH, twoWindows, 0, twoWindows.length);
+            assertEquals(2 * window, peerRead.get(WAIT.toSeconds(), TimeUnit.SECONDS).length());
+
+            CompletableFuture<Void> writer = peer.writeAsync(new byte[total]);
+            await("the initial window").atMost(WAIT).until(() -> received.get() == window);
+            for (int i = 0; i < 3; i++) a.grant(CH, 0);
+            a.grant(CH + 40, 0); // a channel that is not open: dropped
+            a.roundTrip("after TCP_WINDOW 0");
+            assertStays("no byte for a TCP_WINDOW 0", received::get, window, Duration.ofMillis(500));
+            assertTrue(a.process.isAlive(), "the agent died on TCP_WINDOW 0: " + a.stderrText());
+            a.grant(CH, total);
+            await("everything").atMost(WAIT).until(() -> received.get() == total);
             writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         }
     }

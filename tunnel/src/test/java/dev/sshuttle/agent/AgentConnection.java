@@ -215,13 +215,21 @@ final class AgentConnection implements AutoCloseable {
         return credits.computeIfAbsent(channel, c -> new Credit(MuxConfig.INITIAL_WINDOW));
     }
 
-    /** Sends bytes as TCP_DATA frames of up to 65535, within the channel's credit under 0002. */
+    /**
+     * Sends bytes as TCP_DATA frames of up to 65535, within the channel's credit under 0002; out
+     * of credit with bytes left, it tells the agent once per episode (TCP_WINDOW 0), as the
+     * client does, so the agent's receive window can grow.
+     */
     void sendData(int channel, byte[] data, int offset, int length) throws InterruptedException, TimeoutException {
         ByteBuffer frame = ByteBuffer.allocate(Frame.HEADER_BYTES + Frame.MAX_PAYLOAD);
         int end = offset + length;
         while (offset < end) {
             int n = Math.min(Frame.MAX_PAYLOAD, end - offset);
-            if (version == ProtocolVersion.V2) n = credit(channel).take(n, FRAME_TIMEOUT);
+            if (version == ProtocolVersion.V2) {
+                Credit credit = credit(channel);
+                if (credit.takeBlockedSignal()) grant(channel, 0);
+                n = credit.take(n, FRAME_TIMEOUT);
+            }
             frame.clear();
             FrameEncoder.write(frame, channel, Command.TCP_DATA, data, offset, n);
             synchronized (this) {

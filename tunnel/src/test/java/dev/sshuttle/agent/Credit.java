@@ -3,9 +3,13 @@ package dev.sshuttle.agent;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
-/** Send credit of one channel as the test client sees it (0002 windows). */
+/**
+ * Send credit of one channel as the test client sees it (0002 windows), and whether this
+ * blocked episode was signalled (TCP_WINDOW 0) to the agent yet.
+ */
 final class Credit {
     private long available;
+    private boolean blockedSignalled;
 
     Credit(long initial) {
         available = initial;
@@ -13,7 +17,15 @@ final class Credit {
 
     synchronized void add(long bytes) {
         available += bytes;
+        if (bytes > 0) blockedSignalled = false;
         notifyAll();
+    }
+
+    /** True once per blocked episode, when there is no credit: time to send TCP_WINDOW 0. */
+    synchronized boolean takeBlockedSignal() {
+        if (available > 0 || blockedSignalled) return false;
+        blockedSignalled = true;
+        return true;
     }
 
     synchronized long available() {

@@ -46,7 +46,13 @@ class PythonAgentInFlightTest {
                 "window grows for a fast consumer",
                 "window stays for a stalled consumer",
                 "window stays for a slow consumer",
-                "window stays when the client is not starved");
+                "window stays while the client is not blocked",
+                "a blocked client grows the window of a fast reader",
+                "a blocked client does not grow the window of a stalled reader",
+                "window 0 leaves the credit alone",
+                "one blocked signal per episode",
+                "upload window grows at 50 ms",
+                "download window grows at 50 ms");
     }
 
     private static AgentConnection start() throws Exception {
@@ -153,7 +159,10 @@ class PythonAgentInFlightTest {
         }
     }
 
-    /** A peer that reads as fast as we send: the agent's window grows beyond the initial one. */
+    /**
+     * A peer that reads as fast as we send, and a client that says when it is blocked on
+     * credit (TCP_WINDOW 0): the agent's window grows beyond the initial one.
+     */
     @Test
     void theWindowGrowsForAFastConsumer() throws Exception {
         int total = 32 << 20;
