@@ -635,6 +635,7 @@ class TcpChannel:
         self.unacked = 0                   # bytes written to the socket, not yet granted back
         self.recv_allowed = INITIAL_WINDOW # bytes the client may still send us
         self.grown = 0                     # window growth not granted yet
+        self.consumed_since_growth = 0     # growth needs half a window consumed since the last one
         self.grant_due = False             # in mux.grants for the end of this loop turn
         self.blocked_signal = 0            # TCP_WINDOW 0 of this blocked episode: 0 none, 1 queued, 2 sent
         mux.channels[ch] = self
@@ -833,13 +834,16 @@ class TcpChannel:
 
     def sender_blocked(self):
         """0002 window growth: the client says it is blocked on our window (TCP_WINDOW 0). If
-        the socket keeps up (less than window / 8 waits unwritten), double the window and grant
-        the difference at once; a slow or stalled reader's window never grows."""
+        the socket keeps up (less than window / 8 waits unwritten) and half a window went by since
+        the last growth, double the window and grant the difference at once; a slow or stalled
+        reader's window never grows. The half-window rule keeps routine grants, which end the
+        client's blocked episode, from doubling the window again before the last doubling told."""
         window = self.window
-        if window < MAX_WINDOW and len(self.wbuf) < window >> 3:
+        if window < MAX_WINDOW and len(self.wbuf) < window >> 3 and self.consumed_since_growth >= window >> 1:
             grown = min(MAX_WINDOW, 2 * window) - window
             self.grown += grown
             self.window = window + grown
+            self.consumed_since_growth = 0
             log(2, "channel %d: the client is blocked on credit; window grows to %d" % (self.ch, self.window))
             self.want_grant()
         else:
@@ -866,6 +870,7 @@ class TcpChannel:
         if not self.mux.v2:
             return
         self.unacked += n
+        self.consumed_since_growth += n
         if self.unacked >= self.window // 4 or (drained and self.unacked):
             self.want_grant()
 

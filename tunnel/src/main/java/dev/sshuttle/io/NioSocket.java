@@ -111,8 +111,8 @@ public final class NioSocket implements LocalSocket, EventLoop.Handler {
     public void shutdownInput() {
         try {
             channel.shutdownInput();
-        } catch (IOException ignored) {
-            // the socket is going away anyway
+        } catch (IOException | java.nio.channels.NotYetConnectedException ignored) {
+            // the socket is going away anyway, or not connected yet (then nothing is read from it)
         }
     }
 

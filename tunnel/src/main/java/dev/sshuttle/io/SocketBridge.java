@@ -101,7 +101,7 @@ final class SocketBridge implements ChannelSource, ConnectOutcome {
     /** The peer wants no more data from us. */
     void onStopSending() {
         readingStopped = true;
-        if (!closed) socket.shutdownInput();
+        if (!closed && !connecting) socket.shutdownInput(); // still connecting: it is never read
         updateInterest();
     }
 

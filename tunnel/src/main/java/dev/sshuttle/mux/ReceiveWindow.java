@@ -8,9 +8,11 @@ package dev.sshuttle.mux;
  *
  * <p>Growth: the window doubles (up to the maximum) when the sender says it is blocked on
  * credit (a TCP_WINDOW of 0) while the local reader keeps up (less than an eighth of the window
- * waits unwritten). Only the sender can tell that the window is what holds it back; the rule
- * needs no round-trip estimate, so it works the same at 0.2 ms and at 150 ms, and a slow
- * reader's window never grows. One doubling per blocked episode, so at most one per round trip.
+ * waits unwritten) and half a window was consumed since the last growth. Only the sender can
+ * tell that the window is what holds it back; the rule needs no round-trip estimate, so it works
+ * the same at 0.2 ms and at 150 ms, and a slow reader's window never grows. Any grant ends the
+ * sender's blocked episode, so without the half-window rule routine grants would let a window
+ * double again before the last doubling reached the sender.
  */
 final class ReceiveWindow {
     private final long maxWindow;
@@ -18,6 +20,7 @@ final class ReceiveWindow {
     private long received;
     private long consumed;
     private long granted;
+    private long consumedAtGrowth;
 
     ReceiveWindow(long initialWindow, long maxWindow) {
         this.window = initialWindow;
@@ -57,7 +60,10 @@ final class ReceiveWindow {
 
     /** The sender is blocked on credit: grow if the reader keeps up. True when a grant is now due. */
     boolean senderBlocked() {
-        if (window < maxWindow && unconsumed() < window / 8) window = Math.min(maxWindow, window * 2);
+        if (window < maxWindow && unconsumed() < window / 8 && consumed - consumedAtGrowth >= window / 2) {
+            window = Math.min(maxWindow, window * 2);
+            consumedAtGrowth = consumed;
+        }
         return grantDue();
     }
 

@@ -387,6 +387,22 @@ class AgentConformanceTest {
             AgentChecks.acceptConnected(a, peer);
             long window = MuxConfig.INITIAL_WINDOW;
             a.grant(CH, 0);
+            a.roundTrip("after a TCP_WINDOW 0 with nothing consumed");
+            assertEquals(window, a.credit(CH).available(), "growth needs half a window consumed since the last");
+            // half a window through the agent's socket, granted back; then the blocked signal doubles the window
+            byte[] half = new byte[(int) (window / 2)];
+            Arrays.fill(half, (byte) 'h');
+            CompletableFuture<String> halfRead = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return peer.read(half.length);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            a.sendData(CH, half, 0, half.length);
+            assertEquals(half.length, halfRead.get(WAIT.toSeconds(), TimeUnit.SECONDS).length());
+            await("the grant of the half window").atMost(WAIT).until(() -> a.credit(CH).available() == window);
+            a.grant(CH, 0);
             await("the grant of the doubled window").atMost(WAIT).until(() -> a.credit(CH).available() == 2 * window);
             assertStays("no more grants with nothing consumed", () -> a.credit(CH).available(), 2 * window,
                     Duration.ofMillis(300));
