@@ -34,6 +34,8 @@ public final class EventLoop implements AutoCloseable, Timers {
     private final Consumer<Throwable> crashHandler;
     private long timerSeq;
     private Runnable iterationHook = () -> {};
+    private final java.util.function.Consumer<SelectionKey> dispatch = this::dispatch;
+    private IOException failure;
     private volatile boolean running = true;
 
     public EventLoop(String name, Consumer<Throwable> crashHandler) throws IOException {
@@ -100,8 +102,14 @@ public final class EventLoop implements AutoCloseable, Timers {
                 iterationHook.run();
                 if (!running) break;
                 if (!tasks.isEmpty()) timeoutMs = -1;
-                int n = timeoutMs < 0 ? selector.selectNow() : selector.select(timeoutMs);
-                if (n > 0) dispatch();
+                // the action form of select: no selected-key set to fill and empty (a HashSet
+                // node per ready key per round, the loop's only garbage in steady state)
+                if (timeoutMs < 0) {
+                    selector.selectNow(dispatch);
+                } else {
+                    selector.select(dispatch, timeoutMs);
+                }
+                if (failure != null) throw failure;
                 iterationHook.run();
             }
         } catch (Throwable t) {
@@ -154,13 +162,12 @@ public final class EventLoop implements AutoCloseable, Timers {
         return Math.max(1, (t.deadlineNanos() - now + 999_999) / 1_000_000);
     }
 
-    private void dispatch() throws IOException {
-        var keys = selector.selectedKeys();
-        for (var it = keys.iterator(); it.hasNext(); ) {
-            SelectionKey key = it.next();
-            it.remove();
-            if (!key.isValid()) continue;
+    private void dispatch(SelectionKey key) {
+        if (failure != null || !key.isValid()) return;
+        try {
             ((Handler) key.attachment()).ready(key);
+        } catch (IOException e) {
+            failure = e; // rethrown by run(): the loop's crash handler reports it
         }
     }
 
