@@ -8,6 +8,7 @@ import dev.sshuttle.io.MuxDriver;
 import dev.sshuttle.io.Timers;
 import dev.sshuttle.mux.ConnectFailure;
 import dev.sshuttle.mux.Frame;
+import dev.sshuttle.mux.InFlightBound;
 import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolException;
@@ -31,8 +32,13 @@ import java.util.Set;
 final class Endpoint extends Bridges {
     /** Smaller than production's buffers, so a session's garbage stays small; the code is the same. */
     static final int DRIVER_IN_BYTES = 128 * 1024;
-    /** In-flight bytes the mux may exceed its bound by: the sparse slack, one frame being written, control frames. */
-    static final long IN_FLIGHT_ALLOWANCE_BYTES = 64 * 1024 + 2L * (Frame.HEADER_BYTES + Frame.MAX_PAYLOAD) + 64 * 1024;
+    /**
+     * In-flight bytes the mux may exceed its bound by: bulk stops at the bound, a quiet channel
+     * may use the sparse slack (its last pull may start just below the slack's end), and control
+     * frames go out whatever the bound (a burst of connects, DNS queries, grants: 32 KiB).
+     */
+    static final long IN_FLIGHT_ALLOWANCE_BYTES = InFlightBound.SPARSE_SLACK_BYTES + Mux.SPARSE_PULL_BYTES
+            + Frame.HEADER_BYTES + 32 * 1024;
 
     private final Session session;
     private final Mux mux;
@@ -49,6 +55,7 @@ final class Endpoint extends Bridges {
     int keepaliveTimeouts;
     long maxInFlightLimitBytes;
     long maxInFlightBytes;
+    private boolean inFlightReported;
 
     Endpoint(Session session, Mux.Role role, ProtocolVersion version, MuxConfig config) {
         this(session, role, version, config, new SimTimers(session.sim), new SimConnector[1]);
@@ -100,7 +107,8 @@ final class Endpoint extends Bridges {
         long inFlight = mux.inFlightBytes();
         maxInFlightLimitBytes = Math.max(maxInFlightLimitBytes, mux.inFlightLimitBytes());
         maxInFlightBytes = Math.max(maxInFlightBytes, inFlight);
-        if (mux.version() == ProtocolVersion.V2 && inFlight > maxInFlightLimitBytes + IN_FLIGHT_ALLOWANCE_BYTES) {
+        if (mux.version() == ProtocolVersion.V2 && inFlight > maxInFlightLimitBytes + IN_FLIGHT_ALLOWANCE_BYTES && !inFlightReported) {
+            inFlightReported = true; // once: the first time says it all
             session.violation("inflight", (client ? "client" : "server") + " has " + inFlight
                     + " bytes in the transport, past its bound " + maxInFlightLimitBytes);
         }

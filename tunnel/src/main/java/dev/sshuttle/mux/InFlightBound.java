@@ -16,19 +16,21 @@ import java.nio.charset.StandardCharsets;
  * answers a PING with a PONG of the same payload, once it has parsed it, so the PONG says the
  * peer has read everything up to that offset. Each answer also gives a round-trip sample and a
  * delivery-rate sample (bytes acknowledged between the last answer before the probe and its
- * own); the bound is 1.5 times the bandwidth-delay product they measure (the minimum round trip
+ * own); the bound is twice the bandwidth-delay product they measure (the minimum round trip
  * times the highest recent delivery rate), between 256 KiB and 32 MiB: enough to keep the
- * pipe full while probes come back a quarter of the bound apart, little to wait behind. See docs/protocol.md, "0002: bytes in flight and window growth".
+ * pipe full while probes come back a quarter of the bound apart and answers wait behind the
+ * peer's own bulk (1.5 times left a 50 ms link with bulk both ways at 75%), little to wait behind. See docs/protocol.md, "0002: bytes in flight and window growth".
  */
-final class InFlightBound {
+public final class InFlightBound {
     static final long FLOOR_BYTES = 256 * 1024;
     static final long CAP_BYTES = 32L << 20;
     /** What a quiet (interactive) channel may still send past the bound. */
-    static final long SPARSE_SLACK_BYTES = 64 * 1024;
+    public static final long SPARSE_SLACK_BYTES = 64 * 1024;
+    static final long MIN_ROOM_BYTES = 1024;
     static final int MAX_PROBES = 8;
     static final long MIN_PROBE_GAP_BYTES = 16 * 1024;
     static final long MIN_RTT_FLOOR_NANOS = 50_000;
-    static final double GAIN = 1.5;
+    static final double GAIN = 2.0;
     static final long RATE_BUCKET_NANOS = 1_000_000_000L;
     static final byte[] PREFIX = "ack".getBytes(StandardCharsets.US_ASCII);
     static final int PAYLOAD_BYTES = PREFIX.length + Long.BYTES;
@@ -53,8 +55,14 @@ final class InFlightBound {
         return offset - acked;
     }
 
-    boolean hasRoom(long offset) {
-        return offset - acked < limit;
+    /** Bytes that bulk data may still add before the bound (negative past it). */
+    long room(long offset) {
+        return limit - (offset - acked);
+    }
+
+    /** Less than {@link #MIN_ROOM_BYTES} left below the bound: no more bulk now (a smaller frame is not worth it). */
+    boolean full(long offset) {
+        return room(offset) < MIN_ROOM_BYTES;
     }
 
     boolean hasSparseRoom(long offset) {
@@ -74,12 +82,14 @@ final class InFlightBound {
     }
 
     /**
-     * A probe is due when enough went out since the last one, or when the bound is reached and
-     * no probe is on its way (so a full transport always gets an answer that opens it again).
+     * A probe is due when enough went out since the last one, and when the bound is reached with
+     * bytes behind the last probe (so a full transport always gets an answer that covers all of
+     * it and opens it again).
      */
     boolean probeDue(long offset) {
         if (probes == MAX_PROBES || offset <= lastProbeOffset) return false;
-        return offset - lastProbeOffset >= Math.max(MIN_PROBE_GAP_BYTES, limit / 4) || (probes == 0 && !hasRoom(offset));
+        long gap = offset - lastProbeOffset;
+        return gap >= Math.max(MIN_PROBE_GAP_BYTES, limit / 4) || full(offset) && (probes == 0 || gap >= MIN_PROBE_GAP_BYTES);
     }
 
     /** Writes a probe whose frame starts at stream offset {@code offset}; returns the frame's bytes. */

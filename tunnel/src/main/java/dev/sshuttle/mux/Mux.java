@@ -27,7 +27,7 @@ public final class Mux {
     /** What sshuttle sends per frame; keeps classic pacing faithful. */
     private static final int V1_DATA_FRAME = 2048;
     /** A channel pulled while the transport is full for bulk reads this much at most. */
-    private static final int SPARSE_PULL_BYTES = 16 * 1024;
+    public static final int SPARSE_PULL_BYTES = 16 * 1024;
     /** Don't start a data frame in less room than this: write what is there first. */
     private static final int MIN_PULL_BYTES = 1024;
     private static final int MAX_PINGS_TRACKED = 16;
@@ -593,7 +593,9 @@ public final class Mux {
             return true;
         }
         if (pacing.holdsData()) return false;
-        boolean full = inFlight != null && !inFlight.hasRoom(streamOffset);
+        // bulk fills the bound but never passes it, so the sparse slack above it is always there
+        // for an interactive channel
+        boolean full = inFlight != null && inFlight.full(streamOffset);
         if (full && !inFlight.hasSparseRoom(streamOffset)) return false;
         if (out.remaining() < Frame.HEADER_BYTES + MIN_PULL_BYTES) return false;
         TcpChannel c = scheduler.next(canSend, full);
@@ -616,7 +618,11 @@ public final class Mux {
     private int pull(TcpChannel c, ByteBuffer out, boolean sparse) {
         int max = version == ProtocolVersion.V2 ? (int) Math.min(Frame.MAX_PAYLOAD, c.credit.available()) : V1_DATA_FRAME;
         max = Math.min(max, out.remaining() - Frame.HEADER_BYTES);
-        if (sparse) max = Math.min(max, SPARSE_PULL_BYTES);
+        if (sparse) {
+            max = Math.min(max, SPARSE_PULL_BYTES);
+        } else if (inFlight != null) {
+            max = (int) Math.min(max, inFlight.room(streamOffset) - Frame.HEADER_BYTES);
+        }
         int at = out.position();
         int limit = out.limit();
         out.limit(at + Frame.HEADER_BYTES + max).position(at + Frame.HEADER_BYTES);

@@ -26,7 +26,7 @@ final class SparseFlowScheduler implements Scheduler {
 
     @Override
     public TcpChannel next(Predicate<TcpChannel> canSend, boolean sparseOnly) {
-        for (int guard = newFlows.size() + 2 * oldFlows.size() + 1; guard > 0; guard--) {
+        for (int guard = 3 * (newFlows.size() + oldFlows.size()) + 1; guard > 0; guard--) {
             boolean fromNew = !newFlows.isEmpty();
             if (!fromNew && sparseOnly) return null;
             ArrayDeque<TcpChannel> queue = fromNew ? newFlows : oldFlows;
@@ -34,7 +34,14 @@ final class SparseFlowScheduler implements Scheduler {
             if (c == null) return null;
             if (!canSend.test(c)) {
                 queue.poll();
-                c.scheduled = false; // back in line through ready()
+                if (fromNew) {
+                    // as fq_codel: a new flow that runs dry joins the old flows, still in line,
+                    // so a bulk channel whose socket drains for a moment cannot come back as
+                    // "new" and take the interactive channels' place (and their slack)
+                    oldFlows.add(c);
+                } else {
+                    c.scheduled = false; // idle for a whole round: back in line through ready()
+                }
                 continue;
             }
             if (c.deficit <= 0) {
