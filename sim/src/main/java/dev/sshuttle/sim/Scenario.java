@@ -23,11 +23,14 @@ public record Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxC
     public static Scenario generate(long seed, boolean corrupt) {
         SplittableRandom r = new SplittableRandom(seed);
         ProtocolVersion version = r.nextBoolean() ? ProtocolVersion.V2 : ProtocolVersion.V1;
+        // a quarter of the sessions add an interactive session beside bulk transfers on a link
+        // that buffers like ssh, so the latency invariant meets the case it is about
+        boolean chatBesideBulk = r.nextInt(4) == 0;
         LinkConfig link = new LinkConfig(
                 pick(r, 0L, 100_000L, MS, 10 * MS, 25 * MS, 50 * MS),
                 pick(r, 1_000_000L, 12_500_000L, 100_000_000L, 1_000_000_000L),
                 // the transport's own buffering: a pipe, up to what ssh, its socket and the pipes hold together
-                pick(r, 4096, 16 * 1024, 64 * 1024, 256 * 1024, 4 << 20, 8 << 20),
+                chatBesideBulk ? pick(r, 4 << 20, 8 << 20) : pick(r, 4096, 16 * 1024, 64 * 1024, 256 * 1024, 4 << 20, 8 << 20),
                 pick(r, 100, 1500, 16 * 1024, 65 * 1024),
                 corrupt ? pick(r, 200, 2000, 20_000) : 0);
         MuxConfig base = MuxConfig.defaults()
@@ -41,14 +44,12 @@ public record Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxC
         int count = 1 + r.nextInt(corrupt ? 6 : 12);
         long spreadNanos = reuse ? pick(r, 500 * MS, 3_000 * MS, 10_000 * MS) : 500 * MS;
         for (int id = 1; id <= count; id++) streams.add(stream(r, id, spreadNanos));
-        if (r.nextInt(4) == 0) {
-            // an interactive session beside a bulk transfer, so the latency invariant meets the
-            // case it is about in every link the generator makes
+        if (chatBesideBulk) {
             StreamSpec.Reader fast = StreamSpec.Reader.fast(pick(r, 4096, 64 * 1024, 256 * 1024));
-            int bulks = 1 + r.nextInt(8);
+            int bulks = 4 + r.nextInt(5);
+            boolean up = r.nextBoolean();
             for (int i = 1; i <= bulks; i++) {
-                boolean up = r.nextBoolean();
-                long bulk = 256 * 1024 + r.nextLong(1024 * 1024);
+                long bulk = 512 * 1024 + r.nextLong(1536 * 1024);
                 streams.add(StreamSpec.bulk(count + i, 0, up ? bulk : 0, up ? 0 : bulk, fast, fast));
             }
             streams.add(StreamSpec.interactive(count + bulks + 1, r.nextLong(50 * MS), 1 + r.nextInt(200), 2 + r.nextInt(20),
