@@ -167,9 +167,8 @@ def probes_bound_the_bytes_in_flight():
         r, _, _ = select.select([c.sock], [], [], 1.0)
         if not r:
             break  # all 4 MiB read: no gate shut
-        c.read_socket()
-        mux.check_gates()
-        mux.flush()
+        c.on_event(agent.EV_R)  # marks the channel ready; the turn's end reads it
+        turn(mux, wire)
     in_flight = mux.out_offset - mux.acked
     expect(not mux.may_read(), "the gate never shut; in flight %d" % in_flight)
     expect(agent.LIMIT_MIN <= in_flight <= agent.LIMIT_MIN + agent.HDR_LEN + agent.MAX_PAYLOAD + 2 * 19,
@@ -404,13 +403,11 @@ def windows_on(wire, ch, mark=0):
 
 
 def turn(mux, wire):
-    """The end of one agent loop turn, as run() does it: grants and blocked signals, output,
-    probes and gates, output. Returns the frames written in this turn."""
+    """The end of one agent loop turn, as run() does it (0002: the ready sockets are read, then
+    grants and blocked signals, output, probes and gates, output). Returns the frames written
+    in this turn."""
     mark = len(wire.frames())
-    mux.send_grants()
-    mux.flush()
-    mux.check_gates()
-    mux.flush()
+    mux.end_turn()
     return wire.frames()[mark:]
 
 
@@ -633,23 +630,25 @@ def read_until_no_credit(mux, wire, c):
 
 
 def read_once(mux, wire, c):
-    """Opens the in-flight gate (answers the probes), then one readiness event of the socket."""
-    for _ in range(3):  # a shut gate sends a probe at the end of a turn, an open one unparks
+    """Opens the in-flight gate (answers the probes), then one readiness event of the socket and
+    the end of that turn, which reads it. Returns the frames of that turn."""
+    for _ in range(3):  # a shut gate sends a probe at the end of a turn
         pong_all_probes(mux, wire)
         turn(mux, wire)
-        if mux.may_read() and not c.parked:
+        if mux.may_read():
             break
-    expect(mux.may_read() and not c.parked, "the in-flight gate is shut: in flight %d, limit %d" % (
+    expect(mux.may_read(), "the in-flight gate is shut: in flight %d, limit %d" % (
         mux.out_offset - mux.acked, mux.limit))
     r, _, _ = select.select([c.sock], [], [], WAIT_S)
     expect(r, "the bulk source went quiet")
     c.on_event(agent.EV_R)
+    return turn(mux, wire)
 
 
 def one_blocked_signal_per_episode():
     """A bulk source with no credit left: exactly one TCP_WINDOW 0, none more while it stays
-    blocked (readable or not), another after credit came and ran out again; none while
-    credit remains, and none when credit comes within the same loop turn."""
+    blocked (readable or not), another after credit came and ran out again, in the turn of the
+    read that used it up; none while credit remains."""
     mux, wire = new_mux()
     c, peer = connected_channel(mux)
     threading.Thread(target=send_quietly, args=(peer, bytes(4 * 1024 * KiB)), daemon=True).start()
@@ -664,19 +663,20 @@ def one_blocked_signal_per_episode():
     mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 100000)))
     read_until_no_credit(mux, wire, c)
     expect(blocked_signals(wire, c.ch) == 2, "%d blocked signals after the second episode" % blocked_signals(wire, c.ch))
-    # the signal is a control frame: it goes ahead of queued data
+    # the signal is a control frame: it goes ahead of queued data, in the turn of the read
     mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 65535)))
-    read_once(mux, wire, c)
+    frames = read_once(mux, wire, c)
     expect(c.credit == 0, "credit %d" % c.credit)
-    kinds = [("W%d" % window(p) if cmd == agent.TCP_WINDOW else cmd) for ch, cmd, p, end in turn(mux, wire)]
+    kinds = [("W%d" % window(p) if cmd == agent.TCP_WINDOW else cmd) for ch, cmd, p, end in frames]
     expect(kinds[:2] == ["W0", agent.TCP_DATA], "frames of the third episode: %s" % kinds)
-    # credit within the same turn: the queued signal is dropped
+    # more credit in the same turn as the readiness: the turn's reads use all of it before the
+    # signal is due, so there is one signal, for the credit that is really gone
     mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 65535)))
-    read_once(mux, wire, c)
-    expect(c.credit == 0, "credit %d" % c.credit)
     mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 1000)))
-    turn(mux, wire)
-    expect(blocked_signals(wire, c.ch) == 3, "%d blocked signals: one for credit that had come" % blocked_signals(wire, c.ch))
+    frames = read_once(mux, wire, c)
+    sent = sum(len(p) for ch, cmd, p, end in frames if cmd == agent.TCP_DATA and ch == c.ch)
+    expect(c.credit == 0 and sent == 66535, "credit %d, %d bytes sent in the turn" % (c.credit, sent))
+    expect(blocked_signals(wire, c.ch) == 4, "%d blocked signals after the fourth episode" % blocked_signals(wire, c.ch))
     c.free()
     peer.close()
 
@@ -690,8 +690,8 @@ def one_blocked_signal_per_episode():
         expect(r, "the source went quiet")
         before = c.credit
         c.on_event(agent.EV_R)
-        got += before - c.credit
         turn(mux, wire)
+        got += before - c.credit
     expect(blocked_signals(wire, c.ch) == 0, "a blocked signal with %d credit left" % c.credit)
     c.free()
     peer.close()
