@@ -56,7 +56,10 @@ class PythonAgentInFlightTest {
                 "window 0 leaves the credit alone",
                 "one blocked signal per episode",
                 "upload window grows at 50 ms",
-                "download window grows at 50 ms");
+                "download window grows at 50 ms",
+                "interactive bytes go ahead of a full bound",
+                "bulk channels share by deficit round robin",
+                "a new flow becomes old after its quantum");
     }
 
     private static AgentConnection start() throws Exception {
