@@ -8,6 +8,7 @@
 #
 # Exit codes: 98 normal end (stdin EOF or EXIT), 99 fatal error (protocol error, bad options).
 
+import collections
 import errno
 import json
 import os
@@ -55,7 +56,7 @@ CLASSIC_CHUNK = 2048             # classic senders' frame size while latency con
 IN_BUF_BYTES = 1024 * 1024        # one read of the mux input
 OUT_HIGH_BYTES = 1024 * 1024      # 0001: stop reading sockets while this much waits for stdout
 CLASSIC_PENDING_MAX = 16 * 1024 * 1024  # 0001 has no windows: stop reading stdin past this
-READS_PER_EVENT = 8               # socket reads per readiness event (bounded fairness)
+READS_PER_EVENT = 8               # 0001: socket reads per readiness event (bounded fairness)
 IOV_MAX = 512
 DNS_TIMEOUT_S = 30.0
 UDP_RECV_BYTES = 65535
@@ -71,6 +72,11 @@ LIMIT_MIN = 256 * 1024
 LIMIT_MAX = 32 * 1024 * 1024
 PROBE_RTT_FLOOR_S = 50e-6
 RATE_BUCKET_S = 1.0               # max_rate: the largest sample of this bucket and the last one
+# 0002 read scheduling: fq_codel's flow scheduling over channels, as the Java mux does it
+QUANTUM = 64 * 1024               # deficit round robin, in bytes; a new flow's first share
+SPARSE_SLACK = 64 * 1024          # past the limit, new flows may still be read up to limit + this
+SPARSE_READ = 16 * 1024           # the most one read takes at a shut gate
+PULL_BURST_BYTES = 512 * 1024     # stop reading sockets in this turn while this much waits for stdout
 
 CONNECT_FAILED_REASON = {
     errno.ECONNREFUSED: 1,
@@ -136,7 +142,7 @@ class Mux:
         self.in_registered = False
         self.fullness = 0
         self.too_full = False
-        self.parked = []   # channels that stopped reading while the gate was shut
+        self.parked = []   # 0001: channels that stopped reading while the gate was shut
         self.channels = {}
         self.dns = {}
         self.udp = {}
@@ -164,6 +170,10 @@ class Mux:
         self.rate_prev = 0.0
         self.grants = []           # channels with a TCP_WINDOW due at the end of this loop turn
         self.blocked = []          # channels with a TCP_WINDOW 0 ("blocked on your window") due
+        # 0002 reads: a readable socket only marks its channel ready (scheduled); the reads happen
+        # at the end of the loop turn (pull), new flows first, then old flows by deficit round robin
+        self.new_flows = collections.deque()
+        self.old_flows = collections.deque()
 
     # ---------- output ----------
     def send(self, ch, cmd, payload=b""):
@@ -311,6 +321,64 @@ class Mux:
             for c in blocked:
                 c.send_blocked()
 
+    # ---------- 0002 read scheduling ----------
+    def pull(self):
+        """Reads the sockets of the ready channels into TCP_DATA frames, in scheduler order, while
+        the in-flight gate allows: below the limit any flow, new flows first; from the limit to
+        limit + SPARSE_SLACK only new flows, SPARSE_READ bytes a read. A flow that used its quantum
+        goes to the back of the old flows with a fresh one; a channel with nothing to read or no
+        credit leaves the lists until its socket is readable again."""
+        new, old = self.new_flows, self.old_flows
+        while (new or old) and self.out_bytes < PULL_BURST_BYTES:
+            in_flight = self.out_offset - self.acked
+            if in_flight < self.limit:
+                most = MAX_PAYLOAD
+                q = new if new else old
+            elif new and in_flight < self.limit + SPARSE_SLACK:
+                most = SPARSE_READ
+                q = new
+            else:
+                return
+            c = q[0]
+            if not c.pullable():
+                q.popleft()
+                c.scheduled = False
+                c.update_interest()
+                continue
+            if c.deficit <= 0:
+                q.popleft()
+                c.deficit += QUANTUM
+                old.append(c)
+                continue
+            try:
+                more = c.pull(most)
+            except OSError as e:
+                c.socket_failed(e)
+                more = False
+            if not more:
+                q.popleft()
+                c.scheduled = False
+                c.update_interest()
+
+    def pull_pending(self):
+        """True when pull() would read now: it stopped for this turn's share of output only."""
+        new = self.new_flows
+        if not (new or self.old_flows) or self.out_bytes >= PULL_BURST_BYTES:
+            return False
+        in_flight = self.out_offset - self.acked
+        return in_flight < self.limit or (bool(new) and in_flight < self.limit + SPARSE_SLACK)
+
+    def end_turn(self):
+        """The end of one loop turn: 0002 reads the ready sockets first, so a read that used up
+        the credit has its blocked signal in this turn; then grants and blocked signals, output,
+        probes and gates, output."""
+        if self.v2:
+            self.pull()
+        self.send_grants()
+        self.flush()
+        self.check_gates()
+        self.flush()
+
     # ---------- input ----------
     def start(self):
         self.set_input(True)
@@ -444,7 +512,8 @@ class Mux:
 
     # ---------- flow gates ----------
     def may_read(self):
-        """Whether channels may read their sockets (start new TCP_DATA)."""
+        """Whether channels may read their sockets (start new TCP_DATA; under 0002, bulk reads:
+        new flows have SPARSE_SLACK more, see pull)."""
         if self.v2:
             return self.out_offset - self.acked < self.limit
         return self.out_bytes < OUT_HIGH_BYTES and not self.too_full
@@ -458,7 +527,8 @@ class Mux:
         if self.latency_control and not self.too_full and self.fullness > self.latency_buffer:
             self.send(0, PING, b"rttest")
             self.too_full = True
-        # Shutting the gate costs nothing: a channel parks itself when it next becomes readable.
+        # 0001: shutting the gate costs nothing: a channel parks itself when it next becomes
+        # readable. (0002 channels never park: pull reads them when the gate allows.)
         gate_open = self.may_read()
         if gate_open and self.parked:
             parked, self.parked = self.parked, []
@@ -538,6 +608,8 @@ class Mux:
             self.drop_dns(ch)
 
     def next_timeout(self):
+        if self.v2 and self.pull_pending():
+            return 0.0
         if not self.dns:
             return None
         return max(0.0, min(d for _, d in self.dns.values()) - time.monotonic())
@@ -628,7 +700,9 @@ class TcpChannel:
         self.wbuf = bytearray()
         self.interest = 0
         self.closed = False
-        self.parked = False
+        self.parked = False        # 0001: waiting for the output gate to open
+        self.scheduled = False     # 0002: readable, in mux.new_flows or mux.old_flows (not watched for reading)
+        self.deficit = 0           # 0002: bytes it may still send in this round of the scheduler
         # 0002 flow control
         self.credit = INITIAL_WINDOW       # bytes we may still send
         self.window = INITIAL_WINDOW       # what we grant the client
@@ -660,7 +734,7 @@ class TcpChannel:
             want = EV_W
         else:
             want = EV_W if self.wbuf else 0
-            if self.reading and not self.parked and (self.credit > 0 or not self.mux.v2):
+            if self.reading and not self.parked and not self.scheduled and (self.credit > 0 or not self.mux.v2):
                 want |= EV_R
         if want != self.interest:
             sel = self.mux.sel
@@ -703,9 +777,12 @@ class TcpChannel:
         if mask & EV_W and self.wbuf:
             self.write_pending()
         if mask & EV_R and not self.closed and self.reading:
-            if self.mux.v2 and self.credit <= 0:
-                self.note_blocked()  # readable, but no credit (not normally registered so)
-                self.update_interest()
+            if self.mux.v2:
+                if self.credit <= 0:
+                    self.note_blocked()  # readable, but no credit (not normally registered so)
+                    self.update_interest()
+                else:
+                    self.mark_ready()
             elif self.mux.may_read():
                 self.read_socket()
             elif not self.parked:
@@ -741,14 +818,11 @@ class TcpChannel:
 
     # ---------- socket -> mux ----------
     def read_socket(self):
+        """0001: up to READS_PER_EVENT reads per readiness event, while the output gate allows."""
         mux = self.mux
-        v2 = mux.v2
         for _ in range(READS_PER_EVENT):
             size = MAX_PAYLOAD
-            if v2:
-                if self.credit < size:
-                    size = self.credit
-            elif mux.latency_control:
+            if mux.latency_control:
                 size = max(CLASSIC_CHUNK, mux.latency_buffer - mux.fullness)
                 if size > MAX_PAYLOAD:
                     size = MAX_PAYLOAD
@@ -766,22 +840,52 @@ class TcpChannel:
                 self.send_eof()
                 break
             mux.send(self.ch, TCP_DATA, data)
-            if v2:
-                self.credit -= n
-                if mux.out_offset - mux.probe_at >= mux.probe_every:
-                    mux.probe()
-                if self.credit <= 0:
-                    if n == size:
-                        self.note_blocked()  # a full read: more is likely waiting, and no credit
-                    break
-                if n < size or mux.out_offset - mux.acked >= mux.limit:
-                    break
-                continue
             if n < size or mux.out_bytes >= OUT_HIGH_BYTES or mux.too_full:
                 break
             if mux.latency_control and mux.fullness > mux.latency_buffer:
                 break
         self.update_interest()
+
+    def mark_ready(self):
+        """0002: the socket is readable: the channel joins the new flows with a fresh quantum
+        (unless it is scheduled already) and is not watched for reading until it leaves them."""
+        if not self.scheduled:
+            self.scheduled = True
+            self.deficit = QUANTUM
+            self.mux.new_flows.append(self)
+        self.update_interest()
+
+    def pullable(self):
+        return not self.closed and self.reading and self.credit > 0
+
+    def pull(self, most):
+        """0002: one read of at most min(most, credit) bytes into a TCP_DATA frame. Returns True
+        when more is likely waiting (a full read with credit left)."""
+        mux = self.mux
+        size = self.credit if self.credit < most else most
+        try:
+            data = self.sock.recv(size)
+        except BlockingIOError:
+            return False
+        except OSError as e:
+            self.read_error(e)
+            return False
+        n = len(data)
+        if n == 0:
+            log(2, "channel %d: EOF from %s" % (self.ch, self.dest))
+            self.reading = False
+            self.send_eof()
+            return False
+        mux.send(self.ch, TCP_DATA, data)
+        self.credit -= n
+        self.deficit -= n
+        if mux.out_offset - mux.probe_at >= mux.probe_every:
+            mux.probe()
+        if self.credit <= 0:
+            if n == size:
+                self.note_blocked()  # a full read: more is likely waiting, and no credit
+            return False
+        return n == size
 
     def send_eof(self):
         if not self.up_done:
@@ -1071,10 +1175,7 @@ def raise_fd_limit():
 def run(mux):
     sel = mux.sel
     while True:
-        mux.send_grants()
-        mux.flush()
-        mux.check_gates()
-        mux.flush()
+        mux.end_turn()
         handle_events(sel, sel.select(mux.next_timeout()))
         if mux.dns:
             mux.expire_dns(time.monotonic())

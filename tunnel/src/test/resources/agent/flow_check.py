@@ -1,6 +1,7 @@
 # Drives the Python agent's 0002 flow machinery directly (imported as a module, so main() does
 # not run): ack probes and bytes in flight, the limit from RTT and rate samples, control frames
-# ahead of queued data, the blocked signal (TCP_WINDOW 0) and window growth on it, also at a
+# ahead of queued data, read scheduling (new flows first, deficit round robin, the sparse slack
+# at a shut gate), the blocked signal (TCP_WINDOW 0) and window growth on it, also at a
 # simulated 50 ms round trip on a fake clock (docs/protocol.md, "0002: bytes in flight and window
 # growth"). stdout of the agent is a fake writev that keeps what it was given, so partial
 # writes are exact. Usage: python3 flow_check.py PATH/TO/sshuttle_agent.py; prints one "ok"
@@ -167,9 +168,8 @@ def probes_bound_the_bytes_in_flight():
         r, _, _ = select.select([c.sock], [], [], 1.0)
         if not r:
             break  # all 4 MiB read: no gate shut
-        c.read_socket()
-        mux.check_gates()
-        mux.flush()
+        c.on_event(agent.EV_R)  # marks the channel ready; the turn's end reads it
+        turn(mux, wire)
     in_flight = mux.out_offset - mux.acked
     expect(not mux.may_read(), "the gate never shut; in flight %d" % in_flight)
     expect(agent.LIMIT_MIN <= in_flight <= agent.LIMIT_MIN + agent.HDR_LEN + agent.MAX_PAYLOAD + 2 * 19,
@@ -404,13 +404,11 @@ def windows_on(wire, ch, mark=0):
 
 
 def turn(mux, wire):
-    """The end of one agent loop turn, as run() does it: grants and blocked signals, output,
-    probes and gates, output. Returns the frames written in this turn."""
+    """The end of one agent loop turn, as run() does it (0002: the ready sockets are read, then
+    grants and blocked signals, output, probes and gates, output). Returns the frames written
+    in this turn."""
     mark = len(wire.frames())
-    mux.send_grants()
-    mux.flush()
-    mux.check_gates()
-    mux.flush()
+    mux.end_turn()
     return wire.frames()[mark:]
 
 
@@ -633,23 +631,25 @@ def read_until_no_credit(mux, wire, c):
 
 
 def read_once(mux, wire, c):
-    """Opens the in-flight gate (answers the probes), then one readiness event of the socket."""
-    for _ in range(3):  # a shut gate sends a probe at the end of a turn, an open one unparks
+    """Opens the in-flight gate (answers the probes), then one readiness event of the socket and
+    the end of that turn, which reads it. Returns the frames of that turn."""
+    for _ in range(3):  # a shut gate sends a probe at the end of a turn
         pong_all_probes(mux, wire)
         turn(mux, wire)
-        if mux.may_read() and not c.parked:
+        if mux.may_read():
             break
-    expect(mux.may_read() and not c.parked, "the in-flight gate is shut: in flight %d, limit %d" % (
+    expect(mux.may_read(), "the in-flight gate is shut: in flight %d, limit %d" % (
         mux.out_offset - mux.acked, mux.limit))
     r, _, _ = select.select([c.sock], [], [], WAIT_S)
     expect(r, "the bulk source went quiet")
     c.on_event(agent.EV_R)
+    return turn(mux, wire)
 
 
 def one_blocked_signal_per_episode():
     """A bulk source with no credit left: exactly one TCP_WINDOW 0, none more while it stays
-    blocked (readable or not), another after credit came and ran out again; none while
-    credit remains, and none when credit comes within the same loop turn."""
+    blocked (readable or not), another after credit came and ran out again, in the turn of the
+    read that used it up; none while credit remains."""
     mux, wire = new_mux()
     c, peer = connected_channel(mux)
     threading.Thread(target=send_quietly, args=(peer, bytes(4 * 1024 * KiB)), daemon=True).start()
@@ -664,19 +664,20 @@ def one_blocked_signal_per_episode():
     mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 100000)))
     read_until_no_credit(mux, wire, c)
     expect(blocked_signals(wire, c.ch) == 2, "%d blocked signals after the second episode" % blocked_signals(wire, c.ch))
-    # the signal is a control frame: it goes ahead of queued data
+    # the signal is a control frame: it goes ahead of queued data, in the turn of the read
     mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 65535)))
-    read_once(mux, wire, c)
+    frames = read_once(mux, wire, c)
     expect(c.credit == 0, "credit %d" % c.credit)
-    kinds = [("W%d" % window(p) if cmd == agent.TCP_WINDOW else cmd) for ch, cmd, p, end in turn(mux, wire)]
+    kinds = [("W%d" % window(p) if cmd == agent.TCP_WINDOW else cmd) for ch, cmd, p, end in frames]
     expect(kinds[:2] == ["W0", agent.TCP_DATA], "frames of the third episode: %s" % kinds)
-    # credit within the same turn: the queued signal is dropped
+    # more credit in the same turn as the readiness: the turn's reads use all of it before the
+    # signal is due, so there is one signal, for the credit that is really gone
     mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 65535)))
-    read_once(mux, wire, c)
-    expect(c.credit == 0, "credit %d" % c.credit)
     mux.dispatch(c.ch, agent.TCP_WINDOW, memoryview(struct.pack("!I", 1000)))
-    turn(mux, wire)
-    expect(blocked_signals(wire, c.ch) == 3, "%d blocked signals: one for credit that had come" % blocked_signals(wire, c.ch))
+    frames = read_once(mux, wire, c)
+    sent = sum(len(p) for ch, cmd, p, end in frames if cmd == agent.TCP_DATA and ch == c.ch)
+    expect(c.credit == 0 and sent == 66535, "credit %d, %d bytes sent in the turn" % (c.credit, sent))
+    expect(blocked_signals(wire, c.ch) == 4, "%d blocked signals after the fourth episode" % blocked_signals(wire, c.ch))
     c.free()
     peer.close()
 
@@ -690,8 +691,8 @@ def one_blocked_signal_per_episode():
         expect(r, "the source went quiet")
         before = c.credit
         c.on_event(agent.EV_R)
-        got += before - c.credit
         turn(mux, wire)
+        got += before - c.credit
     expect(blocked_signals(wire, c.ch) == 0, "a blocked signal with %d credit left" % c.credit)
     c.free()
     peer.close()
@@ -707,6 +708,9 @@ class Source:
 
     def recv(self, n):
         return self.block[:n]
+
+    def readable(self):
+        return True
 
     def __getattr__(self, name):
         return getattr(self.real, name)
@@ -869,6 +873,195 @@ def download_window_grows_at_50ms():
         last / 1e6, win, signals))
 
 
+# ---------- read scheduling ----------
+class Pending:
+    """The channel's socket with recv() replaced: the bytes the test put in it, then EAGAIN."""
+
+    def __init__(self, real):
+        self.real = real
+        self.data = bytearray()
+
+    def recv(self, n):
+        if not self.data:
+            raise BlockingIOError()
+        out = bytes(self.data[:n])
+        del self.data[:n]
+        return out
+
+    def readable(self):
+        return bool(self.data)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def fake_channel(mux, ch, source):
+    """A connected channel whose socket reads come from source (Source or Pending), with credit
+    that is not what stops it."""
+    c, peer = connected_channel(mux, ch)
+    c.sock = source(c.sock)
+    c.got_window(agent.MAX_WINDOW)
+    return c, peer
+
+
+def select_turn(mux, wire, channels):
+    """One loop turn under a level-triggered selector: every channel watched for reading whose
+    source has bytes gets its readiness event, in the order given (the kernel's order is not
+    ours to choose, and bulk first is the worst case), then the end of the turn. Returns the
+    frames written in the turn."""
+    for c in channels:
+        if not c.closed and c.interest & agent.EV_R and c.sock.readable():
+            c.on_event(agent.EV_R)
+    return turn(mux, wire)
+
+
+def data_of(frames, ch=None):
+    return [(c, len(p)) for c, cmd, p, end in frames if cmd == agent.TCP_DATA and (ch is None or c == ch)]
+
+
+QUANTUM = 64 * KiB        # the scheduler's quantum
+SPARSE_SLACK = 64 * KiB   # what new flows may still send past the limit
+SPARSE_READ = 16 * KiB    # the most one read takes there
+
+
+def most_in_flight(mux):
+    """The limit, the sparse slack and one frame."""
+    return mux.limit + SPARSE_SLACK + agent.HDR_LEN + agent.MAX_PAYLOAD
+
+
+def interactive_bytes_go_ahead_of_a_full_bound():
+    """A bulk source fills the 256 KiB bound (no probe answered, so the limit stays there). An
+    interactive channel that becomes readable at the shut gate is read in that same turn, and
+    no bulk byte goes meanwhile; a burst at the shut gate is read 16 KiB at a time and only up
+    to limit + 64 KiB; past that the next interactive bytes wait, and once the probes are
+    answered they go first, ahead of the bulk. In flight never exceeds limit + 64 KiB + one
+    frame."""
+    def run(clock):
+        mux, wire = new_mux()
+        bulk, p1 = fake_channel(mux, 1, Source)
+        burst, p2 = fake_channel(mux, 2, Pending)
+        echo, p3 = fake_channel(mux, 3, Pending)
+        order = [bulk, burst, echo]
+
+        def step(what):
+            frames = select_turn(mux, wire, order)
+            in_flight = mux.out_offset - mux.acked
+            expect(in_flight <= most_in_flight(mux), "%s: %d bytes in flight, more than limit + 64 KiB + one frame (%d)" % (
+                what, in_flight, most_in_flight(mux)))
+            return frames
+
+        for _ in range(20):
+            if not mux.may_read():
+                break
+            step("bulk")
+        expect(not mux.may_read(), "the bulk source never filled the bound")
+        filled = mux.out_offset - mux.acked
+        expect(filled < agent.LIMIT_MIN + agent.HDR_LEN + agent.MAX_PAYLOAD + 8 * 19,
+               "bulk alone put %d bytes in flight (limit %d)" % (filled, agent.LIMIT_MIN))
+
+        echo.sock.data += b"e" * 64
+        frames = step("echo at the shut gate")
+        expect(data_of(frames) == [(3, 64)], "in the turn the echo reply became readable at the shut gate: %s "
+               "(it waited behind the bulk, %d bytes in flight)" % (data_of(frames), mux.out_offset - mux.acked))
+
+        burst.sock.data += b"b" * (200 * KiB)
+        frames = step("burst at the shut gate")
+        got = data_of(frames)
+        expect(got and all(ch == 2 for ch, n in got), "a burst at the shut gate: %s" % got)
+        expect(all(n <= SPARSE_READ for ch, n in got), "reads past the limit of more than 16 KiB: %s" % got)
+        in_flight = mux.out_offset - mux.acked
+        expect(in_flight >= agent.LIMIT_MIN + SPARSE_SLACK, "the burst stopped at %d in flight, short of the slack" % in_flight)
+
+        echo.sock.data += b"f" * 64
+        frames = step("echo past the slack")
+        expect(data_of(frames) == [], "data past limit + 64 KiB: %s" % data_of(frames))
+
+        pong_all_probes(mux, wire)  # the gate opens: the rest of this turn reads in scheduler order
+        frames = turn(mux, wire)
+        got = data_of(frames)
+        expect(got and got[0] == (3, 64), "after the gate opened: %s (the echo reply first)" % got[:6])
+        for _ in range(3):
+            pong_all_probes(mux, wire)
+            step("open gate")
+        for c, p in ((bulk, p1), (burst, p2), (echo, p3)):
+            c.free()
+            p.close()
+
+    simulated(run)
+
+
+def bulk_channels_share_by_deficit_round_robin():
+    """Two bulk sources, every probe answered after each turn: each gets half of the bytes, and
+    at no turn is one ahead of the other by more than a quantum and a frame."""
+    def run(clock):
+        mux, wire = new_mux()
+        a, pa = fake_channel(mux, 1, Source)
+        b, pb = fake_channel(mux, 2, Source)
+        got = {1: 0, 2: 0}
+        lag = 0
+        for _ in range(60):
+            clock.now += 0.001
+            for ch, n in data_of(select_turn(mux, wire, [a, b])):
+                got[ch] += n
+            lag = max(lag, abs(got[1] - got[2]))
+            pong_all_probes(mux, wire)
+            for c in (a, b):
+                if c.credit < agent.MAX_WINDOW:
+                    c.got_window(agent.MAX_WINDOW)
+        total = got[1] + got[2]
+        expect(total > 20 * agent.LIMIT_MIN, "only %d bytes in 60 turns" % total)
+        expect(abs(got[1] - got[2]) <= 0.01 * total, "bytes per channel %s" % got)
+        expect(lag <= QUANTUM + agent.MAX_PAYLOAD, "one channel was %d bytes ahead at a turn (%s at the end)" % (lag, got))
+        for c, p in ((a, pa), (b, pb)):
+            c.free()
+            p.close()
+
+    simulated(run)
+
+
+def a_new_flow_becomes_old_after_its_quantum():
+    """A bulk source that has been sending, then a second one becomes readable: the newcomer
+    is read first, for its 64 KiB quantum (the frame that crosses it, and at most one round
+    more ahead of an old flow that overdrew its deficit), then the old one gets its turn in the
+    same loop turn; from then on the newcomer is an old flow: at a shut gate, with slack left,
+    neither is read."""
+    def run(clock):
+        mux, wire = new_mux()
+        old, po = fake_channel(mux, 1, Source)
+        new, pn = fake_channel(mux, 2, Source)
+        new.sock.readable = lambda: False  # not yet
+        select_turn(mux, wire, [old, new])
+        expect(not mux.may_read(), "the first source did not fill the bound")
+        pong_all_probes(mux, wire)
+        del new.sock.readable
+        got = data_of(select_turn(mux, wire, [old, new]))
+        first = [ch for ch, n in got]
+        run_of_new = 0
+        for ch, n in got:
+            if ch != 2:
+                break
+            run_of_new += n
+        expect(first and first[0] == 2, "the newcomer was not read first: %s" % first)
+        expect(QUANTUM <= run_of_new < 2 * QUANTUM + agent.MAX_PAYLOAD,
+               "the newcomer sent %d bytes before the old flow's turn: %s" % (run_of_new, got))
+        expect(1 in first, "the old flow got no turn once the newcomer used its quantum: %s" % first)
+        for _ in range(20):  # no probe answered: up to the limit
+            if not mux.may_read():
+                break
+            select_turn(mux, wire, [old, new])
+        # the gate is shut now, but within the slack: only new flows could be read, and there are none
+        in_flight = mux.out_offset - mux.acked
+        expect(mux.limit <= in_flight < mux.limit + SPARSE_SLACK,
+               "in flight %d: the check needs a shut gate with slack left" % in_flight)
+        got = data_of(select_turn(mux, wire, [old, new]))
+        expect(got == [], "an old flow read past the limit: %s" % got)
+        for c, p in ((old, po), (new, pn)):
+            c.free()
+            p.close()
+
+    simulated(run)
+
+
 check("probes bound the bytes in flight", probes_bound_the_bytes_in_flight)
 check("a shut gate always has a probe", a_shut_gate_always_has_a_probe)
 check("at most eight probes", at_most_eight_probes)
@@ -885,3 +1078,6 @@ check("window 0 leaves the credit alone", window_zero_leaves_the_credit_alone)
 check("one blocked signal per episode", one_blocked_signal_per_episode)
 check("upload window grows at 50 ms", upload_window_grows_at_50ms)
 check("download window grows at 50 ms", download_window_grows_at_50ms)
+check("interactive bytes go ahead of a full bound", interactive_bytes_go_ahead_of_a_full_bound)
+check("bulk channels share by deficit round robin", bulk_channels_share_by_deficit_round_robin)
+check("a new flow becomes old after its quantum", a_new_flow_becomes_old_after_its_quantum)

@@ -33,6 +33,10 @@ class PythonAgentInFlightTest {
     /** The limit before any sample, fixed by the spec. */
     private static final int LIMIT_MIN = 256 * 1024;
     private static final int PROBE_BYTES = Frame.HEADER_BYTES + 11;
+    /** Past the limit a new flow (a channel readable again after a short read) may still send this much... */
+    private static final int SPARSE_SLACK = 64 * 1024;
+    /** ...this much at a time. */
+    private static final int SPARSE_READ = 16 * 1024;
 
     @Test
     void pythonLevelFlowChecks(@TempDir Path dir) throws Exception {
@@ -52,7 +56,10 @@ class PythonAgentInFlightTest {
                 "window 0 leaves the credit alone",
                 "one blocked signal per episode",
                 "upload window grows at 50 ms",
-                "download window grows at 50 ms");
+                "download window grows at 50 ms",
+                "interactive bytes go ahead of a full bound",
+                "bulk channels share by deficit round robin",
+                "a new flow becomes old after its quantum");
     }
 
     private static AgentConnection start() throws Exception {
@@ -138,9 +145,12 @@ class PythonAgentInFlightTest {
                         return same;
                     });
             long bytes = stream.get();
-            // everything the agent wrote since the sync header: the limit, the frame read last
-            // before the gate shut, and a few control frames (chicken, ROUTES, PONG, probes)
-            assertTrue(bytes <= LIMIT_MIN + Frame.HEADER_BYTES + Frame.MAX_PAYLOAD + 256,
+            // everything the agent wrote since the sync header: the limit, then the frame read last
+            // before the gate shut or (the socket drained by a short read makes the channel a new
+            // flow when it is readable again) sparse reads up to the slack, and a few control
+            // frames (chicken, ROUTES, PONG, probes)
+            long pastLimit = Math.max(Frame.HEADER_BYTES + Frame.MAX_PAYLOAD, SPARSE_SLACK + Frame.HEADER_BYTES + SPARSE_READ);
+            assertTrue(bytes <= LIMIT_MIN + pastLimit + 256,
                     "the agent sent " + bytes + " bytes (" + stalledAt[0] + " of data) with no probe answered");
             List<byte[]> unanswered;
             synchronized (probes) {
