@@ -75,6 +75,7 @@ RATE_BUCKET_S = 1.0               # max_rate: the largest sample of this bucket 
 # 0002 read scheduling: fq_codel's flow scheduling over channels, as the Java mux does it
 QUANTUM = 64 * 1024               # deficit round robin, in bytes; a new flow's first share
 SPARSE_SLACK = 64 * 1024          # past the limit, new flows may still be read up to limit + this
+MIN_ROOM = 1024                   # less room than this below the limit counts as full (no tiny bulk frames)
 SPARSE_READ = 16 * 1024           # the most one read takes at a shut gate
 PULL_BURST_BYTES = 512 * 1024     # stop reading sockets in this turn while this much waits for stdout
 
@@ -160,6 +161,8 @@ class Mux:
         # 0002 bytes in flight: out_offset counts the bytes of frames appended to the stream
         self.out_offset = 0
         self.acked = 0             # the peer has parsed the stream up to here (ack probes)
+        self.acked_at = None       # when acked last moved
+        self.pulls = 0             # pull() turns so far
         self.limit = LIMIT_MIN     # no new TCP_DATA while out_offset - acked >= limit
         self.probe_every = max(PROBE_EVERY_MIN, LIMIT_MIN // 4)
         self.probe_at = 0          # out_offset at the end of the last probe
@@ -264,7 +267,7 @@ class Mux:
             return
         end = self.out_offset + HDR_LEN + PROBE_LEN
         self.send(0, PING, PROBE_TAG + U64.pack(end))
-        self.probes[end] = (time.monotonic(), self.acked)
+        self.probes[end] = (time.monotonic(), self.acked, self.acked_at)
         self.probe_at = end
 
     def probe_answered(self, end):
@@ -279,16 +282,20 @@ class Mux:
             if first > end:
                 break
             del probes[first]
-        sent_at, acked_at_send = sent
+        sent_at, acked_at_send, acked_at_then = sent
+        now = time.monotonic()
         if end > self.acked:
             self.acked = end
-        now = time.monotonic()
+            self.acked_at = now
         rtt = now - sent_at
         if rtt < PROBE_RTT_FLOOR_S:
             rtt = PROBE_RTT_FLOOR_S
         if self.min_rtt is None or rtt < self.min_rtt:
             self.min_rtt = rtt
-        rate = (self.acked - acked_at_send) / rtt
+        # bytes confirmed since the answer the probe had seen, over the time since that answer
+        # (never shorter than its round trip): both ends of the interval are answers
+        since = now - acked_at_then if acked_at_then is not None else rtt
+        rate = (self.acked - acked_at_send) / (since if since > rtt else rtt)
         if self.rate_at is None or now - self.rate_at >= RATE_BUCKET_S:
             recent = self.rate_at is not None and now - self.rate_at < 2 * RATE_BUCKET_S
             self.rate_prev = self.rate_cur if recent else 0.0
@@ -329,20 +336,33 @@ class Mux:
         goes to the back of the old flows with a fresh one; a channel with nothing to read or no
         credit leaves the lists until its socket is readable again."""
         new, old = self.new_flows, self.old_flows
+        self.pulls += 1
+        idle = 0  # flows passed over in a row without a read
         while (new or old) and self.out_bytes < PULL_BURST_BYTES:
-            in_flight = self.out_offset - self.acked
-            if in_flight < self.limit:
-                most = MAX_PAYLOAD
+            room = self.limit - (self.out_offset - self.acked)
+            if room >= MIN_ROOM:
+                # bulk fills the bound but never passes it: the slack above stays for new flows
+                most = MAX_PAYLOAD if room - HDR_LEN > MAX_PAYLOAD else room - HDR_LEN
                 q = new if new else old
-            elif new and in_flight < self.limit + SPARSE_SLACK:
+            elif new and room > -SPARSE_SLACK:
                 most = SPARSE_READ
                 q = new
             else:
                 return
             c = q[0]
-            if not c.pullable():
+            if not c.ready or not c.pullable():
                 q.popleft()
-                c.scheduled = False
+                if not c.closed and (q is new or c.joined_old == self.pulls):
+                    # as fq_codel: a new flow that ran dry stays in line, as an old one; it leaves
+                    # only when a later turn finds it idle again (then it may come back as new)
+                    if q is new:
+                        c.joined_old = self.pulls
+                    old.append(c)
+                    idle += 1
+                    if idle > len(new) + len(old):
+                        break  # every flow left ran dry this turn: nothing to read now
+                else:
+                    c.scheduled = False
                 c.update_interest()
                 continue
             if c.deficit <= 0:
@@ -350,14 +370,14 @@ class Mux:
                 c.deficit += QUANTUM
                 old.append(c)
                 continue
+            idle = 0
             try:
                 more = c.pull(most)
             except OSError as e:
                 c.socket_failed(e)
                 more = False
             if not more:
-                q.popleft()
-                c.scheduled = False
+                c.ready = False  # drained: watched for reading again, still in line until its turn
                 c.update_interest()
 
     def pull_pending(self):
@@ -366,7 +386,7 @@ class Mux:
         if not (new or self.old_flows) or self.out_bytes >= PULL_BURST_BYTES:
             return False
         in_flight = self.out_offset - self.acked
-        return in_flight < self.limit or (bool(new) and in_flight < self.limit + SPARSE_SLACK)
+        return self.limit - in_flight >= MIN_ROOM or (bool(new) and in_flight < self.limit + SPARSE_SLACK)
 
     def end_turn(self):
         """The end of one loop turn: 0002 reads the ready sockets first, so a read that used up
@@ -515,15 +535,16 @@ class Mux:
         """Whether channels may read their sockets (start new TCP_DATA; under 0002, bulk reads:
         new flows have SPARSE_SLACK more, see pull)."""
         if self.v2:
-            return self.out_offset - self.acked < self.limit
+            return self.limit - (self.out_offset - self.acked) >= MIN_ROOM
         return self.out_bytes < OUT_HIGH_BYTES and not self.too_full
 
     def check_gates(self):
         if self.v2:
             if self.out_offset - self.probe_at >= self.probe_every:
                 self.probe()
-            elif self.out_offset - self.acked >= self.limit and not self.probes:
-                self.probe()  # a shut gate always has a probe on its way to open it
+            elif self.limit - (self.out_offset - self.acked) < MIN_ROOM and (
+                    not self.probes or self.out_offset - self.probe_at >= PROBE_EVERY_MIN):
+                self.probe()  # a shut gate always has a probe on its way that covers it all
         if self.latency_control and not self.too_full and self.fullness > self.latency_buffer:
             self.send(0, PING, b"rttest")
             self.too_full = True
@@ -701,7 +722,9 @@ class TcpChannel:
         self.interest = 0
         self.closed = False
         self.parked = False        # 0001: waiting for the output gate to open
-        self.scheduled = False     # 0002: readable, in mux.new_flows or mux.old_flows (not watched for reading)
+        self.scheduled = False     # 0002: in mux.new_flows or mux.old_flows
+        self.ready = False         # 0002: readable as far as we know (not watched for reading until a read drains it)
+        self.joined_old = -1       # 0002: the pull() turn that moved it, run dry, from the new flows to the old
         self.deficit = 0           # 0002: bytes it may still send in this round of the scheduler
         # 0002 flow control
         self.credit = INITIAL_WINDOW       # bytes we may still send
@@ -734,7 +757,7 @@ class TcpChannel:
             want = EV_W
         else:
             want = EV_W if self.wbuf else 0
-            if self.reading and not self.parked and not self.scheduled and (self.credit > 0 or not self.mux.v2):
+            if self.reading and not self.parked and not self.ready and (self.credit > 0 or not self.mux.v2):
                 want |= EV_R
         if want != self.interest:
             sel = self.mux.sel
@@ -849,6 +872,7 @@ class TcpChannel:
     def mark_ready(self):
         """0002: the socket is readable: the channel joins the new flows with a fresh quantum
         (unless it is scheduled already) and is not watched for reading until it leaves them."""
+        self.ready = True
         if not self.scheduled:
             self.scheduled = True
             self.deficit = QUANTUM

@@ -276,8 +276,8 @@ def samples_set_the_limit():
         round_trip(1000, 0.001)
         expect(mux.limit == agent.LIMIT_MIN, "limit %d after the fast sample expired" % mux.limit)
 
-        # and the 32 MiB clamp: 50 MB in 50 us (the floor) is 1 TB/s
-        clock.now += 0.001
+        # and the 32 MiB clamp: 50 MB in 50 us (the floor) is 1 TB/s (the rate's interval starts
+        # at the last answer, which came at this very instant)
         round_trip(50 * 1000 * 1000, 0.0)
         expect(mux.limit == agent.LIMIT_MAX, "limit %d at 1 TB/s x 50 us x 2" % mux.limit)
         expect(mux.probe_every == agent.LIMIT_MAX // 4, "probe spacing %d" % mux.probe_every)
@@ -1062,6 +1062,36 @@ def a_new_flow_becomes_old_after_its_quantum():
     simulated(run)
 
 
+def a_bulk_flow_that_runs_dry_does_not_come_back_new():
+    """As in fq_codel: a bulk source that the reads drain now and then (its bytes come in 32 KiB
+    bursts) joins the old flows when it runs dry instead of leaving the lists, so when it refills
+    at a shut gate it is an old flow and may not use the sparse slack that interactive channels
+    need. An interactive channel that turns up there still goes at once."""
+    def run(clock):
+        mux, wire = new_mux()
+        bulk, pb = fake_channel(mux, 1, Pending)
+        echo, pe = fake_channel(mux, 2, Pending)
+        for _ in range(40):  # no probe answered: the bursts fill the bound
+            if not mux.may_read():
+                break
+            bulk.sock.data += b"x" * (32 * KiB)
+            select_turn(mux, wire, [bulk, echo])
+        expect(not mux.may_read(), "the bursts never filled the bound")
+        in_flight = mux.out_offset - mux.acked
+        expect(in_flight < mux.limit + SPARSE_SLACK, "in flight %d: the check needs slack left" % in_flight)
+        bulk.sock.data += b"x" * (32 * KiB)
+        got = data_of(select_turn(mux, wire, [bulk, echo]))
+        expect(got == [], "a bulk flow that had run dry came back as new and used the slack: %s" % got)
+        echo.sock.data += b"e" * 64
+        got = data_of(select_turn(mux, wire, [bulk, echo]))
+        expect(got == [(2, 64)], "the interactive bytes at the shut gate: %s" % got)
+        for c, p in ((bulk, pb), (echo, pe)):
+            c.free()
+            p.close()
+
+    simulated(run)
+
+
 check("probes bound the bytes in flight", probes_bound_the_bytes_in_flight)
 check("a shut gate always has a probe", a_shut_gate_always_has_a_probe)
 check("at most eight probes", at_most_eight_probes)
@@ -1081,3 +1111,4 @@ check("download window grows at 50 ms", download_window_grows_at_50ms)
 check("interactive bytes go ahead of a full bound", interactive_bytes_go_ahead_of_a_full_bound)
 check("bulk channels share by deficit round robin", bulk_channels_share_by_deficit_round_robin)
 check("a new flow becomes old after its quantum", a_new_flow_becomes_old_after_its_quantum)
+check("a bulk flow that runs dry does not come back new", a_bulk_flow_that_runs_dry_does_not_come_back_new)

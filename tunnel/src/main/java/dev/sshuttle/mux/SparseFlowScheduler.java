@@ -24,8 +24,11 @@ final class SparseFlowScheduler implements Scheduler {
         newFlows.add(c);
     }
 
+    private long decisions; // next() calls so far: when a channel joined the old flows
+
     @Override
     public TcpChannel next(Predicate<TcpChannel> canSend, boolean sparseOnly) {
+        decisions++;
         for (int guard = 3 * (newFlows.size() + oldFlows.size()) + 1; guard > 0; guard--) {
             boolean fromNew = !newFlows.isEmpty();
             if (!fromNew && sparseOnly) return null;
@@ -34,13 +37,15 @@ final class SparseFlowScheduler implements Scheduler {
             if (c == null) return null;
             if (!canSend.test(c)) {
                 queue.poll();
-                if (fromNew) {
+                if (fromNew || c.joinedOldAt == decisions) {
                     // as fq_codel: a new flow that runs dry joins the old flows, still in line,
                     // so a bulk channel whose socket drains for a moment cannot come back as
-                    // "new" and take the interactive channels' place (and their slack)
+                    // "new" and take the interactive channels' place (and their slack); it
+                    // leaves only when found idle again by a later decision
+                    if (fromNew) c.joinedOldAt = decisions;
                     oldFlows.add(c);
                 } else {
-                    c.scheduled = false; // idle for a whole round: back in line through ready()
+                    c.scheduled = false; // still idle: back in line through ready(), as a new flow
                 }
                 continue;
             }

@@ -24,6 +24,7 @@ final class TcpChannel {
     // scheduler and grant bookkeeping
     boolean scheduled;
     int deficit;
+    long joinedOldAt = -1; // the scheduler decision that moved it, run dry, from the new flows to the old
     boolean grantQueued;
     boolean blockedQueued; // a TCP_WINDOW 0 ("blocked on credit") is queued or sent; cleared by the next credit
 
