@@ -209,7 +209,12 @@ class Mux:
         self.out_bytes += HDR_LEN + n
         self.out_offset += HDR_LEN + n
 
-    def flush(self):
+    def flush(self, writable=False):
+        """Writes the queue while stdout takes it. Once a write found the pipe full, only the
+        selector's writable event tries again (a write into a full pipe is a wasted syscall,
+        and the loop flushes twice a turn)."""
+        if self.out_registered and not writable:
+            return
         outq = self.outq
         v2 = self.v2
         while outq:
@@ -258,7 +263,7 @@ class Mux:
             self.out_registered = want
 
     def on_stdout(self, mask):
-        self.flush()
+        self.flush(writable=True)
 
     # ---------- 0002 bytes in flight ----------
     def probe(self):
@@ -1182,6 +1187,17 @@ def grow_pipe(fd):
         pass  # not a pipe (e.g. a socket), or the limit is lower: the default works too
 
 
+def keep_heap():
+    """Every socket read is a new bytes object of up to 64 KiB, freed once written; glibc then
+    gives the top of the heap back and takes it again (thousands of brk calls per GB). A trim
+    threshold of 4 MiB keeps that much; best effort, where ctypes and glibc are there."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).mallopt(-1, 4 << 20)  # M_TRIM_THRESHOLD
+    except (ImportError, OSError, AttributeError):
+        pass
+
+
 def raise_fd_limit():
     """Take the hard limit on open files: the usual soft limit of 1024 would refuse the
     thousandth concurrent connection (the original's select() ceiling), while the hard one
@@ -1225,13 +1241,13 @@ def final_flush(mux):
     """Best effort, bounded: a client that stopped reading must not keep us alive."""
     deadline = time.monotonic() + 2.0
     try:
-        mux.flush()
+        mux.flush(writable=True)
         if mux.outq:
             with selectors.DefaultSelector() as out:
                 out.register(1, EV_W)
                 while mux.outq and time.monotonic() < deadline:
                     out.select(max(0.0, deadline - time.monotonic()))
-                    mux.flush()
+                    mux.flush(writable=True)
     except (OSError, SessionEnd):
         pass
 
@@ -1247,6 +1263,7 @@ def main():
     for fd in (0, 1):
         grow_pipe(fd)
     raise_fd_limit()
+    keep_heap()
     os.write(1, header)
     os.set_blocking(0, False)
     os.set_blocking(1, False)

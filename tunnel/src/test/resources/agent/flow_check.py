@@ -295,10 +295,10 @@ def order_after(mux, wire, room):
     """Queues 4 data frames, lets `room` bytes out, queues a PONG, lets everything out."""
     data_frames(mux, 4)
     wire.room = room
-    mux.flush()
+    mux.flush(writable=True)  # the pipe has room: the selector says so
     mux.dispatch(0, agent.PING, memoryview(b"interactive"))
     wire.room = None
-    mux.flush()
+    mux.flush(writable=True)  # the pipe has room: the selector says so
     expect(not mux.outq, "left in the queue: %d items" % len(mux.outq))
     return [("PONG" if cmd == agent.PONG else "D%d" % p[0]) for ch, cmd, p, end in wire.frames()]
 
@@ -348,9 +348,9 @@ def control_frames_keep_every_frame_whole():
                 mux.send(0, agent.TCP_EOF)
             else:
                 wire.room = rnd.randint(0, 5000)
-                mux.flush()
+                mux.flush(writable=True)  # the pipe has room: the selector says so
         wire.room = None
-        mux.flush()
+        mux.flush(writable=True)  # the pipe has room: the selector says so
         expect(len(wire.data) == mux.out_offset, "stream %d bytes, out_offset %d" % (len(wire.data), mux.out_offset))
         frames = wire.frames()
         expect(frames and frames[-1][3] == len(wire.data), "the stream does not end on a frame")
@@ -408,6 +408,8 @@ def turn(mux, wire):
     grants and blocked signals, output, probes and gates, output). Returns the frames written
     in this turn."""
     mark = len(wire.frames())
+    if mux.out_registered and wire.room != 0:
+        mux.on_stdout(agent.EV_W)  # the selector: stdout has room again
     mux.end_turn()
     return wire.frames()[mark:]
 
