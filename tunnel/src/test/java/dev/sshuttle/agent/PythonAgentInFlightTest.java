@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The Python agent's 0002 bytes in flight and window growth (docs/protocol.md, "0002: bytes in
  * flight and window growth"), end to end over pipes, plus the Python-level checks of
- * flow_check.py (exact partial writes, a fake clock, consumers that stall on purpose). Python
- * only: the Java agent of this tree does not bound its bytes in flight yet.
+ * flow_check.py (exact partial writes, a fake clock, consumers that stall on purpose). The Java
+ * side's bound, shared by the client and the Java agent, is tested in dev.sshuttle.mux
+ * (InFlightBoundTest, MuxTest) and, with the production driver, by the simulator.
  */
 class PythonAgentInFlightTest {
     private static final int CH = 1;
