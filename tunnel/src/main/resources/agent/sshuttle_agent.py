@@ -76,6 +76,7 @@ RATE_BUCKET_S = 1.0               # max_rate: the largest sample of this bucket 
 QUANTUM = 64 * 1024               # deficit round robin, in bytes; a new flow's first share
 SPARSE_SLACK = 64 * 1024          # past the limit, new flows may still be read up to limit + this
 MIN_ROOM = 1024                   # less room than this below the limit counts as full (no tiny bulk frames)
+SPARSE_IDLE_S = 0.001             # a socket empty this long before it is readable again: a sparse (interactive) flow
 SPARSE_READ = 16 * 1024           # the most one read takes at a shut gate
 PULL_BURST_BYTES = 512 * 1024     # stop reading sockets in this turn while this much waits for stdout
 
@@ -162,7 +163,6 @@ class Mux:
         self.out_offset = 0
         self.acked = 0             # the peer has parsed the stream up to here (ack probes)
         self.acked_at = None       # when acked last moved
-        self.pulls = 0             # pull() turns so far
         self.limit = LIMIT_MIN     # no new TCP_DATA while out_offset - acked >= limit
         self.probe_every = max(PROBE_EVERY_MIN, LIMIT_MIN // 4)
         self.probe_at = 0          # out_offset at the end of the last probe
@@ -341,8 +341,6 @@ class Mux:
         goes to the back of the old flows with a fresh one; a channel with nothing to read or no
         credit leaves the lists until its socket is readable again."""
         new, old = self.new_flows, self.old_flows
-        self.pulls += 1
-        idle = 0  # flows passed over in a row without a read
         while (new or old) and self.out_bytes < PULL_BURST_BYTES:
             room = self.limit - (self.out_offset - self.acked)
             if room >= MIN_ROOM:
@@ -357,17 +355,7 @@ class Mux:
             c = q[0]
             if not c.ready or not c.pullable():
                 q.popleft()
-                if not c.closed and (q is new or c.joined_old == self.pulls):
-                    # as fq_codel: a new flow that ran dry stays in line, as an old one; it leaves
-                    # only when a later turn finds it idle again (then it may come back as new)
-                    if q is new:
-                        c.joined_old = self.pulls
-                    old.append(c)
-                    idle += 1
-                    if idle > len(new) + len(old):
-                        break  # every flow left ran dry this turn: nothing to read now
-                else:
-                    c.scheduled = False
+                c.scheduled = False
                 c.update_interest()
                 continue
             if c.deficit <= 0:
@@ -375,14 +363,16 @@ class Mux:
                 c.deficit += QUANTUM
                 old.append(c)
                 continue
-            idle = 0
             try:
                 more = c.pull(most)
             except OSError as e:
                 c.socket_failed(e)
                 more = False
             if not more:
-                c.ready = False  # drained: watched for reading again, still in line until its turn
+                q.popleft()
+                c.ready = False
+                c.scheduled = False
+                c.drained_at = time.monotonic()
                 c.update_interest()
 
     def pull_pending(self):
@@ -729,7 +719,7 @@ class TcpChannel:
         self.parked = False        # 0001: waiting for the output gate to open
         self.scheduled = False     # 0002: in mux.new_flows or mux.old_flows
         self.ready = False         # 0002: readable as far as we know (not watched for reading until a read drains it)
-        self.joined_old = -1       # 0002: the pull() turn that moved it, run dry, from the new flows to the old
+        self.drained_at = None     # 0002: when a read last found the socket empty
         self.deficit = 0           # 0002: bytes it may still send in this round of the scheduler
         # 0002 flow control
         self.credit = INITIAL_WINDOW       # bytes we may still send
@@ -880,8 +870,16 @@ class TcpChannel:
         self.ready = True
         if not self.scheduled:
             self.scheduled = True
-            self.deficit = QUANTUM
-            self.mux.new_flows.append(self)
+            if self.drained_at is None or time.monotonic() - self.drained_at >= SPARSE_IDLE_S:
+                # quiet for a while (or new): a sparse flow, first in line and allowed the slack
+                self.deficit = QUANTUM
+                self.mux.new_flows.append(self)
+            else:
+                # a busy channel whose socket ran dry between two writes: back among the old
+                # flows, so it cannot jump the queue and take the interactive channels' slack
+                if self.deficit <= 0:
+                    self.deficit += QUANTUM
+                self.mux.old_flows.append(self)
         self.update_interest()
 
     def pullable(self):

@@ -72,6 +72,10 @@ public class Bridges implements MuxListener {
         log.accept(message);
     }
 
+    long nanos() {
+        return timers.nanos();
+    }
+
     private void put(SocketBridge b) {
         bridges[b.channel] = b;
         open++;

@@ -73,7 +73,7 @@ final class SocketBridge implements ChannelSource, ConnectOutcome {
         if (closed || readingStopped) return;
         readArmed = false; // the mux reads when the channel's turn comes; until then the selector must not report it again
         updateInterest();
-        mux.readable(channel);
+        mux.readable(channel, owner.nanos());
     }
 
     /** Pulled by the mux, into the outgoing frame. */

@@ -28,6 +28,12 @@ public final class Mux {
     private static final int V1_DATA_FRAME = 2048;
     /** A channel pulled while the transport is full for bulk reads this much at most. */
     public static final int SPARSE_PULL_BYTES = 16 * 1024;
+    /**
+     * A channel whose socket had been empty this long counts as sparse when it is readable again:
+     * an interactive channel between messages, not bulk whose socket drained between two of the
+     * application's writes (that refills within microseconds).
+     */
+    private static final long SPARSE_IDLE_NANOS = 1_000_000L;
     /** Don't start a data frame in less room than this: write what is there first. */
     private static final int MIN_PULL_BYTES = 1024;
     private static final int MAX_PINGS_TRACKED = 16;
@@ -258,7 +264,7 @@ public final class Mux {
                 if (c.credit.available() > 4L * config.maxWindowBytes()) {
                     throw new ProtocolException("channel " + ch + " credit grew to " + c.credit.available() + " bytes, past any window");
                 }
-                if (canSend(c)) scheduler.ready(c);
+                if (canSend(c)) scheduler.ready(c, false); // credit came back: it was sending
             }
             case Command.TCP_CONNECTED -> {
                 if (role != Role.CLIENT) throw new ProtocolException("TCP_CONNECTED sent to the server");
@@ -323,12 +329,13 @@ public final class Mux {
      * The channel's source has bytes, or its end, to give: the channel joins the scheduler and
      * is pulled when its turn comes (and it has credit). The source is not read before.
      */
-    public void readable(int channel) {
+    public void readable(int channel, long nowNanos) {
+        now = nowNanos;
         TcpChannel c = table.tcp(channel);
         if (c == null || c.shutWrite() || c.source == null) return;
         c.sourceReady = true;
         if (canSend(c)) {
-            scheduler.ready(c);
+            scheduler.ready(c, c.drainedAtNanos == Long.MIN_VALUE || now - c.drainedAtNanos >= SPARSE_IDLE_NANOS);
         } else {
             noteBlocked(c);
         }
@@ -369,7 +376,7 @@ public final class Mux {
         if (c == null || c.shutWrite() || c.eofRequested) return;
         c.eofRequested = true;
         c.sourceReady = false;
-        scheduler.ready(c);
+        scheduler.ready(c, true);
     }
 
     /** The local socket can take no more data: ask the peer to stop sending. */
@@ -631,6 +638,7 @@ public final class Mux {
         if (n <= 0) {
             out.position(at);
             c.sourceReady = false;
+            c.drainedAtNanos = now;
             if (n == ChannelSource.RESET) {
                 queueReset(c, "the local connection failed");
                 release(c);
@@ -642,7 +650,10 @@ public final class Mux {
                 .putShort(at + 2, (short) c.id)
                 .putShort(at + 4, (short) Command.TCP_DATA)
                 .putShort(at + 6, (short) n);
-        if (n < max) c.sourceReady = false; // a short read: drained for now
+        if (n < max) {
+            c.sourceReady = false; // a short read: drained for now
+            c.drainedAtNanos = now;
+        }
         if (version == ProtocolVersion.V2) {
             c.credit.spend(n);
             noteBlocked(c);

@@ -7,8 +7,12 @@ import java.util.function.Predicate;
  * mux says which channels have something to send and how much each sent; the scheduler picks.
  */
 interface Scheduler {
-    /** The channel has something to send (again). Idempotent. */
-    void ready(TcpChannel c);
+    /**
+     * The channel has something to send (again). Idempotent. {@code sparse}: it had been quiet
+     * (an interactive channel coming back, a new one), so it goes before the channels that have
+     * been sending and may use the in-flight slack.
+     */
+    void ready(TcpChannel c, boolean sparse);
 
     /**
      * The channel to serve next among those that {@code canSend}; channels that cannot send are

@@ -4,11 +4,19 @@ import java.util.ArrayDeque;
 import java.util.function.Predicate;
 
 /**
- * fq_codel's flow scheduling over channels: a channel that just became active (a "sparse"
- * flow: an interactive request, a new connection) is served before the channels that have been
- * sending, and among those, deficit round robin by bytes with a 64 KiB quantum. So an
+ * fq_codel's flow scheduling over channels: a channel that comes back after being quiet (a
+ * "sparse" flow: an interactive request, a new connection) is served before the channels that
+ * have been sending, and among those, deficit round robin by bytes with a 64 KiB quantum. So an
  * interactive channel waits for at most the frame on the wire, not for bulk; and bulk channels
  * share the link equally, whatever their frame sizes.
+ *
+ * <p>Whether a channel was quiet is the caller's call ({@link #ready(TcpChannel, boolean)}):
+ * the mux counts a channel as sparse when its socket had been empty for a while, not when it
+ * ran dry for a moment, because a bulk channel whose socket drains between two of the
+ * application's writes must not come back as new, jump the queue and take the slack that the
+ * in-flight bound keeps for interactive channels. fq_codel's own rule (a new flow that empties
+ * joins the old flows) fails here: while the bound is full the old flows are never visited, so
+ * an interactive channel parked there would wait for the bulk to let it through.
  */
 final class SparseFlowScheduler implements Scheduler {
     static final int QUANTUM_BYTES = 64 * 1024;
@@ -17,19 +25,21 @@ final class SparseFlowScheduler implements Scheduler {
     private final ArrayDeque<TcpChannel> oldFlows = new ArrayDeque<>();
 
     @Override
-    public void ready(TcpChannel c) {
+    public void ready(TcpChannel c, boolean sparse) {
         if (c.scheduled) return;
         c.scheduled = true;
-        c.deficit = QUANTUM_BYTES;
-        newFlows.add(c);
+        if (sparse) {
+            c.deficit = QUANTUM_BYTES;
+            newFlows.add(c);
+        } else {
+            if (c.deficit <= 0) c.deficit += QUANTUM_BYTES;
+            oldFlows.add(c); // a busy channel that ran dry for a moment: back in its place among the old flows
+        }
     }
-
-    private long decisions; // next() calls so far: when a channel joined the old flows
 
     @Override
     public TcpChannel next(Predicate<TcpChannel> canSend, boolean sparseOnly) {
-        decisions++;
-        for (int guard = 3 * (newFlows.size() + oldFlows.size()) + 1; guard > 0; guard--) {
+        for (int guard = newFlows.size() + 2 * oldFlows.size() + 1; guard > 0; guard--) {
             boolean fromNew = !newFlows.isEmpty();
             if (!fromNew && sparseOnly) return null;
             ArrayDeque<TcpChannel> queue = fromNew ? newFlows : oldFlows;
@@ -37,16 +47,7 @@ final class SparseFlowScheduler implements Scheduler {
             if (c == null) return null;
             if (!canSend.test(c)) {
                 queue.poll();
-                if (fromNew || c.joinedOldAt == decisions) {
-                    // as fq_codel: a new flow that runs dry joins the old flows, still in line,
-                    // so a bulk channel whose socket drains for a moment cannot come back as
-                    // "new" and take the interactive channels' place (and their slack); it
-                    // leaves only when found idle again by a later decision
-                    if (fromNew) c.joinedOldAt = decisions;
-                    oldFlows.add(c);
-                } else {
-                    c.scheduled = false; // still idle: back in line through ready(), as a new flow
-                }
+                c.scheduled = false; // back in line through ready()
                 continue;
             }
             if (c.deficit <= 0) {

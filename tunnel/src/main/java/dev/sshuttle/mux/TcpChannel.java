@@ -24,7 +24,7 @@ final class TcpChannel {
     // scheduler and grant bookkeeping
     boolean scheduled;
     int deficit;
-    long joinedOldAt = -1; // the scheduler decision that moved it, run dry, from the new flows to the old
+    long drainedAtNanos = Long.MIN_VALUE; // when a read last found the socket empty (never: a new channel is sparse)
     boolean grantQueued;
     boolean blockedQueued; // a TCP_WINDOW 0 ("blocked on credit") is queued or sent; cleared by the next credit
 

@@ -90,10 +90,10 @@ class MuxTest {
         int second = client.openTcp(TARGET);
         client.attach(first, new CountingSource(8192, false));
         client.attach(second, new CountingSource(100, false));
-        client.readable(first);
+        client.readable(first, 0);
         drain(client, server, 1 * MS); // past 4096 bytes: PING "rttest" out, data held until the PONG
         assertTrue(serverEvents.bytes(first) < 8192, "latency control holds data back: " + serverEvents.bytes(first));
-        client.readable(second); // arrives while blocked
+        client.readable(second, 0); // arrives while blocked
         for (int i = 0; i < 10; i++) {
             drain(client, server, (2 + i) * MS);
             drain(server, client, (2 + i) * MS);
@@ -125,11 +125,11 @@ class MuxTest {
         int ch = client.openTcp(TARGET);
         CountingSource source = new CountingSource(70_000, true);
         client.attach(ch, source);
-        client.readable(ch);
+        client.readable(ch, 0);
         drain(client, server, 0);
         assertEquals(70_000, serverEvents.bytes(ch));
         assertEquals(List.of("connect 1"), serverEvents.events, "a short read says: drained for now, not ended");
-        client.readable(ch); // a socket at its end is readable again
+        client.readable(ch, 0); // a socket at its end is readable again
         drain(client, server, 0);
         assertEquals(List.of("connect 1", "eof 1"), serverEvents.events);
     }
@@ -145,13 +145,13 @@ class MuxTest {
         for (int ch : new int[] {fast, stalled}) {
             server.connected(ch);
             server.attach(ch, new CountingSource(8L << 20, false));
-            server.readable(ch);
+            server.readable(ch, 0);
         }
         for (int i = 0; i < 200; i++) {
             drain(server, client, i * MS);
             drain(client, server, i * MS);
-            server.readable(fast);
-            server.readable(stalled);
+            server.readable(fast, 0);
+            server.readable(stalled, 0);
         }
         assertTrue(client.receiveWindow(fast) > MuxConfig.INITIAL_WINDOW,
                 "a fast reader's window grows while it is what limits the sender: " + client.receiveWindow(fast));
@@ -165,11 +165,11 @@ class MuxTest {
         Mux server = server(ProtocolVersion.V2, MuxConfig.defaults());
         int ch = client.openTcp(TARGET);
         client.attach(ch, new CountingSource(4L << 20, false));
-        client.readable(ch);
+        client.readable(ch, 0);
         ByteBuffer wire = ByteBuffer.allocate(8 << 20);
         for (int i = 0; i < 50; i++) {
             client.drainTo(wire, 0);
-            client.readable(ch);
+            client.readable(ch, 0);
         }
         assertTrue(wire.position() <= InFlightBound.FLOOR_BYTES + Frame.HEADER_BYTES + Frame.MAX_PAYLOAD + 1024,
                 "nothing confirmed yet: at most the bound (plus one frame) goes out, " + wire.position());
@@ -180,7 +180,7 @@ class MuxTest {
         assertEquals(0, client.inFlightBytes(), "the PONGs confirm everything");
         assertTrue(client.minRttNanos() > 0, "and measure the round trip");
         ByteBuffer more = ByteBuffer.allocate(8 << 20);
-        client.readable(ch);
+        client.readable(ch, 0);
         client.drainTo(more, 1 * MS);
         assertTrue(more.position() > 0, "the bound opens again");
     }
@@ -195,11 +195,11 @@ class MuxTest {
         client.attach(chat, typed);
         ByteBuffer wire = ByteBuffer.allocate(8 << 20);
         for (int i = 0; i < 20; i++) {
-            client.readable(bulk);
+            client.readable(bulk, 0);
             client.drainTo(wire, 0);
         }
         assertTrue(client.inFlightBytes() >= client.inFlightLimitBytes(), "bulk has filled the bound");
-        client.readable(chat);
+        client.readable(chat, 0);
         int before = wire.position();
         client.drainTo(wire, 0);
         assertEquals(0, typed.left, "the interactive bytes go out past the bound (in the sparse-flow slack)");

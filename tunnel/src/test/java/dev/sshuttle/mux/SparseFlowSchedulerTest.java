@@ -1,8 +1,8 @@
 package dev.sshuttle.mux;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -24,13 +24,13 @@ class SparseFlowSchedulerTest {
     }
 
     @Test
-    void aNewFlowGoesFirstForOneQuantumThenTakesTurns() {
+    void aSparseFlowGoesFirstForOneQuantumThenTakesTurns() {
         TcpChannel bulk = channel(1);
-        scheduler.ready(bulk);
+        scheduler.ready(bulk, true);
         assertSame(bulk, next(false));
         scheduler.sent(bulk, SparseFlowScheduler.QUANTUM_BYTES); // used its quantum: now an old flow
         TcpChannel chat = channel(2);
-        scheduler.ready(chat);
+        scheduler.ready(chat, true);
         assertSame(chat, next(false), "the newcomer goes before the flow that has been sending");
         scheduler.sent(chat, 64);
         assertSame(chat, next(false), "and keeps its turn while it has quantum left");
@@ -41,44 +41,39 @@ class SparseFlowSchedulerTest {
     }
 
     @Test
-    void onlyNewFlowsWhenTheTransportIsFull() {
+    void onlySparseFlowsWhenTheTransportIsFull() {
         TcpChannel bulk = channel(1);
-        scheduler.ready(bulk);
+        scheduler.ready(bulk, true);
         next(false);
         scheduler.sent(bulk, SparseFlowScheduler.QUANTUM_BYTES);
         next(false); // rotates it to the old flows
         assertNull(next(true), "an old flow may not use the sparse slack");
         TcpChannel chat = channel(2);
-        scheduler.ready(chat);
+        scheduler.ready(chat, true);
         assertSame(chat, next(true), "a quiet channel may");
     }
 
     @Test
-    void aNewFlowThatRunsDryStaysInLineAsAnOldOne() {
+    void aBusyFlowThatRanDryComesBackAmongTheOldFlows() {
         TcpChannel bulk = channel(1);
-        scheduler.ready(bulk);
+        scheduler.ready(bulk, true);
         assertSame(bulk, next(false));
         scheduler.sent(bulk, 1000);
-        sendable.remove(bulk); // its socket drained
+        sendable.remove(bulk); // its socket drained between two writes of the application
         assertNull(next(false));
-        sendable.add(bulk);    // refilled
-        scheduler.ready(bulk); // still in line: not new again
-        assertNull(next(true), "a flow that ran dry for a moment must not come back as new");
+        assertTrue(scheduler.isEmpty());
+        sendable.add(bulk);
+        scheduler.ready(bulk, false); // not quiet long enough to count as sparse
+        assertNull(next(true), "it must not come back as new and take the sparse slack");
         assertSame(bulk, next(false), "it is served as an old flow");
     }
 
     @Test
-    void anOldFlowIdleForARoundLeavesTheLinesAndComesBackNew() {
-        TcpChannel chat = channel(1);
-        scheduler.ready(chat);
-        next(false);
-        scheduler.sent(chat, 64);
-        sendable.remove(chat);
-        assertNull(next(false)); // moved to the old flows
-        assertNull(next(false)); // visited there while idle: leaves
-        assertEquals(true, scheduler.isEmpty());
-        sendable.add(chat);
-        scheduler.ready(chat);
-        assertSame(chat, next(true), "after a quiet round it is new again");
+    void aQuietFlowComesBackNew() {
+        TcpChannel bulk = channel(1);
+        TcpChannel chat = channel(2);
+        scheduler.ready(bulk, false);
+        scheduler.ready(chat, true);
+        assertSame(chat, next(true), "an interactive channel back from a pause goes first, even when the transport is full");
     }
 }
