@@ -50,8 +50,16 @@ public final class FaultProxyServer implements AutoCloseable {
 
     /** Starts a server whose proxies listen and dial inside home (e.g. a Netns). */
     public static FaultProxyServer start(SocketHome home) {
+        return start(home, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /**
+     * Starts a server with its control API on the given address (a container's
+     * {@code 0.0.0.0:8474}, see {@link FaultProxyMain}).
+     */
+    public static FaultProxyServer start(SocketHome home, InetSocketAddress control) {
         try {
-            HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+            HttpServer http = HttpServer.create(control, 64);
             ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("faultproxy-timers").daemon().factory());
             FaultProxyServer server = new FaultProxyServer(home, http, timers);
@@ -64,7 +72,7 @@ public final class FaultProxyServer implements AutoCloseable {
         }
     }
 
-    /** The control API's port on 127.0.0.1. */
+    /** The control API's port (on 127.0.0.1 unless started with another address). */
     public int controlPort() {
         return http.getAddress().getPort();
     }

@@ -1,27 +1,41 @@
 package dev.sshuttle.it.docker;
 
-import org.junit.jupiter.api.Assumptions;
+import dev.sshuttle.it.topology.Prerequisites;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.testcontainers.DockerClientFactory;
 
 /**
- * Docker is optional: where it runs, the container tests use the real Toxiproxy and the
- * docker-compose topology; where it does not (this project's CI machine has no Docker), they are
- * skipped with the reason, also under CI=true, because the namespace tests cover the same ground.
+ * Docker is optional for a developer: without a daemon (none at /var/run/docker.sock or
+ * DOCKER_HOST) the container tests skip with the reason. Under CI=true they FAIL instead: CI
+ * starts its own daemon in a network namespace of its own ({@code .ci/run docker}) and runs these
+ * tests (tag {@value #TAG}) there. The first time a daemon answers, {@link DockerLeftovers}
+ * removes what killed runs left (Testcontainers' Ryuk is off: it would need an image pull).
  */
 public final class DockerCheck {
+    /** The JUnit tag of every test that needs a Docker daemon (surefire: -Dgroups / -DexcludedGroups). */
+    public static final String TAG = "docker";
+
+    private static final AtomicBoolean REAPED = new AtomicBoolean();
+
     private DockerCheck() {}
 
     public static boolean available() {
         try {
-            return DockerClientFactory.instance().isDockerAvailable();
+            boolean up = DockerClientFactory.instance().isDockerAvailable();
+            if (up && REAPED.compareAndSet(false, true)) DockerLeftovers.reap();
+            return up;
         } catch (RuntimeException e) {
             return false;
         }
     }
 
-    /** Skips the test with the reason unless Docker runs. */
+    /** Skips the test with the reason unless Docker runs (under CI=true: fails). */
     public static void requireDocker() {
-        Assumptions.assumeTrue(available(), "Docker is not available (no daemon at /var/run/docker.sock or DOCKER_HOST):"
-                + " container tests skipped; the in-JVM fault proxy and the namespace topology cover this ground");
+        if (available()) return;
+        Prerequisites.require(List.of("no Docker daemon at /var/run/docker.sock or DOCKER_HOST"
+                + (System.getenv("DOCKER_HOST") == null ? "" : " (" + System.getenv("DOCKER_HOST") + ")")
+                + ": the container tests need one (.ci/run docker starts one); the in-JVM fault proxy and the"
+                + " namespace topology cover the same ground without it"));
     }
 }

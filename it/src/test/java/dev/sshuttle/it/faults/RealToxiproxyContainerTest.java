@@ -1,29 +1,40 @@
 package dev.sshuttle.it.faults;
 
 import dev.sshuttle.it.docker.DockerCheck;
-import eu.rekawek.toxiproxy.Proxy;
-import eu.rekawek.toxiproxy.ToxiproxyClient;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
+import dev.sshuttle.it.docker.Images;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.testcontainers.Testcontainers;
-import org.testcontainers.toxiproxy.ToxiproxyContainer;
+import org.junit.jupiter.api.Tag;
+import org.testcontainers.containers.GenericContainer;
 
 /**
- * The same toxic contract as the in-JVM proxy, against the real Toxiproxy in a container
- * (Testcontainers). Proves the in-JVM proxy behaves like the real one. Skipped without Docker.
+ * The same toxic contract against the real Toxiproxy (ghcr.io/shopify/toxiproxy:2.5.0): proves
+ * our fault proxy behaves like it. Runs where the daemon already holds that image ({@code docker
+ * pull ghcr.io/shopify/toxiproxy:2.5.0}); without it the tests skip with that reason, under CI=true
+ * too, since no registry can be reached there ({@link FaultProxyContainerTest} runs the contract
+ * in a container all the same). A present image whose test fails fails the build.
  */
-class RealToxiproxyContainerTest extends ToxicContract {
-    private static final int PROXIED_PORT = 8666; // the first of the 31 ports the container exposes
-    private static ToxiproxyContainer container;
+@Tag(DockerCheck.TAG)
+@Tag(RealToxiproxyContainerTest.TAG)
+class RealToxiproxyContainerTest extends ContainerToxicContract {
+    /** Lets .ci/run leave this class out (-DexcludedGroups) when the daemon has no Toxiproxy image. */
+    static final String TAG = "real-toxiproxy";
+
+    private static GenericContainer<?> container;
 
     @BeforeAll
     static void start() {
-        if (!DockerCheck.available()) return; // each test reports the skip and its reason
-        container = new ToxiproxyContainer("ghcr.io/shopify/toxiproxy:2.5.0");
-        container.start();
+        if (DockerCheck.available() && Images.present(Images.REAL_TOXIPROXY)) container = start(Images.REAL_TOXIPROXY);
+    }
+
+    /** Each test reports the skip and its reason. */
+    @Override
+    protected void assumeAvailable() {
+        DockerCheck.requireDocker();
+        Assumptions.assumeTrue(container != null, "the image " + Images.REAL_TOXIPROXY
+                + " is not present (no pull is tried): run 'docker pull " + Images.REAL_TOXIPROXY + "' to compare against the"
+                + " real Toxiproxy; FaultProxyContainerTest runs the same contract against our fault proxy's image");
     }
 
     @AfterAll
@@ -32,37 +43,7 @@ class RealToxiproxyContainerTest extends ToxicContract {
     }
 
     @Override
-    protected void assumeAvailable() {
-        DockerCheck.requireDocker();
-    }
-
-    @Override
-    protected ToxiproxyClient toxiproxy() {
-        return new ToxiproxyClient(container.getHost(), container.getControlPort());
-    }
-
-    @Override
-    protected String listenAddress() {
-        return "0.0.0.0:" + PROXIED_PORT; // each test deletes its proxy, so one port suffices
-    }
-
-    @Override
-    protected InetSocketAddress dialable(Proxy p) {
-        return new InetSocketAddress(container.getHost(), container.getMappedPort(PROXIED_PORT));
-    }
-
-    @Override
-    protected String upstreamFor(InetSocketAddress local) {
-        Testcontainers.exposeHostPorts(local.getPort());
-        return "host.testcontainers.internal:" + local.getPort();
-    }
-
-    @Override
-    protected InetAddress serverBind() {
-        try {
-            return InetAddress.getByName("0.0.0.0"); // the container reaches the host's servers from outside
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
+    protected GenericContainer<?> container() {
+        return container;
     }
 }
