@@ -100,7 +100,10 @@ final class Compose {
 
     private static Result run(List<String> argv, Path dir, Map<String, String> env, Duration timeout) {
         try {
-            File out = Files.createTempFile("sshjit-compose", ".log").toFile();
+            // under target/, so a killed test JVM leaves nothing in /tmp
+            Path dirForLog = Images.itDir().resolve("target");
+            Files.createDirectories(dirForLog);
+            File out = Files.createTempFile(dirForLog, "compose", ".log").toFile();
             try {
                 ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true)
                         .redirectOutput(out).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
