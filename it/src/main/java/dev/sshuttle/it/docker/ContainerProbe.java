@@ -18,6 +18,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -158,7 +160,11 @@ public final class ContainerProbe {
         }
     }
 
-    private static String mixed(int n, int concurrency, MixedLoad.Targets targets, long clientPid) {
+    private static String mixed(int n, int concurrency, MixedLoad.Targets targets, long clientPid) throws IOException {
+        // the fd gate would pass vacuously on the wrong process: make sure the PID is the client's
+        String cmdline = Files.readString(Path.of("/proc/" + clientPid + "/cmdline")).replace('\0', ' ');
+        if (!cmdline.contains("sshuttle.jar"))
+            throw new IllegalStateException("pid " + clientPid + " is not the sshuttle client: " + cmdline);
         // a warm-up first, as in MixedFaultGatesTest: the client's pools and buffers reach their working size
         MixedLoad.run(Thread.ofPlatform().factory(), targets, 200, concurrency, Duration.ofMinutes(2)).assertAllAsExpected(200, "warm-up");
         LeakGate.Baseline base = LeakGate.baseline(clientPid, "sshuttle client in the container (pid " + clientPid + ")");
