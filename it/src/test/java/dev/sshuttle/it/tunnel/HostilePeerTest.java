@@ -88,4 +88,32 @@ class HostilePeerTest {
             FirewallRules.assertNoneLeft(t.client(), "SIGTERM against a stalled server", Duration.ofSeconds(2));
         }
     }
+
+    @Test
+    void hostileAutoNetsRoutesAreRefusedWithAClearLine(Topology t) throws Exception {
+        String gateway = t.gatewayIp().getHostAddress();
+        String target = t.targetIp().getHostAddress();
+        String routes = String.join(";", "2,0.0.0.0,0", "2,127.0.0.0,8", "2,169.254.0.0,16", "2,224.0.0.0,4",
+                "2," + gateway + ",32", "2," + target + ",32", "2,localhost,8", "2,10.99.0.0,16");
+        try (BackgroundProcess client = hostile(t, "routes", "routes", routes, "-N", "-v", "-x", t.targetSubnet())) {
+            client.awaitLog("Connected to server", Tunnels.CONNECT_WITHIN);
+            List<String> redirects = new ArrayList<>(FirewallRules.sshuttleRules(t.client()).stream()
+                    .filter(r -> r.contains("REDIRECT") || r.contains("redirect")).toList());
+            String log = client.log();
+            System.out.println("hostile -N routes: redirect rules " + redirects + "; client said:\n"
+                    + String.join("\n", log.lines().filter(l -> l.contains("-N")).toList()));
+            assertEquals(1, redirects.size(), "only the harmless route is captured: " + redirects);
+            assertTrue(redirects.getFirst().contains("10.99.0.0/16"), redirects.toString());
+            for (String refused : List.of("2,0.0.0.0,0: /0", "2,127.0.0.0,8: overlaps loopback",
+                    "2,169.254.0.0,16: overlaps link-local", "2,224.0.0.0,4: overlaps multicast",
+                    "2," + gateway + ",32: is the ssh server's own address",
+                    "2," + target + ",32: lies inside your exclude -x " + t.targetSubnet(),
+                    "2,localhost,8: not an IP address literal")) {
+                assertTrue(log.contains("refusing the server's route " + refused), "no refusal line for " + refused + ":\n" + log);
+            }
+            assertTrue(log.contains("-N: capturing the server's route 10.99.0.0/16"), log);
+            assertEquals(0, client.terminate(Duration.ofSeconds(10)), client.tail());
+            FirewallRules.assertNoneLeft(t.client(), "SIGTERM", Duration.ofSeconds(2));
+        }
+    }
 }
