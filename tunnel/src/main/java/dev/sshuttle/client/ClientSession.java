@@ -12,6 +12,7 @@ import dev.sshuttle.mux.ProtocolException;
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.mux.SyncHeaderReader;
 import dev.sshuttle.mux.TcpTarget;
+import dev.sshuttle.startup.StartTimeline;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,6 +75,8 @@ public final class ClientSession {
     private Bridges bridges;
     private DnsListener dns;
     private Duration routesTimeout = ROUTES_TIMEOUT;
+    private boolean firstAccepted; // event loop only
+    private boolean firstByte; // event loop only
 
     public ClientSession(Transport transport, byte[] preamble, MuxConfig config, TransparentListener listener,
                          DestinationLookup lookup, Hooks hooks) {
@@ -106,6 +109,7 @@ public final class ClientSession {
             Thread.currentThread().interrupt();
             return finishBeforeConnect("interrupted while starting the agent");
         }
+        StartTimeline.mark("the agent answered (sync header)");
         hooks.log(1, "connected to the agent (protocol " + version.magic() + ")");
         try {
             loop = new EventLoop("client-loop", t -> end(new End(Reason.INTERNAL_ERROR, "internal error: " + t, -1, connected)));
@@ -117,6 +121,7 @@ public final class ClientSession {
             loop.start();
             String routeText = awaitRoutes();
             if (routeText != null) {
+                StartTimeline.mark("the agent's ROUTES arrived");
                 try {
                     hooks.serverReady(listener.port(), routeText);
                     connected = true;
@@ -208,6 +213,15 @@ public final class ClientSession {
             }
 
             @Override
+            public void onData(int channel, ByteBuffer data) {
+                if (!firstByte) {
+                    firstByte = true;
+                    StartTimeline.firstTunnelledByte();
+                }
+                super.onData(channel, data);
+            }
+
+            @Override
             public void onDnsResponse(int channel, byte[] reply) {
                 if (dns != null) dns.onResponse(channel, reply);
             }
@@ -268,6 +282,7 @@ public final class ClientSession {
             loop.register(server, SelectionKey.OP_ACCEPT, key -> acceptFrom(server, key));
         }
         if (dns != null) dns.start(loop, bridges.mux());
+        StartTimeline.mark("accepting connections");
         hooks.log(1, "listening on " + listener.addresses() + (dns == null ? "" : ", DNS on port " + dns.port()));
     }
 
@@ -309,6 +324,10 @@ public final class ClientSession {
                 hooks.log(0, "too many open channels: refusing a connection to " + dst);
                 LocalSockets.reset(s);
                 return;
+            }
+            if (!firstAccepted) {
+                firstAccepted = true;
+                StartTimeline.mark("first connection accepted");
             }
             if (hooks.shows(2)) hooks.log(2, "channel " + channel + ": " + s.getRemoteAddress() + " -> " + dst);
             bridges.bridgeAccepted(channel, NioSocket.of(loop, s));
