@@ -4,6 +4,7 @@ import dev.sshuttle.config.ArgsExpander;
 import dev.sshuttle.config.BadArgumentException;
 import dev.sshuttle.config.ClientOptions;
 import dev.sshuttle.config.HostResolver;
+import dev.sshuttle.startup.StartTimeline;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        StartTimeline.mark("the JVM runs main()");
         Main main = new Main(Runners.discover(), System.out, System.err, System.getenv(), HostResolver.SYSTEM,
                 Path.of("").toAbsolutePath());
         int code = main.run(args);
@@ -48,6 +50,7 @@ public final class Main {
     /** Runs one command line to its end and returns the exit code (see {@link ExitCodes}). */
     public int run(String[] args) {
         List<String> argv = Arrays.asList(args);
+        if (argv.contains("--server") || argv.contains("--firewall")) StartTimeline.discard();
         if (argv.contains("--server")) {
             return runGuarded(() -> runners.agent().run(without(argv, "--server")), 0);
         }
@@ -74,6 +77,12 @@ public final class Main {
                 return ExitCodes.OK;
             }
             options = command.toOptions(resolver, w -> err.println("sshuttle: warning: " + w), workingDirectory);
+            if (options.verbose() > 0) {
+                StartTimeline.mark("options parsed");
+                StartTimeline.print(err);
+            } else {
+                StartTimeline.discard();
+            }
         } catch (CommandLine.ParameterException | BadArgumentException e) {
             return usageError(e.getMessage());
         }

@@ -13,6 +13,7 @@ import dev.sshuttle.firewall.Family;
 import dev.sshuttle.firewall.Owner;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.MuxConfig;
+import dev.sshuttle.startup.StartTimeline;
 import dev.sshuttle.sys.OriginalDestination;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.transport.AgentJar;
@@ -196,6 +197,7 @@ public final class TunnelClientRunner implements ClientRunner {
             public void beforePreamble(InputStream in, OutputStream out) throws IOException {
                 try {
                     upload.upload(in, out);
+                    StartTimeline.mark("the remote found its JDK and the agent jar");
                 } catch (JavaAgentUpload.NoRemoteJavaException e) {
                     if (fallback == null) throw e;
                     if (verbose) System.err.println("sshuttle: no JDK 25 on the remote; using the Python agent");

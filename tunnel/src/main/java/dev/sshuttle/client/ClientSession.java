@@ -12,6 +12,7 @@ import dev.sshuttle.mux.ProtocolException;
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.mux.SyncHeaderReader;
 import dev.sshuttle.mux.TcpTarget;
+import dev.sshuttle.startup.StartTimeline;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,6 +54,12 @@ public final class ClientSession {
 
     private static final byte[] CHICKEN = "chicken".getBytes(StandardCharsets.US_ASCII);
     private static final long TICK_NANOS = 250_000_000L;
+    /**
+     * Our agents and sshuttle's server send ROUTES right after their first PING (with -N after
+     * listing the routes, a fork of `ip route` or netstat): a server that has not in this long
+     * answers PINGs, perhaps, but will never let the session start.
+     */
+    static final Duration ROUTES_TIMEOUT = Duration.ofSeconds(30);
 
     private final Transport transport;
     private final byte[] preamble;
@@ -67,6 +74,9 @@ public final class ClientSession {
     private EventLoop loop;
     private Bridges bridges;
     private DnsListener dns;
+    private Duration routesTimeout = ROUTES_TIMEOUT;
+    private boolean firstAccepted; // event loop only
+    private boolean firstByte; // event loop only
 
     public ClientSession(Transport transport, byte[] preamble, MuxConfig config, TransparentListener listener,
                          DestinationLookup lookup, Hooks hooks) {
@@ -99,6 +109,7 @@ public final class ClientSession {
             Thread.currentThread().interrupt();
             return finishBeforeConnect("interrupted while starting the agent");
         }
+        StartTimeline.mark("the agent answered (sync header)");
         hooks.log(1, "connected to the agent (protocol " + version.magic() + ")");
         try {
             loop = new EventLoop("client-loop", t -> end(new End(Reason.INTERNAL_ERROR, "internal error: " + t, -1, connected)));
@@ -110,6 +121,7 @@ public final class ClientSession {
             loop.start();
             String routeText = awaitRoutes();
             if (routeText != null) {
+                StartTimeline.mark("the agent's ROUTES arrived");
                 try {
                     hooks.serverReady(listener.port(), routeText);
                     connected = true;
@@ -133,6 +145,12 @@ public final class ClientSession {
     /** Also serve DNS queries redirected to this listener (--dns). Call before run(). */
     public ClientSession withDns(DnsListener listener) {
         this.dns = listener;
+        return this;
+    }
+
+    /** How long to wait for the server's ROUTES after its sync header (tests shorten it). Call before run(). */
+    ClientSession withRoutesTimeout(Duration timeout) {
+        this.routesTimeout = timeout;
         return this;
     }
 
@@ -195,6 +213,15 @@ public final class ClientSession {
             }
 
             @Override
+            public void onData(int channel, ByteBuffer data) {
+                if (!firstByte) {
+                    firstByte = true;
+                    StartTimeline.firstTunnelledByte();
+                }
+                super.onData(channel, data);
+            }
+
+            @Override
             public void onDnsResponse(int channel, byte[] reply) {
                 if (dns != null) dns.onResponse(channel, reply);
             }
@@ -235,7 +262,19 @@ public final class ClientSession {
     }
 
     private String awaitRoutes() {
-        return routes.join();
+        try {
+            return routes.get(routesTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            end(new End(Reason.PROTOCOL_ERROR, "the server sent no ROUTES within " + routesTimeout.toSeconds()
+                    + " s of its sync header: it is not a working sshuttle server", -1, false));
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            end(new End(Reason.STOPPED, "interrupted", -1, false));
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return null; // never: nothing completes it exceptionally
+        }
     }
 
     private void startAccepting() {
@@ -243,6 +282,7 @@ public final class ClientSession {
             loop.register(server, SelectionKey.OP_ACCEPT, key -> acceptFrom(server, key));
         }
         if (dns != null) dns.start(loop, bridges.mux());
+        StartTimeline.mark("accepting connections");
         hooks.log(1, "listening on " + listener.addresses() + (dns == null ? "" : ", DNS on port " + dns.port()));
     }
 
@@ -284,6 +324,10 @@ public final class ClientSession {
                 hooks.log(0, "too many open channels: refusing a connection to " + dst);
                 LocalSockets.reset(s);
                 return;
+            }
+            if (!firstAccepted) {
+                firstAccepted = true;
+                StartTimeline.mark("first connection accepted");
             }
             if (hooks.shows(2)) hooks.log(2, "channel " + channel + ": " + s.getRemoteAddress() + " -> " + dst);
             bridges.bridgeAccepted(channel, NioSocket.of(loop, s));

@@ -1,5 +1,6 @@
 package dev.sshuttle.client;
 
+import dev.sshuttle.startup.StartTimeline;
 import dev.sshuttle.transport.AgentLaunch;
 import dev.sshuttle.transport.BuiltinSsh;
 import dev.sshuttle.transport.ProcessTransport;
@@ -97,9 +98,14 @@ public final class TunnelClient {
     private int runSessions(SshCommand ssh, BuiltinSsh builtin) {
         List<InetAddress> serverAddresses = ssh != null ? ssh.resolveServerAddresses()
                 : builtin != null ? builtin.serverAddresses() : List.of();
-        if (settings.host() != null) log.log(2, "ssh server " + settings.host() + " resolves to " + serverAddresses);
-        try (Firewall firewall = firewallFactory.get();
-             TransparentListener listener = TransparentListener.bind(settings.listen())) {
+        if (settings.host() != null) {
+            StartTimeline.mark("ssh server address known (ssh -G)");
+            log.log(2, "ssh server " + settings.host() + " resolves to " + serverAddresses);
+        }
+        // closed in reverse order: the rules go first, then the listener; the other way round,
+        // another local user could bind the freed port and receive connections still captured
+        try (TransparentListener listener = TransparentListener.bind(settings.listen());
+             Firewall firewall = firewallFactory.get()) {
             log.log(1, "listener bound on port " + listener.port());
             boolean[] installed = {false};
             boolean everConnected = false;
@@ -141,6 +147,7 @@ public final class TunnelClient {
             log.log(2, "starting " + argv.subList(0, argv.size() - 1) + " <agent launcher>");
             transport = ProcessTransport.start(argv, ssh == null ? "local agent" : ssh.describe());
         }
+        StartTimeline.mark("ssh started");
         ClientSession.End end = null;
         try {
             launch.beforePreamble(transport.in(), transport.out());
@@ -149,6 +156,7 @@ public final class TunnelClient {
                         public void serverReady(int port, String routes) throws Exception {
                             if (!installed[0]) {
                                 firewall.install(port, listener.addresses(), serverAddresses, routes);
+                                StartTimeline.mark("firewall rules installed");
                                 installed[0] = true;
                                 log.log(0, "Connected to server.");
                                 onFirstConnect.run();

@@ -1,5 +1,6 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.startup.StartTimeline;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -52,6 +53,7 @@ public final class FirewallClient implements AutoCloseable {
         Thread.ofVirtual().name("firewall-helper-stdout").start(() -> pump(process, lines));
         try {
             String ready = awaitReady(process, lines, readyTimeout);
+            StartTimeline.mark("firewall helper ready");
             FirewallClient client = new FirewallClient(process, lines, ready.substring(HelperLines.READY.length()).strip());
             try {
                 client.sendRules(method, rules);

@@ -26,6 +26,11 @@ public final class Tunnels {
         return jar;
     }
 
+    /** The repository's top directory (where the ./sshuttle launcher is). */
+    public static Path repositoryRoot() {
+        return jar().getParent().getParent().getParent();
+    }
+
     static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
