@@ -191,8 +191,10 @@ abstract class ToxicContract {
     void timeoutHoldsDataThenCloses() throws IOException {
         Proxy p = proxyTo("timeout", echo.address());
         try (Socket s = connect(p)) {
-            p.toxics().timeout("up", ToxicDirection.UPSTREAM, 400);
+            // the clock starts before the toxic: its timer runs from when it is added, and the API's
+            // answer can come tens of ms later on a busy machine
             long t0 = System.nanoTime();
+            p.toxics().timeout("up", ToxicDirection.UPSTREAM, 400);
             s.getOutputStream().write("ping".getBytes());
             int first;
             try {
