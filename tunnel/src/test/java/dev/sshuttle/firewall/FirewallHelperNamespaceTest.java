@@ -1,5 +1,6 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.sys.NeedsRoot;
 import dev.sshuttle.sys.Netns;
 import dev.sshuttle.sys.OriginalDestination;
 import dev.sshuttle.sys.Prerequisites;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The helper as a real root process inside a private namespace, with the real tools: its rules
  * exist exactly while a client holds its pipe, whatever way the session ends.
  */
+@NeedsRoot
 class FirewallHelperNamespaceTest {
     private static final Duration GONE_WITHIN = Duration.ofSeconds(2);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);

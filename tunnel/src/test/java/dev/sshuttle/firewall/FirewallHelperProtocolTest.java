@@ -1,5 +1,6 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.sys.NeedsRoot;
 import dev.sshuttle.sys.Netns;
 import dev.sshuttle.sys.Prerequisites;
 import dev.sshuttle.sys.TestNamespace;
@@ -54,6 +55,7 @@ class FirewallHelperProtocolTest {
     }
 
     @Test
+    @NeedsRoot
     void badInputIsOneClearErrorAndNothingStaysInstalled() throws Exception {
         try (TestNamespace ns = namespace()) {
             Outcome badRoute = runIn(ns, List.of("--method", "nat"), "ROUTES\n2,8,0,10.0.0.0,0,0\n2,99,0,10.0.0.0,0,0\n");
@@ -76,6 +78,7 @@ class FirewallHelperProtocolTest {
     }
 
     @Test
+    @NeedsRoot
     void autoPrefersNatWhereIptablesWorks() throws Exception {
         try (TestNamespace ns = namespace()) {
             assertEquals(new Outcome(0, "READY nat\n", ""), runIn(ns, List.of(), ""));
@@ -83,6 +86,7 @@ class FirewallHelperProtocolTest {
     }
 
     @Test
+    @NeedsRoot
     void inputEndingBeforeGoInstallsNothingAndExitsZero() throws Exception {
         try (TestNamespace ns = namespace()) {
             Outcome outcome = runIn(ns, List.of("--method", "nat"), "ROUTES\n2,8,0,10.0.0.0,0,0\nNSLIST\n");
@@ -91,6 +95,7 @@ class FirewallHelperProtocolTest {
     }
 
     @Test
+    @NeedsRoot
     void hostLinesAreIgnoredAndEofRemovesTheRules() throws Exception {
         try (TestNamespace ns = namespace()) {
             Outcome outcome = runIn(ns, List.of("--method", "nft"), "ROUTES\n2,8,0,10.0.0.0,0,0\n"
@@ -102,6 +107,7 @@ class FirewallHelperProtocolTest {
 
     /** An Error after the rules are in (out of memory while reading, say) still removes them. */
     @Test
+    @NeedsRoot
     void anErrorAfterInstallStillRemovesTheRules() throws Exception {
         try (TestNamespace ns = namespace()) {
             byte[] request = ("ROUTES\n2,8,0,10.0.0.0,0,0\nNSLIST\nPORTS 0,12300,0,0\n" + GO).getBytes(StandardCharsets.US_ASCII);

@@ -1,5 +1,6 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.sys.NeedsRoot;
 import dev.sshuttle.sys.Prerequisites;
 import org.junit.jupiter.api.Test;
 
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Backend detection only runs {@code -V}, which reads no rules and changes nothing. */
+@NeedsRoot
 class IptablesTest {
     private final ProcessRunner runner = new ProcessRunner();
 

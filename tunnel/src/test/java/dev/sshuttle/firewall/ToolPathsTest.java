@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sshuttle.sys.NeedsRoot;
 import dev.sshuttle.sys.Prerequisites;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ class ToolPathsTest {
     }
 
     @Test
+    @NeedsRoot
     void theHelpersToolsAreAbsoluteAndFromTheSystemDirectories() throws Exception {
         Prerequisites.requireRootAndTools("iptables", "nft");
         ProcessRunner runner = new ProcessRunner();
@@ -38,6 +40,7 @@ class ToolPathsTest {
     }
 
     @Test
+    @NeedsRoot
     void aToolOthersCanWriteIsNotTrusted() throws IOException {
         Prerequisites.requireRootAndTools("iptables");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));

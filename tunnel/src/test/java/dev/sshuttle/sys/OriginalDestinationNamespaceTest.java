@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SO_ORIGINAL_DST end to end inside a private namespace: a REDIRECT rule sends connections for
  * 10.9.9.9:80 / [fd00:9::9]:80 to a local listener, which must learn the original target.
  */
+@NeedsRoot
 class OriginalDestinationNamespaceTest {
     private static TestNamespace ns;
 
