@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * test failure: it is a measurement) and writes docs/benchmarks.md and docs/benchmarks.png.
  * Only with -Pbench (the property bench.datapath=true); about 6 minutes.
  */
+@Tag("bench") // .ci/run leaves the benchmarks out by tag: they run only when asked
 @ExtendWith(TopologyExtension.class)
 @EnabledIfSystemProperty(named = "bench.datapath", matches = "true",
         disabledReason = "the data-path benchmark runs only when asked: ./mvnw -B -ntp -pl tunnel,it -am verify -Pbench")

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code footprint.java.opts} is handed to the launcher as SSHUTTLE_JAVA_OPTS (to compare JVM
  * options in the same conditions); {@code footprint.only=start|memory} runs one half.
  */
+@Tag("bench") // .ci/run leaves the benchmarks out by tag: they run only when asked
 @ExtendWith(TopologyExtension.class)
 @EnabledIfSystemProperty(named = "bench.footprint", matches = "true",
         disabledReason = "the start/footprint benchmark runs only when asked: -Dbench.footprint=true")
