@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sshuttle.sys.NeedsRoot;
+import dev.sshuttle.sys.Prerequisites;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,9 +113,9 @@ class JavaAgentUploadTest {
     }
 
     @Test
+    @NeedsRoot // root for a small tmpfs in a private mount namespace
     void aFullDiskLeavesNoPartialJar() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root for a small tmpfs in a private mount namespace");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/unshare")), "needs unshare");
+        Prerequisites.requireRootAndTools("unshare");
         Path home = Files.createDirectories(dir.resolve("small-home"));
         JavaAgentUpload upload = new JavaAgentUpload(fakeJar(2_000_000));
         // a 256 KiB tmpfs over HOME, in a mount namespace of its own: the 2 MB jar cannot fit;
@@ -139,9 +140,9 @@ class JavaAgentUploadTest {
     }
 
     @Test
+    @NeedsRoot // root to hide /usr/lib/jvm in a private mount namespace
     void withAFallbackARemoteWithoutAJdkRunsTheOtherAgentInTheSameSession() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root to hide /usr/lib/jvm in a private mount namespace");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/unshare")), "needs unshare");
+        Prerequisites.requireRootAndTools("unshare");
         JavaAgentUpload upload = new JavaAgentUpload(fakeJar(1000));
         // no JDK anywhere: /usr/lib/jvm hidden under an empty tmpfs, JAVA_HOME unset
         String hideJdks = "mount -t tmpfs tmpfs /usr/lib/jvm && unset JAVA_HOME && sh -c \"$1\"";
