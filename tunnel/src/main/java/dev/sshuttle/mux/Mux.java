@@ -116,6 +116,15 @@ public final class Mux {
         return controlBytes < CONTROL_BACKLOG_BYTES;
     }
 
+    /**
+     * The driver is not reading the transport because our local sockets are behind: the silence
+     * is ours, so the keepalive must not count it against the peer (whose bytes wait unread).
+     */
+    public void holdingInput(long nowNanos) {
+        now = nowNanos;
+        keepalive.input(nowNanos);
+    }
+
     private void dispatch(int ch, int cmd, ByteBuffer payload) throws ProtocolException {
         if (!Command.isKnown(cmd, version)) {
             throw new ProtocolException("unknown command " + Command.name(cmd) + " on channel " + ch
