@@ -34,7 +34,10 @@ import java.util.List;
  * the client pid is accepted and not used.
  *
  * <h2>Cleanup guarantees</h2>
- * Before installing, rules of the same ports left by a crashed run are removed. Every rule is
+ * The helper holds a lock per listener port and network namespace ({@link PortLock}): a port
+ * that another running helper holds is refused, and its rules are left alone. Holding it, the
+ * helper removes the rules of the same ports a crashed run left, then installs its own, tagged
+ * with its session ({@link RuleTag}); its cleanup removes only rules with that tag. Every rule is
  * removed when stdin reaches EOF (the kernel closes the pipe when the client dies, SIGKILL
  * included), and by a shutdown hook when the helper gets SIGTERM or SIGINT. SIGHUP is ignored,
  * so closing the terminal does not kill the helper before the client is gone. A failing tool
@@ -170,17 +173,27 @@ public final class FirewallHelper {
 
     private void install(FirewallRules rules) throws IOException {
         synchronized (lock) {
+            // the ports first: a port a running helper holds is refused before any rule is touched
+            for (Family family : List.of(Family.IPV6, Family.IPV4)) {
+                int port = rules.ports().tcp(family);
+                if (port == 0 || portLocks.stream().anyMatch(l -> l.port() == port)) continue;
+                portLocks.add(new HeldPort(port, PortLock.acquire(port)));
+            }
             // IPv6 first, then IPv4, as sshuttle does
             for (Family family : List.of(Family.IPV6, Family.IPV4)) {
                 int port = rules.ports().tcp(family);
                 if (port == 0) continue;
                 FirewallMethod m = method;
-                m.restore(family, port, runner); // stale rules of a crashed run on this port
-                installedCleanups.add(() -> restoreReporting(m, family, port));
+                m.removeStale(family, port, runner); // a crashed run's rules: nobody else holds the port
+                installedCleanups.add(() -> removeReporting(m, family, port));
                 if (rules.hasRules(family)) m.setup(family, rules, runner);
             }
         }
     }
+
+    private record HeldPort(int port, PortLock lock) {}
+
+    private final List<HeldPort> portLocks = new ArrayList<>();
 
     /** Removes every rule this helper may have installed; true if all removals worked. Idempotent. */
     private boolean cleanup() {
@@ -188,6 +201,15 @@ public final class FirewallHelper {
             int before = failures;
             for (Runnable cleanupStep : installedCleanups) cleanupStep.run();
             installedCleanups.clear();
+            // the ports go last, once their rules are gone (exit would drop the locks anyway)
+            for (HeldPort held : portLocks) {
+                try {
+                    held.lock().close();
+                } catch (IOException e) {
+                    // the lock goes with the process
+                }
+            }
+            portLocks.clear();
             return failures == before;
         }
     }
@@ -200,9 +222,9 @@ public final class FirewallHelper {
         }
     }
 
-    private void restoreReporting(FirewallMethod m, Family family, int port) {
+    private void removeReporting(FirewallMethod m, Family family, int port) {
         try {
-            m.restore(family, port, runner);
+            m.remove(family, port, runner);
         } catch (IOException e) {
             failures++;
             err.println("sshuttle firewall: removing " + family + " rules of port " + port + " failed: "
