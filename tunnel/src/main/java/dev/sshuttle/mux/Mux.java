@@ -777,6 +777,9 @@ public final class Mux {
         return inFlight == null ? 0 : inFlight.minRttNanos();
     }
 
+    /** Control frames (PONGs, resets, connects...) queued and not yet written: what a peer that reads nothing makes us hold. */
+    public long queuedControlBytes() { return controlBytes; }
+
     public long smoothedRttNanos() { return smoothedRttNanos; }
 
     public long bytesOut() { return streamOffset; }
