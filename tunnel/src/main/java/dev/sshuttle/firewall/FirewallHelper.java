@@ -49,17 +49,29 @@ public final class FirewallHelper {
     /** Bound on route and nameserver lines in one request. */
     static final int MAX_RULE_LINES = 100_000;
 
-    private final ProcessRunner runner;
+    /** Turns a method name into a method that works here. */
+    interface MethodResolver {
+        FirewallMethod resolve(String name) throws FirewallException;
+    }
+
+    /** Takes the lock of a listener port, or refuses. */
+    interface PortLocker {
+        AutoCloseable acquire(int port) throws IOException;
+    }
+
+    private final CommandRunner runner;
     private final PrintStream err;
-    private final String iptablesBackend;
+    private final MethodResolver methods;
+    private final PortLocker ports;
     private final Object lock = new Object();
     private FirewallMethod method;
     private final List<Runnable> installedCleanups = new ArrayList<>();
 
-    private FirewallHelper(ProcessRunner runner, PrintStream err, String iptablesBackend) {
+    FirewallHelper(CommandRunner runner, PrintStream err, MethodResolver methods, PortLocker ports) {
         this.runner = runner;
         this.err = err;
-        this.iptablesBackend = iptablesBackend;
+        this.methods = methods;
+        this.ports = ports;
     }
 
     /** Runs the helper with method auto; see {@link #run(List, InputStream, PrintStream, PrintStream)}. */
@@ -87,12 +99,16 @@ public final class FirewallHelper {
                 return 2;
             }
         }
-        return new FirewallHelper(new ProcessRunner(), err, backend).serve(methodName, in, out);
+        ProcessRunner tools = new ProcessRunner();
+        String iptablesBackend = backend;
+        return new FirewallHelper(tools, err, name -> FirewallMethods.resolve(name, tools, iptablesBackend), PortLock::acquire)
+                .serve(methodName, in, out);
     }
 
-    private int serve(String methodName, InputStream in, PrintStream out) {
+    /** Serves one client on {@code in}/{@code out} until its input ends; returns the exit status. */
+    int serve(String methodName, InputStream in, PrintStream out) {
         try {
-            method = FirewallMethods.resolve(methodName, runner, iptablesBackend);
+            method = methods.resolve(methodName);
         } catch (FirewallException e) {
             err.println("sshuttle firewall: " + e.getMessage());
             return 1;
@@ -139,8 +155,7 @@ public final class FirewallHelper {
     private FirewallRules readRequest(LineReader lines) throws IOException {
         String line = lines.readLine();
         if (line != null && line.startsWith(HelperLines.METHOD + " ")) {
-            method = FirewallMethods.resolve(line.substring(HelperLines.METHOD.length() + 1).strip(), runner,
-                    iptablesBackend);
+            method = methods.resolve(line.substring(HelperLines.METHOD.length() + 1).strip());
             line = lines.readLine();
         }
         if (line == null) return null;
@@ -177,7 +192,7 @@ public final class FirewallHelper {
             for (Family family : List.of(Family.IPV6, Family.IPV4)) {
                 int port = rules.ports().tcp(family);
                 if (port == 0 || portLocks.stream().anyMatch(l -> l.port() == port)) continue;
-                portLocks.add(new HeldPort(port, PortLock.acquire(port)));
+                portLocks.add(new HeldPort(port, ports.acquire(port)));
             }
             // IPv6 first, then IPv4, as sshuttle does
             for (Family family : List.of(Family.IPV6, Family.IPV4)) {
@@ -191,7 +206,7 @@ public final class FirewallHelper {
         }
     }
 
-    private record HeldPort(int port, PortLock lock) {}
+    private record HeldPort(int port, AutoCloseable lock) {}
 
     private final List<HeldPort> portLocks = new ArrayList<>();
 
@@ -205,7 +220,7 @@ public final class FirewallHelper {
             for (HeldPort held : portLocks) {
                 try {
                     held.lock().close();
-                } catch (IOException e) {
+                } catch (Exception e) {
                     // the lock goes with the process
                 }
             }
