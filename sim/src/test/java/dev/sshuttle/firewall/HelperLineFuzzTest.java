@@ -70,7 +70,7 @@ class HelperLineFuzzTest {
                 if (run.status() == 0 && run.commands().stream().anyMatch(c -> c.contains("-N") || c.contains("add"))) installed++;
                 if (run.status() != 0) {
                     refused++;
-                    reasons.merge(run.err().replaceAll("(?s)^sshuttle firewall: (\\S+ \\S+ \\S+).*", "$1"), 1, Integer::sum);
+                    reasons.merge(run.err().replaceAll("(?s)^sshuttle firewall: ([^':]*?)( '|:|\\n).*", "$1").strip(), 1, Integer::sum);
                 }
                 if (run.violation() != null) {
                     long s = seed;
