@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -21,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 final class ProxyInstance {
     private static final int CONNECT_TIMEOUT_MS = 5000;
+    private static final Duration ACCEPTOR_EXIT = Duration.ofSeconds(10);
     private final String name;
     private final SocketHome home;
     private final ScheduledExecutorService timers;
@@ -30,6 +32,7 @@ final class ProxyInstance {
     private String upstream;
     private boolean enabled;
     private ServerSocketChannel listener;
+    private Thread acceptor;
 
     ProxyInstance(String name, String listen, String upstream, SocketHome home, ScheduledExecutorService timers) {
         this.name = name;
@@ -56,7 +59,7 @@ final class ProxyInstance {
             InetSocketAddress bound = (InetSocketAddress) ch.getLocalAddress();
             listen = at.getHostString() + ":" + bound.getPort();
             enabled = true;
-            Thread.ofVirtual().name("faultproxy-" + name + "-accept").start(() -> acceptLoop(ch));
+            acceptor = Thread.ofVirtual().name("faultproxy-" + name + "-accept").start(() -> acceptLoop(ch));
         } catch (IOException e) {
             throw new ApiError(500, "proxy " + name + " cannot listen: " + e.getMessage());
         }
@@ -71,6 +74,23 @@ final class ProxyInstance {
             // closing anyway
         }
         for (Link l : List.copyOf(links)) l.close();
+        awaitAcceptorGone();
+    }
+
+    /**
+     * The port is free only once the accept thread is out of accept(): closing a channel that a
+     * virtual thread accepts on just wakes that thread, and the socket closes when it runs. On a
+     * busy machine that came after the next create on the same port (EADDRINUSE), as Toxiproxy
+     * clients (the container tests, one port for all) expect the port free when DELETE answers.
+     */
+    private void awaitAcceptorGone() {
+        try {
+            if (!acceptor.join(ACCEPTOR_EXIT))
+                throw new ApiError(500, "proxy " + name + ": its listener did not close within " + ACCEPTOR_EXIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(500, "proxy " + name + ": interrupted while its listener closed");
+        }
     }
 
     /** Applies a POST /proxies/{name} body; a new listen or upstream restarts the proxy. */

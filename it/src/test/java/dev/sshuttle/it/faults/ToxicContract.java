@@ -267,6 +267,16 @@ abstract class ToxicContract {
         }
     }
 
+    /** The container tests reuse one port for every proxy: a DELETE must leave it free at once. */
+    @Test
+    void aDeletedProxysPortCanBeListenedOnAgainAtOnce() throws IOException {
+        String listen = proxyTo("again", echo.address()).getListen();
+        for (int i = 0; i < 100; i++) {
+            toxiproxy().getProxy("again").delete();
+            toxiproxy().createProxy("again", listen, upstreamFor(echo.address()));
+        }
+    }
+
     @Test
     void apiListsUpdatesAndResetsToxics() throws IOException {
         Proxy p = proxyTo("api", echo.address());
