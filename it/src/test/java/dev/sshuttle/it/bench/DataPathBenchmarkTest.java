@@ -301,7 +301,7 @@ class DataPathBenchmarkTest {
         for (DataPathResults.Check c : checks) System.out.println(c);
     }
 
-    private static String git(Path repo, String... args) {
+    static String git(Path repo, String... args) {
         List<String> argv = new ArrayList<>(List.of("git", "-C", repo.toString()));
         argv.addAll(List.of(args));
         Cmd.Result r = Cmd.run(Duration.ofSeconds(10), argv);
@@ -309,7 +309,7 @@ class DataPathBenchmarkTest {
     }
 
     /** The first line a tool prints (stdout, else stderr: ssh -V), or "?". */
-    private static String firstLine(String... argv) {
+    static String firstLine(String... argv) {
         Cmd.Result r = Cmd.run(Duration.ofSeconds(10), argv);
         String out = r.stdout().isBlank() ? r.stderr() : r.stdout();
         return out.isBlank() ? "?" : out.strip().lines().findFirst().orElse("?");
