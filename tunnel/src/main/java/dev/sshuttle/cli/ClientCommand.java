@@ -141,6 +141,9 @@ final class ClientCommand {
     @Option(names = "--transport", paramLabel = "KIND", description = "ssh (the system ssh client), builtin (ssh inside the JVM: ~/.ssh/config, keys, known_hosts; no ssh-agent), local (agent on this host) [default: ssh]")
     String transport = "ssh";
 
+    @Option(names = "--channels", paramLabel = "N", description = "stripe the tunnel over N channels of the one ssh connection (2..16), or auto (from the round trip): past ssh's 2 MiB window per round trip on long links; system ssh only [default: 1]")
+    String channels = "1";
+
     @Option(names = "--no-sudo-pythonpath", hidden = true, description = "accepted for compatibility; no effect")
     boolean noSudoPythonpath;
 
@@ -206,7 +209,26 @@ final class ClientCommand {
                         "none", ClientOptions.Agent.NONE)),
                 choice("--protocol", protocol, Map.of("auto", ClientOptions.Protocol.AUTO,
                         "1", ClientOptions.Protocol.V1, "2", ClientOptions.Protocol.V2)),
-                interval, timeout, reconnect, transportKind, remoteJava);
+                interval, timeout, reconnect, transportKind, remoteJava, parseChannels(transportKind));
+    }
+
+    /** --channels: 1..16 or auto (0); more than one needs the system ssh's -L forward. */
+    private int parseChannels(ClientOptions.Transport transportKind) {
+        int n;
+        if ("auto".equals(channels)) {
+            n = 0;
+        } else {
+            try {
+                n = Integer.parseInt(channels);
+            } catch (NumberFormatException e) {
+                throw new BadArgumentException("--channels must be a number 1..16 or auto, not '" + channels + "'");
+            }
+            if (n < 1 || n > 16) throw new BadArgumentException("--channels must be 1..16 or auto, not " + n);
+        }
+        if (n != 1 && transportKind != ClientOptions.Transport.SSH) {
+            throw new BadArgumentException("--channels needs --transport ssh (the extra channels are the ssh client's own forwards)");
+        }
+        return n;
     }
 
     private static Map<String, ClientOptions.Method> methods() {

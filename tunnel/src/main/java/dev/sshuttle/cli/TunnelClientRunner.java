@@ -18,6 +18,7 @@ import dev.sshuttle.sys.OriginalDestination;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.transport.AgentJar;
 import dev.sshuttle.transport.AgentLaunch;
+import dev.sshuttle.stripe.StripeClient;
 import dev.sshuttle.transport.AgentOptions;
 import dev.sshuttle.transport.BuiltinSsh;
 import dev.sshuttle.transport.JavaAgentUpload;
@@ -70,7 +71,11 @@ public final class TunnelClientRunner implements ClientRunner {
                         o.python(), o.remote() == null ? null : o.remote().host()));
         if (dns != null) tunnel.withDns(dns);
         TerminationSignals.install(tunnel::stop);
-        return tunnel.run();
+        try {
+            return tunnel.run();
+        } finally {
+            if (launch.stripe() != null) launch.stripe().close();
+        }
     }
 
     /** --agent none: ssh direct-tcpip channels of one builtin ssh session, nothing run remotely. */
@@ -146,6 +151,20 @@ public final class TunnelClientRunner implements ClientRunner {
     private static AgentLaunch launch(ClientOptions o, TunnelSettings s) throws IOException, SshuttleException {
         AgentOptions options = new AgentOptions(s.protocol(), o.latencyControl(), o.latencyBufferSize(), o.verbose(),
                 o.autoNets(), s.toNs());
+        // --channels: only over the system ssh to a remote, and only with 0002 (an 0001 session stays on one channel)
+        if (o.channels() != 1 && o.transport() == ClientOptions.Transport.SSH && o.remote() != null && s.protocol() == 2) {
+            StripeClient stripe = StripeClient.prepare(o.channels());
+            try {
+                return AgentLaunch.striped(agentLaunch(o, s, options.withStripe(stripe.agentOptions())), stripe);
+            } catch (IOException | SshuttleException | RuntimeException e) {
+                stripe.close();
+                throw e;
+            }
+        }
+        return agentLaunch(o, s, options);
+    }
+
+    private static AgentLaunch agentLaunch(ClientOptions o, TunnelSettings s, AgentOptions options) throws IOException, SshuttleException {
         AgentBootstrap python = o.python() == null ? AgentBootstrap.python() : AgentBootstrap.python(o.python());
         boolean auto = s.agent() == TunnelSettings.AgentKind.AUTO;
         Path jar = JavaAgentUpload.runningJar();

@@ -6,6 +6,8 @@ import dev.sshuttle.io.EventLoop;
 import dev.sshuttle.io.MuxDriver;
 import dev.sshuttle.io.NioSocket;
 import dev.sshuttle.io.NioStream;
+import dev.sshuttle.io.StreamEnd;
+import dev.sshuttle.io.StripedStream;
 import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolException;
@@ -13,6 +15,8 @@ import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.mux.SyncHeaderReader;
 import dev.sshuttle.mux.TcpTarget;
 import dev.sshuttle.startup.StartTimeline;
+import dev.sshuttle.stripe.StripeClient;
+import dev.sshuttle.transport.StreamChannels;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +29,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -74,6 +80,8 @@ public final class ClientSession {
     private EventLoop loop;
     private Bridges bridges;
     private DnsListener dns;
+    private StripeClient stripe;
+    private List<SocketChannel> extraLanes = List.of();
     private Duration routesTimeout = ROUTES_TIMEOUT;
     private boolean firstAccepted; // event loop only
     private boolean firstByte; // event loop only
@@ -111,9 +119,22 @@ public final class ClientSession {
         }
         StartTimeline.mark("the agent answered (sync header)");
         hooks.log(1, "connected to the agent (protocol " + version.magic() + ")");
+        if (stripe != null && version == ProtocolVersion.V2) {
+            try {
+                StripeClient.Outcome o = stripe.negotiate(leftover, transport.in(), transport.out(), m -> hooks.log(2, m));
+                extraLanes = o.lanes();
+                leftover = o.rest();
+                hooks.log(1, o.summary());
+            } catch (ProtocolException e) {
+                return finishBeforeConnect("stripe handshake: " + e.getMessage());
+            } catch (IOException e) {
+                return finishBeforeConnect("stripe handshake with " + transport.describe() + " failed: " + e.getMessage());
+            }
+        }
         try {
             loop = new EventLoop("client-loop", t -> end(new End(Reason.INTERNAL_ERROR, "internal error: " + t, -1, connected)));
         } catch (IOException e) {
+            closeExtraLanes();
             return new End(Reason.SETUP_FAILED, "cannot start the event loop: " + e.getMessage(), -1, false);
         }
         try (EventLoop ignored = loop) {
@@ -139,7 +160,25 @@ public final class ClientSession {
                 result = new End(result.reason(), result.message(), code, connected);
             }
             return result;
+        } finally {
+            closeExtraLanes();
         }
+    }
+
+    private void closeExtraLanes() {
+        for (SocketChannel lane : extraLanes) {
+            try {
+                lane.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** Stripe the mux over extra ssh channels if the agent offers them (--channels). Call before run(). */
+    public ClientSession withStripe(StripeClient client) {
+        this.stripe = client;
+        return this;
     }
 
     /** Also serve DNS queries redirected to this listener (--dns). Call before run(). */
@@ -237,7 +276,17 @@ public final class ClientSession {
                 end(new End(Reason.TRANSPORT_CLOSED, "the server ended the session", -1, connected));
             }
         };
-        driver[0] = new MuxDriver(loop, new NioStream(loop, transport.channels()), bridges, new MuxDriver.Events() {
+        StreamEnd stream = new NioStream(loop, transport.channels());
+        if (!extraLanes.isEmpty()) {
+            List<NioStream> lanes = new ArrayList<>(List.of((NioStream) stream));
+            extraLanes.forEach(ch -> lanes.add(new NioStream(loop, StreamChannels.of(ch))));
+            StripedStream striped = new StripedStream(lanes, loop::execute);
+            striped.preload(0, leftover);
+            leftover = null;
+            stream = striped;
+        }
+        ByteBuffer firstBytes = leftover;
+        driver[0] = new MuxDriver(loop, stream, bridges, new MuxDriver.Events() {
             public void onTransportClosed(String why) {
                 end(new End(Reason.TRANSPORT_CLOSED, why, -1, connected));
             }
@@ -251,7 +300,7 @@ public final class ClientSession {
             bridges.attach(mux);
             mux.ping(CHICKEN);
             loop.setIterationHook(driver[0]::flush);
-            driver[0].start(mux, leftover);
+            driver[0].start(mux, firstBytes);
             tick();
         });
     }

@@ -143,7 +143,8 @@ public final class TunnelClient {
             transport = builtin.exec(remote);
         } else {
             // no ssh host: sshuttle's local mode, the agent runs here through the same shell command
-            List<String> argv = ssh == null ? List.of("/bin/sh", "-c", remote) : ssh.argv(remote);
+            List<String> argv = ssh == null ? List.of("/bin/sh", "-c", remote)
+                    : ssh.argv(remote, launch.stripe() == null ? List.of() : launch.stripe().sshOptions());
             log.log(2, "starting " + argv.subList(0, argv.size() - 1) + " <agent launcher>");
             transport = ProcessTransport.start(argv, ssh == null ? "local agent" : ssh.describe());
         }
@@ -174,6 +175,7 @@ public final class TunnelClient {
                         }
                     });
             if (dns != null) session.withDns(dns);
+            if (ssh != null && launch.stripe() != null) session.withStripe(launch.stripe());
             current = session;
             if (stopping) return new ClientSession.End(ClientSession.Reason.STOPPED, "stopped", -1, false);
             end = session.run();

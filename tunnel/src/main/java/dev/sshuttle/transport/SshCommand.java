@@ -30,7 +30,13 @@ public final class SshCommand {
     }
 
     public List<String> argv(String remoteCommand) {
+        return argv(remoteCommand, List.of());
+    }
+
+    /** As {@link #argv(String)}, with more ssh options (forwards) after the user's own. */
+    public List<String> argv(String remoteCommand, List<String> options) {
         List<String> argv = new ArrayList<>(sshCmd);
+        argv.addAll(options);
         if (port > 0) {
             argv.add("-p");
             argv.add(Integer.toString(port));
