@@ -131,7 +131,8 @@ final class Contender implements AutoCloseable {
     }
 
     /** Our client as users start it: the launcher's JVM options, -e/-r, --agent, the target subnet. */
-    private static Contender ours(Topology t, String name, SshPath path, String agent, String... extra) {
+    /** Ours with the given agent along path, with extra client arguments before the subnet. */
+    static Contender ours(Topology t, String name, SshPath path, String agent, String... extra) {
         Set<Long> before = sshdProcesses(t);
         List<String> args = new ArrayList<>(List.of("--agent", agent));
         args.addAll(List.of(extra));

@@ -62,7 +62,7 @@ class LongFatNetworkBenchmarkTest {
         long started = System.nanoTime();
         try (DelayingRelay relay = DelayingRelay.start(t.client(), sshd, LinkShape.roundTrip(Duration.ofMillis(RTTS_MS.getFirst())));
              Iperf3 iperf3 = Iperf3.serve(t)) {
-            List<Contender.Spec> specs = Contender.all(x -> new Contender.SshPath("127.0.0.1", relay.port())).stream()
+            List<Contender.Spec> specs = contenders(new Contender.SshPath("127.0.0.1", relay.port())).stream()
                     .filter(s -> ONLY.isBlank() || Set.of(ONLY.split(",")).contains(s.name())).toList();
             for (int rtt : RTTS_MS) {
                 relay.shape(LinkShape.roundTrip(Duration.ofMillis(rtt)));
@@ -82,7 +82,23 @@ class LongFatNetworkBenchmarkTest {
         System.out.println(md);
         Path docs = Path.of(System.getProperty("bench.docs", "../docs")).toAbsolutePath().normalize();
         Files.writeString(docs.resolve("benchmarks-lfn.md"), md);
-        System.out.println("wrote " + docs.resolve("benchmarks-lfn.md"));
+        LongFatNetworkPlot.write(rows, "one stream through a delaying relay on the ssh path, "
+                + DataPathBenchmarkTest.git(docs.getParent(), "rev-parse", "--short", "HEAD"), docs.resolve("benchmarks-lfn.png"));
+        System.out.println("wrote " + docs.resolve("benchmarks-lfn.md") + " and " + docs.resolve("benchmarks-lfn.png"));
+    }
+
+    /**
+     * The data-path contenders along the relay, ours unstriped as the reference (not checked),
+     * then ours with --channels auto, which the acceptance checks are about.
+     */
+    static List<Contender.Spec> contenders(Contender.SshPath path) {
+        List<Contender.Spec> specs = new ArrayList<>();
+        for (Contender.Spec s : Contender.all(x -> path)) specs.add(new Contender.Spec(s.name(), false, s.starter()));
+        for (String agent : List.of("python", "java")) {
+            specs.add(new Contender.Spec("ours, " + agent + " agent, --channels auto", true,
+                    (t, n) -> Contender.ours(t, n, path, agent, "--channels", "auto")));
+        }
+        return specs;
     }
 
     private static Row measure(Topology t, Iperf3 iperf3, Contender c, Contender.Spec spec, int rtt) {

@@ -58,6 +58,7 @@ final class LongFatNetworkReport {
             md.append("\n## What went wrong during the run\n\n");
             notes.forEach(n -> md.append("- ").append(n).append('\n'));
         }
+        md.append("\n![throughput against round trip](benchmarks-lfn.png)\n");
         return md.toString();
     }
 
