@@ -81,6 +81,8 @@ PROBES_MAX = 8
 PROBE_EVERY_MIN = 16 * 1024
 LIMIT_MIN = 256 * 1024
 LIMIT_MAX = 32 * 1024 * 1024
+LIMIT_GAIN = 2.0                  # the bound: this times the bandwidth-delay product
+STRIPED_LIMIT_GAIN = 1.25         # in a striped session (docs/protocol.md, "Striping")
 PROBE_RTT_FLOOR_S = 50e-6
 RATE_BUCKET_S = 1.0               # max_rate: the largest sample of this bucket and the last one
 # 0002 read scheduling: fq_codel's flow scheduling over channels, as the Java mux does it
@@ -559,6 +561,7 @@ class Mux:
         self.acked = 0             # the peer has parsed the stream up to here (ack probes)
         self.acked_at = None       # when acked last moved
         self.limit = LIMIT_MIN     # no new TCP_DATA while out_offset - acked >= limit
+        self.limit_gain = LIMIT_GAIN
         self.probe_every = max(PROBE_EVERY_MIN, LIMIT_MIN // 4)
         self.probe_at = 0          # out_offset at the end of the last probe
         self.probes = {}           # end offset -> (sent_at, acked at send), oldest first
@@ -701,7 +704,7 @@ class Mux:
         if rate > self.rate_cur:
             self.rate_cur = rate
         max_rate = self.rate_cur if self.rate_cur > self.rate_prev else self.rate_prev
-        limit = int(2 * max_rate * self.min_rtt)
+        limit = int(self.limit_gain * max_rate * self.min_rtt)
         self.limit = LIMIT_MIN if limit < LIMIT_MIN else (LIMIT_MAX if limit > LIMIT_MAX else limit)
         self.probe_every = max(PROBE_EVERY_MIN, self.limit // 4)
         log(3, "ack %d: rtt %.3f ms (min %.3f), rate %.1f MB/s (max %.1f), in flight %d, limit %d" % (
@@ -1669,6 +1672,7 @@ def main():
     os.set_blocking(1, False)
     if lanes:
         mux.io = Striper(mux, lanes, rest)
+        mux.limit_gain = STRIPED_LIMIT_GAIN
     elif rest:
         mux.ibuf[0:len(rest)] = rest
         mux.ilen = len(rest)

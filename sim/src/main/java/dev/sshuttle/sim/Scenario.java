@@ -58,8 +58,10 @@ public record Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxC
                     pick(r, 4096, 64 * 1024, 256 * 1024, 4 << 20),
                     pick(r, 100, 1500, 16 * 1024, 65 * 1024), 0));
         }
-        return new Scenario(seed, ProtocolVersion.V2, base.link(), base.clientConfig(), base.serverConfig(), base.streams(),
-                List.copyOf(extra));
+        // as both ends of a striped session run it
+        double gain = MuxConfig.STRIPED_IN_FLIGHT_GAIN;
+        return new Scenario(seed, ProtocolVersion.V2, base.link(), base.clientConfig().withInFlightGain(gain),
+                base.serverConfig().withInFlightGain(gain), base.streams(), List.copyOf(extra));
     }
 
     private static final long MS = 1_000_000L;

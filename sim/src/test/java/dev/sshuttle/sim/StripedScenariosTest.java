@@ -47,7 +47,7 @@ class StripedScenariosTest {
                 StreamSpec.bulk(1, 0, 3L << 20, 3L << 20, reader, reader),
                 StreamSpec.bulk(2, 5 * MS, 1L << 20, 0, reader, reader),
                 StreamSpec.interactive(3, 10 * MS, 100, 10, 20 * MS));
-        MuxConfig config = MuxConfig.defaults();
+        MuxConfig config = MuxConfig.defaults().withInFlightGain(MuxConfig.STRIPED_IN_FLIGHT_GAIN);
         Outcome o = SimRunner.run(new Scenario(7, ProtocolVersion.V2, fast, config, config, streams, extra));
         assertEquals(List.of(), o.violations(), o.report());
         assertTrue(o.protocolError() == null, o.report());

@@ -296,7 +296,8 @@ public final class ClientSession {
             }
         });
         loop.execute(() -> {
-            Mux mux = new Mux(Mux.Role.CLIENT, version, config, bridges, EventLoop.now());
+            MuxConfig muxConfig = extraLanes.isEmpty() ? config : config.withInFlightGain(MuxConfig.STRIPED_IN_FLIGHT_GAIN);
+            Mux mux = new Mux(Mux.Role.CLIENT, version, muxConfig, bridges, EventLoop.now());
             bridges.attach(mux);
             mux.ping(CHICKEN);
             loop.setIterationHook(driver[0]::flush);

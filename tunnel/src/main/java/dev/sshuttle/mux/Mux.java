@@ -92,7 +92,7 @@ public final class Mux {
         this.listener = listener;
         this.now = nowNanos;
         this.table = new ChannelTable(config.maxChannel(), role == Role.CLIENT);
-        this.inFlight = version == ProtocolVersion.V2 ? new InFlightBound() : null;
+        this.inFlight = version == ProtocolVersion.V2 ? new InFlightBound(config.inFlightGain()) : null;
         this.pacing = new ClassicPacing(version == ProtocolVersion.V1 && config.latencyControl(), config.latencyBufferBytes());
         this.keepalive = new Keepalive(config.keepaliveIntervalNanos(), config.keepaliveTimeoutNanos(), nowNanos);
     }

@@ -104,7 +104,8 @@ public final class JavaAgent {
             });
             ByteBuffer leftover = lanes.extra().isEmpty() ? lanes.rest() : null;
             loop.execute(() -> {
-                Mux mux = new Mux(Mux.Role.SERVER, version, config, bridges, EventLoop.now());
+                MuxConfig muxConfig = lanes.extra().isEmpty() ? config : config.withInFlightGain(MuxConfig.STRIPED_IN_FLIGHT_GAIN);
+                Mux mux = new Mux(Mux.Role.SERVER, version, muxConfig, bridges, EventLoop.now());
                 bridges.attach(mux);
                 mux.ping(CHICKEN);
                 mux.sendRoutes(options.autoNets() ? RouteLister.ipv4Routes() : "");

@@ -292,6 +292,7 @@ class DataPathBenchmarkTest {
             for (String n : notes) md.append("- ").append(n).append('\n');
         }
         md.append("\n![throughput and ping beside bulk](benchmarks.png)\n");
+        md.append("\nLong round trips (10-150 ms, past ssh's 2 MiB channel window with `--channels`): [benchmarks-lfn.md](benchmarks-lfn.md).\n");
         System.out.println(md);
         Files.createDirectories(docs);
         Files.writeString(docs.resolve("benchmarks.md"), md);
