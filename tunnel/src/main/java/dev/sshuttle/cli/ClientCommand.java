@@ -141,7 +141,7 @@ final class ClientCommand {
     @Option(names = "--transport", paramLabel = "KIND", description = "ssh (the system ssh client), builtin (ssh inside the JVM: ~/.ssh/config, keys, known_hosts; no ssh-agent), local (agent on this host) [default: ssh]")
     String transport = "ssh";
 
-    @Option(names = "--channels", paramLabel = "N", description = "stripe the tunnel over N channels of the one ssh connection (2..16), or auto (from the round trip): past ssh's 2 MiB window per round trip on long links; system ssh only [default: 1]")
+    @Option(names = "--channels", paramLabel = "N", description = "stripe the tunnel over N channels of the one ssh connection (2..16), or auto (from the round trip): past ssh's 2 MiB window per round trip on long links [default: 1]")
     String channels = "1";
 
     @Option(names = "--no-sudo-pythonpath", hidden = true, description = "accepted for compatibility; no effect")
@@ -225,8 +225,8 @@ final class ClientCommand {
             }
             if (n < 1 || n > 16) throw new BadArgumentException("--channels must be 1..16 or auto, not " + n);
         }
-        if (n != 1 && transportKind != ClientOptions.Transport.SSH) {
-            throw new BadArgumentException("--channels needs --transport ssh (the extra channels are the ssh client's own forwards)");
+        if (n != 1 && transportKind == ClientOptions.Transport.LOCAL) {
+            throw new BadArgumentException("--channels needs ssh (--transport ssh or builtin): the extra channels are ssh channels");
         }
         return n;
     }

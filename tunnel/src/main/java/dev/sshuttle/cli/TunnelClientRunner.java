@@ -151,8 +151,8 @@ public final class TunnelClientRunner implements ClientRunner {
     private static AgentLaunch launch(ClientOptions o, TunnelSettings s) throws IOException, SshuttleException {
         AgentOptions options = new AgentOptions(s.protocol(), o.latencyControl(), o.latencyBufferSize(), o.verbose(),
                 o.autoNets(), s.toNs());
-        // --channels: only over the system ssh to a remote, and only with 0002 (an 0001 session stays on one channel)
-        if (o.channels() != 1 && o.transport() == ClientOptions.Transport.SSH && o.remote() != null && s.protocol() == 2) {
+        // --channels: only over ssh to a remote, and only with 0002 (an 0001 session stays on one channel)
+        if (o.channels() != 1 && o.transport() != ClientOptions.Transport.LOCAL && o.remote() != null && s.protocol() == 2) {
             StripeClient stripe = StripeClient.prepare(o.channels());
             try {
                 return AgentLaunch.striped(agentLaunch(o, s, options.withStripe(stripe.agentOptions())), stripe);

@@ -81,7 +81,7 @@ public final class ClientSession {
     private Bridges bridges;
     private DnsListener dns;
     private StripeClient stripe;
-    private List<SocketChannel> extraLanes = List.of();
+    private List<StreamChannels> extraLanes = List.of();
     private Duration routesTimeout = ROUTES_TIMEOUT;
     private boolean firstAccepted; // event loop only
     private boolean firstByte; // event loop only
@@ -121,7 +121,10 @@ public final class ClientSession {
         hooks.log(1, "connected to the agent (protocol " + version.magic() + ")");
         if (stripe != null && version == ProtocolVersion.V2) {
             try {
-                StripeClient.Outcome o = stripe.negotiate(leftover, transport.in(), transport.out(), m -> hooks.log(2, m));
+                StripeClient.LaneOpener own = transport.laneOpener(stripe.remoteSocket());
+                StripeClient.Outcome o = own == null
+                        ? stripe.negotiate(leftover, transport.in(), transport.out(), m -> hooks.log(2, m))
+                        : stripe.negotiate(leftover, transport.in(), transport.out(), m -> hooks.log(2, m), own);
                 extraLanes = o.lanes();
                 leftover = o.rest();
                 hooks.log(1, o.summary());
@@ -166,13 +169,7 @@ public final class ClientSession {
     }
 
     private void closeExtraLanes() {
-        for (SocketChannel lane : extraLanes) {
-            try {
-                lane.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
-        }
+        extraLanes.forEach(StreamChannels::close);
     }
 
     /** Stripe the mux over extra ssh channels if the agent offers them (--channels). Call before run(). */
@@ -279,7 +276,7 @@ public final class ClientSession {
         StreamEnd stream = new NioStream(loop, transport.channels());
         if (!extraLanes.isEmpty()) {
             List<NioStream> lanes = new ArrayList<>(List.of((NioStream) stream));
-            extraLanes.forEach(ch -> lanes.add(new NioStream(loop, StreamChannels.of(ch))));
+            extraLanes.forEach(ch -> lanes.add(new NioStream(loop, ch)));
             StripedStream striped = new StripedStream(lanes, loop::execute);
             striped.preload(0, leftover);
             leftover = null;

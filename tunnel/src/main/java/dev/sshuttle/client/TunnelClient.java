@@ -140,7 +140,7 @@ public final class TunnelClient {
         Transport transport;
         if (builtin != null) {
             log.log(2, "starting the agent through " + builtin.describe());
-            transport = builtin.exec(remote);
+            transport = builtin.exec(remote, launch.stripe() != null);
         } else {
             // no ssh host: sshuttle's local mode, the agent runs here through the same shell command
             List<String> argv = ssh == null ? List.of("/bin/sh", "-c", remote)
@@ -175,7 +175,7 @@ public final class TunnelClient {
                         }
                     });
             if (dns != null) session.withDns(dns);
-            if (ssh != null && launch.stripe() != null) session.withStripe(launch.stripe());
+            if ((ssh != null || builtin != null) && launch.stripe() != null) session.withStripe(launch.stripe());
             current = session;
             if (stopping) return new ClientSession.End(ClientSession.Reason.STOPPED, "stopped", -1, false);
             end = session.run();

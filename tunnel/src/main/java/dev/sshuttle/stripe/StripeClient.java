@@ -2,6 +2,7 @@ package dev.sshuttle.stripe;
 
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.ProtocolException;
+import dev.sshuttle.transport.StreamChannels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -100,13 +101,39 @@ public final class StripeClient implements AutoCloseable {
     }
 
     /** The outcome: the extra lanes in use (empty: one channel), the bytes read past the handshake, what happened. */
-    public record Outcome(List<SocketChannel> lanes, ByteBuffer rest, String summary) {}
+    public record Outcome(List<StreamChannels> lanes, ByteBuffer rest, String summary) {}
+
+    /** Opens one more channel to the agent's socket (blocking channels; an IOException: refused). */
+    @FunctionalInterface
+    public interface LaneOpener {
+        StreamChannels open() throws IOException;
+    }
+
+    /** The system ssh's way: a connection to its -L socket in our private directory. */
+    private LaneOpener forwardedSocket() {
+        return () -> {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(localSocket));
+            } catch (IOException e) {
+                ch.close();
+                throw e;
+            }
+            return StreamChannels.of(ch);
+        };
+    }
 
     /**
      * Runs the handshake on the first transport, after its sync header (blocking, before the
      * mux starts). {@code leftover}: bytes read past the header.
      */
     public Outcome negotiate(ByteBuffer leftover, InputStream in, OutputStream out, Consumer<String> debug)
+            throws IOException, ProtocolException {
+        return negotiate(leftover, in, out, debug, forwardedSocket());
+    }
+
+    /** As {@link #negotiate(ByteBuffer, InputStream, OutputStream, Consumer)}, lanes opened by {@code opener} (the builtin ssh's own channels). */
+    public Outcome negotiate(ByteBuffer leftover, InputStream in, OutputStream out, Consumer<String> debug, LaneOpener opener)
             throws IOException, ProtocolException {
         StripeWire.FrameReader reader = new StripeWire.FrameReader(leftover, in);
         Frame offer = reader.nextIf(StripeWire.STRIPE_OFFER);
@@ -116,11 +143,11 @@ public final class StripeClient implements AutoCloseable {
             String why = new String(offer.payload(), 1, Math.max(0, offer.payload().length - 1), StandardCharsets.UTF_8);
             return new Outcome(List.of(), reader.rest(), "the agent cannot take extra channels (" + why + "): one ssh channel");
         }
-        Map<Integer, Lane> acked = greet(Math.min(offered, maxExtraLanes()), debug);
+        Map<Integer, Lane> acked = greet(Math.min(offered, maxExtraLanes()), opener, debug);
         long fastest = acked.values().stream().mapToLong(Lane::ackNanos).min().orElse(0);
         int use = channels == 0 ? autoExtraLanes(Duration.ofNanos(fastest / 2)) : channels - 1;
         List<Integer> chosen = acked.keySet().stream().sorted().limit(use).toList();
-        List<SocketChannel> lanes = new ArrayList<>();
+        List<StreamChannels> lanes = new ArrayList<>();
         for (int lane : chosen) lanes.add(acked.get(lane).channel());
         for (Map.Entry<Integer, Lane> e : acked.entrySet()) {
             if (!chosen.contains(e.getKey())) e.getValue().channel().close();
@@ -128,7 +155,7 @@ public final class StripeClient implements AutoCloseable {
         StripeWire.writeFrame(out, StripeWire.STRIPE_START, StripeWire.startPayload(chosen));
         List<Integer> echoed = StripeWire.startLanes(reader.next());
         if (!echoed.equals(chosen)) {
-            for (SocketChannel ch : lanes) ch.close();
+            for (StreamChannels ch : lanes) ch.close();
             throw new ProtocolException("the agent started lanes " + echoed + ", not " + chosen);
         }
         String summary;
@@ -149,26 +176,48 @@ public final class StripeClient implements AutoCloseable {
         return (int) Math.max(0, Math.min(StripeWire.MAX_EXTRA_LANES, Math.ceil(windows) - 1));
     }
 
-    private record Lane(SocketChannel channel, long ackNanos) {}
+    private record Lane(StreamChannels channel, long ackNanos) {}
+
+    private static StreamChannels open(java.util.concurrent.CompletableFuture<StreamChannels> opened) throws IOException {
+        try {
+            return opened.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof IOException io ? io
+                    : e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : new IOException(e.getCause());
+        }
+    }
 
     /** Opens `count` lanes, greets each, and keeps those the agent acknowledged within ACK_WITHIN. */
-    private Map<Integer, Lane> greet(int count, Consumer<String> debug) throws IOException {
+    private Map<Integer, Lane> greet(int count, LaneOpener opener, Consumer<String> debug) throws IOException {
         Map<Integer, Lane> acked = new LinkedHashMap<>();
-        Map<SocketChannel, Integer> waiting = new LinkedHashMap<>();
+        Map<StreamChannels, Integer> waiting = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         try (Selector selector = Selector.open()) {
+            // opened at once: the builtin ssh waits a round trip for each channel's confirmation
+            List<java.util.concurrent.CompletableFuture<StreamChannels>> opening = new ArrayList<>();
+            try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int lane = 1; lane <= count; lane++) {
+                    opening.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return opener.open();
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }, threads));
+                }
+            }
             for (int lane = 1; lane <= count; lane++) {
-                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                StreamChannels ch = null;
                 try {
-                    ch.connect(UnixDomainSocketAddress.of(localSocket));
+                    ch = open(opening.get(lane - 1));
                     ByteBuffer hello = ByteBuffer.allocate(StripeWire.HELLO_BYTES).put(token).put((byte) lane).flip();
                     while (hello.hasRemaining()) ch.write(hello);
-                    ch.configureBlocking(false);
-                    ch.register(selector, SelectionKey.OP_READ);
+                    ch.readable().configureBlocking(false);
+                    ch.readable().register(selector, SelectionKey.OP_READ, ch);
                     waiting.put(ch, lane);
                 } catch (IOException e) {
                     debug.accept("extra channel " + lane + ": " + e.getMessage());
-                    ch.close();
+                    if (ch != null) ch.close();
                 }
             }
             long deadline = t0 + ACK_WITHIN.toNanos();
@@ -176,7 +225,7 @@ public final class StripeClient implements AutoCloseable {
             while (!waiting.isEmpty() && System.nanoTime() < deadline) {
                 selector.select(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
                 for (SelectionKey key : selector.selectedKeys()) {
-                    SocketChannel ch = (SocketChannel) key.channel();
+                    StreamChannels ch = (StreamChannels) key.attachment();
                     one.clear();
                     int n;
                     try {
@@ -196,10 +245,8 @@ public final class StripeClient implements AutoCloseable {
                 }
                 selector.selectedKeys().clear();
             }
-            selector.selectNow(); // flush cancelled keys before the lanes go blocking
         }
-        for (SocketChannel ch : waiting.keySet()) ch.close();
-        for (Lane l : acked.values()) l.channel().configureBlocking(true);
+        for (StreamChannels ch : waiting.keySet()) ch.close();
         return acked;
     }
 
