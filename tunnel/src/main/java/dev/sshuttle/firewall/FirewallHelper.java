@@ -17,7 +17,7 @@ import java.util.List;
  * optional line:
  * <pre>
  * helper → client  READY &lt;method&gt;                 method resolved on this host (auto → nat|nft)
- * client → helper  METHOD &lt;auto|nat|nft&gt;          (ours, optional) use this method instead; the
+ * client → helper  METHOD &lt;auto|nat|nft|tproxy&gt;          (ours, optional) use this method instead; the
  *                                                  client sends it so the CLI need not pass --method
  * client → helper  ROUTES
  * client → helper  &lt;family&gt;,&lt;width&gt;,&lt;exclude 0|1&gt;,&lt;ip&gt;,&lt;fport&gt;,&lt;lport&gt;   per subnet
@@ -30,8 +30,8 @@ import java.util.List;
  * client → helper  EOF                            remove every rule, exit 0
  * </pre>
  * Family numbers are Linux AF values (2 = IPv4, anything else IPv6). Addresses must be IP
- * literals. GO with udp=1 or a uid/gid is refused (tproxy, --user, --group are not done yet);
- * the client pid is accepted and not used.
+ * literals. GO with udp=1 needs method tproxy, which takes its mark from the tmark field
+ * ({@code 0x} and hex digits); a uid/gid needs nat. The client pid is accepted and not used.
  *
  * <h2>Cleanup guarantees</h2>
  * Before installing, rules of the same ports left by a crashed run are removed. Every rule is
@@ -157,7 +157,13 @@ public final class FirewallHelper {
         line = lines.readLine();
         if (line == null) return null;
         if (!line.startsWith(HelperLines.GO + " ")) expect(HelperLines.GO + " ...", line);
-        Owner owner = HelperLines.parseGo(line);
+        HelperLines.Go go = HelperLines.parseGo(line);
+        Owner owner = go.owner();
+        if (method instanceof TproxyMethod tproxy) {
+            method = tproxy.with(go.mark(), go.udp());
+        } else if (go.udp()) {
+            throw new FirewallException("UDP needs the tproxy method, not " + method.name());
+        }
         if (!owner.isAny() && !(method instanceof NatMethod)) {
             throw new FirewallException("--user/--group need the nat method, not " + method.name());
         }

@@ -47,8 +47,8 @@ class FirewallHelperProtocolTest {
     @Test
     void clientSeesAHelperThatDiesBeforeReadyAsAClearError() {
         List<String> helper = List.of(HelperCommand.javaBinary(), "-cp",
-                System.getProperty("java.class.path"), FirewallMain.class.getName(), "--method", "tproxy");
-        IOException e = assertThrows(IOException.class, () -> FirewallClient.start(helper, "tproxy",
+                System.getProperty("java.class.path"), FirewallMain.class.getName(), "--method", "pf");
+        IOException e = assertThrows(IOException.class, () -> FirewallClient.start(helper, "pf",
                 HelperLaunch.rules(HelperLaunch.PORT), Duration.ofSeconds(60)));
         assertTrue(e.getMessage().contains("ended before READY (exit status 1"), e.getMessage());
     }
