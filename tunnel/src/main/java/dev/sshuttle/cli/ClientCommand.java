@@ -135,6 +135,12 @@ final class ClientCommand {
     @Option(names = "--keepalive-timeout", paramLabel = "DURATION", description = "give the session up after this long without input, 0 = off [default: 15s]")
     String keepaliveTimeout = "15s";
 
+    @Option(names = "--udp-timeout", paramLabel = "DURATION", description = "--method tproxy: close a UDP flow idle this long [default: 30s]")
+    String udpTimeout = "30s";
+
+    @Option(names = "--udp-flows", paramLabel = "N", description = "--method tproxy: UDP flows open at once, at most; datagrams of further ones are dropped [default: 1024]")
+    int udpFlows = 1024;
+
     @Option(names = "--reconnect", description = "start a new session when an established one dies")
     boolean reconnect;
 
@@ -185,6 +191,9 @@ final class ClientCommand {
             throw new BadArgumentException("--keepalive-timeout (" + keepaliveTimeout + ") must be longer than --keepalive ("
                     + keepalive + ")");
         }
+        Duration udpIdle = parseDuration("--udp-timeout", udpTimeout);
+        if (udpIdle.isZero()) throw new BadArgumentException("--udp-timeout must be longer than 0");
+        if (udpFlows < 1 || udpFlows > 65535) throw new BadArgumentException("--udp-flows must be between 1 and 65535");
         List<InetAddress> nameservers = parseNameservers(nsHosts);
         InetSocketAddress toNameserver = toNs == null ? null : parseToNs(toNs, resolver);
         if (toNameserver != null && !dns && nameservers.isEmpty()) {
@@ -206,7 +215,7 @@ final class ClientCommand {
                         "none", ClientOptions.Agent.NONE)),
                 choice("--protocol", protocol, Map.of("auto", ClientOptions.Protocol.AUTO,
                         "1", ClientOptions.Protocol.V1, "2", ClientOptions.Protocol.V2)),
-                interval, timeout, reconnect, transportKind, remoteJava);
+                interval, timeout, reconnect, transportKind, remoteJava, udpIdle, udpFlows);
     }
 
     private static Map<String, ClientOptions.Method> methods() {

@@ -69,6 +69,7 @@ public final class TunnelClientRunner implements ClientRunner {
                 Daemonizer::connected, code -> RemoteExitExplainer.explain(code, sshHostInsideSubnets(o),
                         o.python(), o.remote() == null ? null : o.remote().host()));
         if (dns != null) tunnel.withDns(dns);
+        if (o.method() == ClientOptions.Method.TPROXY) tunnel.withTproxy(new TunnelClient.Tproxy(o.udpIdle(), o.maxUdpFlows()));
         TerminationSignals.install(tunnel::stop);
         return tunnel.run();
     }
@@ -90,8 +91,10 @@ public final class TunnelClientRunner implements ClientRunner {
         HelperFirewall create() {
             // --user/--group work with nat only: auto picks it rather than failing in the helper
             String method = !owner.isAny() && o.method() == ClientOptions.Method.AUTO ? "nat" : o.method().name().toLowerCase();
-            return new HelperFirewall(method, convert(o.includes()), convert(o.excludes()),
+            HelperFirewall firewall = new HelperFirewall(method, convert(o.includes()), convert(o.excludes()),
                     nameservers, dnsPort, o.autoNets(), owner, log);
+            return o.method() == ClientOptions.Method.TPROXY
+                    ? firewall.withTproxy(Integer.parseUnsignedInt(o.tmark().substring(2), 16)) : firewall;
         }
     }
 
@@ -105,7 +108,20 @@ public final class TunnelClientRunner implements ClientRunner {
             }
         }
         if (o.method() == ClientOptions.Method.TPROXY) {
-            throw new SshuttleException("--method tproxy is not available yet; use --method nat or nft", ExitCodes.USAGE);
+            if (o.agent() == ClientOptions.Agent.NONE) {
+                throw new SshuttleException("--method tproxy carries UDP, which --agent none cannot", ExitCodes.USAGE);
+            }
+            if (o.capturesDns()) {
+                throw new SshuttleException("--dns/--ns-hosts do not work with --method tproxy yet; capture the nameserver's "
+                        + "address as a subnet instead (its UDP is then tunnelled as any other)", ExitCodes.USAGE);
+            }
+            if (Integer.parseUnsignedInt(o.tmark().substring(2), 16) == 0) {
+                throw new SshuttleException("--tmark 0 marks nothing: use a mark of 1 or more", ExitCodes.USAGE);
+            }
+            if (new com.sun.security.auth.module.UnixSystem().getUid() != 0) {
+                throw new SshuttleException("--method tproxy needs the client itself to run as root (its transparent "
+                        + "sockets need CAP_NET_ADMIN): run it with sudo", ExitCodes.USAGE);
+            }
         }
         if ((o.user() != null || o.group() != null) && o.method() != ClientOptions.Method.AUTO
                 && o.method() != ClientOptions.Method.NAT) {

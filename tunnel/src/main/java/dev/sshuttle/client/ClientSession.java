@@ -74,6 +74,7 @@ public final class ClientSession {
     private EventLoop loop;
     private Bridges bridges;
     private DnsListener dns;
+    private UdpFlows udp;
     private Duration routesTimeout = ROUTES_TIMEOUT;
     private boolean firstAccepted; // event loop only
     private boolean firstByte; // event loop only
@@ -134,6 +135,7 @@ public final class ClientSession {
             // runs before close() returns, so before TunnelClient removes the rules: a close sent
             // once the REDIRECT rule is gone never reaches the application, which then hangs
             loop.execute(bridges::abortAll);
+            if (udp != null) loop.execute(udp::endSession);
             if (result.reason() == Reason.TRANSPORT_CLOSED) {
                 int code = transport.awaitExit(Duration.ofSeconds(3));
                 result = new End(result.reason(), result.message(), code, connected);
@@ -145,6 +147,12 @@ public final class ClientSession {
     /** Also serve DNS queries redirected to this listener (--dns). Call before run(). */
     public ClientSession withDns(DnsListener listener) {
         this.dns = listener;
+        return this;
+    }
+
+    /** Also carry the UDP flows TPROXY captures (--method tproxy). Call before run(). */
+    public ClientSession withUdp(UdpFlows flows) {
+        this.udp = flows;
         return this;
     }
 
@@ -222,6 +230,11 @@ public final class ClientSession {
             }
 
             @Override
+            public void onUdpData(int channel, byte[] payload) {
+                if (udp != null) udp.onData(channel, payload);
+            }
+
+            @Override
             public void onDnsResponse(int channel, byte[] reply) {
                 if (dns != null) dns.onResponse(channel, reply);
             }
@@ -282,6 +295,7 @@ public final class ClientSession {
             loop.register(server, SelectionKey.OP_ACCEPT, key -> acceptFrom(server, key));
         }
         if (dns != null) dns.start(loop, bridges.mux());
+        if (udp != null) udp.start(loop, bridges.mux());
         StartTimeline.mark("accepting connections");
         hooks.log(1, "listening on " + listener.addresses() + (dns == null ? "" : ", DNS on port " + dns.port()));
     }

@@ -32,6 +32,7 @@ public final class TunnelClient {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile ClientSession current;
     private DnsListener dns;
+    private Tproxy tproxy;
     private volatile boolean stopping;
 
     /** Log sink with sshuttle's verbosity levels (0 always, 1 -v, 2 -vv). */
@@ -58,6 +59,14 @@ public final class TunnelClient {
     /** Also serve DNS (--dns); the listener is closed when the run ends. */
     public TunnelClient withDns(DnsListener listener) {
         this.dns = listener;
+        return this;
+    }
+
+    /** --method tproxy: transparent listeners, and UDP flows with this idle timeout and cap. */
+    public record Tproxy(java.time.Duration udpIdle, int maxUdpFlows) {}
+
+    public TunnelClient withTproxy(Tproxy settings) {
+        this.tproxy = settings;
         return this;
     }
 
@@ -104,14 +113,16 @@ public final class TunnelClient {
         }
         // closed in reverse order: the rules go first, then the listener; the other way round,
         // another local user could bind the freed port and receive connections still captured
-        try (TransparentListener listener = TransparentListener.bind(settings.listen());
+        try (TransparentListener listener = TransparentListener.bind(settings.listen(), tproxy != null);
+             UdpFlows udp = tproxy == null ? null : UdpFlows.bind(listener.addresses(), listener.port(),
+                     tproxy.udpIdle().toNanos(), tproxy.maxUdpFlows(), log);
              Firewall firewall = firewallFactory.get()) {
-            log.log(1, "listener bound on port " + listener.port());
+            log.log(1, "listener bound on port " + listener.port() + (udp == null ? "" : " (TCP and UDP)"));
             boolean[] installed = {false};
             boolean everConnected = false;
             Duration backoff = Duration.ofSeconds(1);
             for (int attempt = 1; !stopping; attempt++) {
-                ClientSession.End end = runOneSession(ssh, builtin, listener, firewall, serverAddresses, installed);
+                ClientSession.End end = runOneSession(ssh, builtin, listener, udp, firewall, serverAddresses, installed);
                 everConnected |= end.wasConnected();
                 if (stopping || end.reason() == ClientSession.Reason.STOPPED) return 0;
                 if (settings.reconnect() && everConnected && end.reason() != ClientSession.Reason.SETUP_FAILED) {
@@ -134,7 +145,7 @@ public final class TunnelClient {
     }
 
     private ClientSession.End runOneSession(SshCommand ssh, BuiltinSsh builtin, TransparentListener listener,
-                                            Firewall firewall, List<InetAddress> serverAddresses, boolean[] installed)
+                                            UdpFlows udp, Firewall firewall, List<InetAddress> serverAddresses, boolean[] installed)
             throws IOException {
         String remote = settings.remoteCommandOverride() != null ? settings.remoteCommandOverride() : launch.remoteCommand();
         Transport transport;
@@ -174,6 +185,7 @@ public final class TunnelClient {
                         }
                     });
             if (dns != null) session.withDns(dns);
+            if (udp != null) session.withUdp(udp);
             current = session;
             if (stopping) return new ClientSession.End(ClientSession.Reason.STOPPED, "stopped", -1, false);
             end = session.run();

@@ -43,6 +43,8 @@ import java.util.Objects;
  * @param keepaliveTimeout   {@code --keepalive-timeout}: session dead after this long without input (ZERO = off)
  * @param reconnect          {@code --reconnect}: start a new session when an established one dies
  * @param transport          {@code --transport}: how the byte stream to the agent is obtained
+ * @param udpIdle            {@code --udp-timeout}: a tproxy UDP flow idle this long is closed
+ * @param maxUdpFlows        {@code --udp-flows}: tproxy UDP flows open at once, at most
  */
 public record ClientOptions(
         RemoteTarget remote,
@@ -76,7 +78,9 @@ public record ClientOptions(
         Duration keepaliveTimeout,
         boolean reconnect,
         Transport transport,
-        String remoteJava) {
+        String remoteJava,
+        Duration udpIdle,
+        int maxUdpFlows) {
 
     public static final int DEFAULT_LATENCY_BUFFER_SIZE = 32768;
     public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(5);
