@@ -148,6 +148,7 @@ class Mux:
         self.channels = {}
         self.dns = {}
         self.udp = {}
+        self.udp_parked = []  # UDP channels not reading while the output gate is shut
         self.pending_total = 0
         self.rtt_s = RTT_FLOOR_S
         self.chicken_sent_at = None
@@ -546,6 +547,10 @@ class Mux:
         # 0001: shutting the gate costs nothing: a channel parks itself when it next becomes
         # readable. (0002 channels never park: pull reads them when the gate allows.)
         gate_open = self.may_read()
+        if gate_open and self.udp_parked:
+            parked, self.udp_parked = self.udp_parked, []
+            for u in parked:
+                u.unpark()
         if gate_open and self.parked:
             parked, self.parked = self.parked, []
             for c in parked:
@@ -644,12 +649,17 @@ class Mux:
 
 
 class UdpChannel:
+    """One UDP_OPEN: an unconnected socket; replies go out as UDP_DATA under the same gate as
+    TCP data (the 0002 bytes in flight, the 0001 output bound): while it is shut the socket is
+    not read, so a flood waits in (and overflows) the kernel's buffer, never in our queue, and
+    TCP keeps its turn. One datagram per readiness event: every flow gets its turn."""
     def __init__(self, mux, ch, family):
         self.mux = mux
         self.ch = ch
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
         self.sock.setblocking(False)
         self.closed = False
+        self.parked = False
         mux.sel.register(self.sock, EV_R, self.on_read)
 
     def send(self, payload):
@@ -666,6 +676,9 @@ class UdpChannel:
     def on_read(self, mask):
         if self.closed:
             return
+        if not self.mux.may_read():
+            self.park()
+            return
         try:
             data, peer = self.sock.recvfrom(UDP_RECV_BYTES)
         except BlockingIOError:
@@ -676,9 +689,21 @@ class UdpChannel:
         head = ("%s,%d," % (peer[0], peer[1])).encode("ascii")
         self.mux.send(self.ch, UDP_DATA, head + data[:MAX_PAYLOAD - len(head)])
 
+    def park(self):
+        self.parked = True
+        self.mux.sel.unregister(self.sock)
+        self.mux.udp_parked.append(self)
+
+    def unpark(self):
+        if self.closed or not self.parked:
+            return
+        self.parked = False
+        self.mux.sel.register(self.sock, EV_R, self.on_read)
+
     def close(self):
         self.closed = True
-        self.mux.sel.unregister(self.sock)
+        if not self.parked:
+            self.mux.sel.unregister(self.sock)
         self.sock.close()
 
 

@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -480,6 +481,49 @@ class AgentConformanceTest {
                 Frame response = a.expect(9, Command.DNS_RESPONSE);
                 assertArrayEquals(reply, response.payload());
             }
+        }
+    }
+
+    /**
+     * 0002: a UDP flood from the remote side goes out under the bytes-in-flight bound like TCP
+     * data: with no probe answered the agent stops near the 256 KiB limit (the rest waits in, or
+     * overflows, socket buffers and the UDP queue), and the PONGs let more through.
+     */
+    @Test
+    void aUdpFloodWaitsForTheInFlightBound() throws Exception {
+        int datagrams = 3000;
+        try (DatagramSocket target = new DatagramSocket(0, InetAddress.getLoopbackAddress()); AgentConnection a = start(ProtocolVersion.V2)) {
+            target.setSoTimeout((int) WAIT.toMillis());
+            a.roundTrip("chicken answered");
+            a.autoPong(false);
+            java.util.concurrent.atomic.AtomicLong stream = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicLong udpBytes = new java.util.concurrent.atomic.AtomicLong();
+            List<byte[]> probes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            a.tap((f, end) -> {
+                stream.set(end);
+                if (f.command() == Command.UDP_DATA) udpBytes.addAndGet(f.payload().length);
+                if (f.command() == Command.PING && f.payload().length == 11) probes.add(f.payload());
+            });
+            long before = stream.get();
+            a.send(5, Command.UDP_OPEN, "2");
+            a.send(5, Command.UDP_DATA, "127.0.0.1," + target.getLocalPort() + ",hello");
+            DatagramPacket p = new DatagramPacket(new byte[512], 512);
+            target.receive(p);
+            byte[] chunk = new byte[1000];
+            for (int i = 0; i < datagrams; i++) target.send(new DatagramPacket(chunk, chunk.length, p.getSocketAddress()));
+            await("UDP data up to the limit").atMost(WAIT).until(() -> udpBytes.get() >= 200 * 1024);
+            long[] last = {stream.get()};
+            await("nothing more without PONGs").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> {
+                boolean same = stream.get() == last[0];
+                last[0] = stream.get();
+                return same;
+            });
+            long sent = stream.get() - before;
+            assertTrue(sent <= 256 * 1024 + 64 * 1024 + 4096, launcher + " sent " + sent + " bytes with no probe answered");
+            long stalled = udpBytes.get();
+            for (byte[] probe : probes) a.send(0, Command.PONG, probe);
+            await("more UDP data after the PONGs").atMost(WAIT).until(() -> udpBytes.get() > stalled);
+            assertTrue(a.process.isAlive(), a.stderrText());
         }
     }
 
