@@ -103,6 +103,25 @@ class TproxyTunnelTest {
         }
     }
 
+    @Test
+    void flowsPastTheCapAreDroppedUntilOthersExpire(Topology t) throws Exception {
+        InetSocketAddress echo = new InetSocketAddress(t.targetIp(), TargetServices.ECHO_PORT);
+        try (BackgroundProcess client = Tunnels.connected(t, "tproxy-cap", "--method", "tproxy", "--udp-flows", "2",
+                "--udp-timeout", "1s", t.targetSubnet());
+             DatagramSocket first = t.client().udp(new InetSocketAddress(0));
+             DatagramSocket second = t.client().udp(new InetSocketAddress(0));
+             DatagramSocket third = t.client().udp(new InetSocketAddress(0))) {
+            for (DatagramSocket s : List.of(first, second, third)) s.connect(echo);
+            assertEquals(3, echoed(first, 3));
+            assertEquals(3, echoed(second, 3));
+            assertEquals(0, echoed(third, 1), "a third flow past --udp-flows 2 is dropped");
+            client.awaitLog("UDP: 2 flows open; dropping datagrams of new ones", IO);
+            // the first two idle out after 1 s; the third then gets a flow of its own
+            org.awaitility.Awaitility.await().atMost(IO).until(() -> echoed(third, 1) == 1);
+            Tunnels.stopCleanly(t, client, IO, "SIGTERM");
+        }
+    }
+
     private static void assertTcpEcho(Topology t, InetSocketAddress echo) throws IOException {
         try (var s = t.client().connect(echo, IO)) {
             s.setSoTimeout((int) IO.toMillis());
