@@ -69,6 +69,7 @@ public final class TunnelClientRunner implements ClientRunner {
                 Daemonizer::connected, code -> RemoteExitExplainer.explain(code, sshHostInsideSubnets(o),
                         o.python(), o.remote() == null ? null : o.remote().host()));
         if (dns != null) tunnel.withDns(dns);
+        if (o.remote() != null && o.remote().password() != null) tunnel.withSshPassword(sshpass(), o.remote().password());
         if (o.method() == ClientOptions.Method.TPROXY) tunnel.withTproxy(new TunnelClient.Tproxy(o.udpIdle(), o.maxUdpFlows()));
         TerminationSignals.install(tunnel::stop);
         return tunnel.run();
@@ -98,7 +99,22 @@ public final class TunnelClientRunner implements ClientRunner {
         }
     }
 
+    /** sshpass on the PATH, or a usage error saying what to do: a password is never dropped silently. */
+    private static String sshpass() throws SshuttleException {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "sshpass"))) return Path.of(dir, "sshpass").toString();
+        }
+        throw new SshuttleException("-r user:password@host: the password is handed to ssh by sshpass, which is not "
+                + "installed (apt install sshpass); or leave the password out and use a key or ssh-agent", ExitCodes.USAGE);
+    }
+
     private static void refuseUnsupported(ClientOptions o) throws SshuttleException {
+        if (o.remote() != null && o.remote().password() != null
+                && (o.transport() != ClientOptions.Transport.SSH || o.agent() == ClientOptions.Agent.NONE)) {
+            throw new SshuttleException("-r user:password@host needs the system ssh (--transport ssh) with sshpass; "
+                    + "--transport builtin and --agent none use keys only", ExitCodes.USAGE);
+        }
         if (o.agent() == ClientOptions.Agent.NONE) {
             if (o.transport() != ClientOptions.Transport.BUILTIN || o.remote() == null) {
                 throw new SshuttleException("--agent none needs --transport builtin and -r: it uses ssh port forwarding", ExitCodes.USAGE);

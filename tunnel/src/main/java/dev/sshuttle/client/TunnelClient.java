@@ -33,6 +33,8 @@ public final class TunnelClient {
     private volatile ClientSession current;
     private DnsListener dns;
     private Tproxy tproxy;
+    private String sshpass;
+    private String password;
     private volatile boolean stopping;
 
     /** Log sink with sshuttle's verbosity levels (0 always, 1 -v, 2 -vv). */
@@ -65,6 +67,13 @@ public final class TunnelClient {
     /** --method tproxy: transparent listeners, and UDP flows with this idle timeout and cap. */
     public record Tproxy(java.time.Duration udpIdle, int maxUdpFlows) {}
 
+    /** -r user:password@host: ssh runs under this sshpass program with the password in SSHPASS. */
+    public TunnelClient withSshPassword(String sshpassProgram, String pass) {
+        this.sshpass = sshpassProgram;
+        this.password = pass;
+        return this;
+    }
+
     public TunnelClient withTproxy(Tproxy settings) {
         this.tproxy = settings;
         return this;
@@ -95,6 +104,7 @@ public final class TunnelClient {
     private int runSessions() {
         SshCommand ssh = settings.host() == null || settings.builtinSsh() ? null
                 : new SshCommand(settings.sshCmd(), settings.user(), settings.host(), settings.port());
+        if (ssh != null && password != null) ssh = ssh.withPassword(sshpass, password);
         try (BuiltinSsh builtin = settings.host() != null && settings.builtinSsh()
                 ? BuiltinSsh.start(settings.user(), settings.host(), settings.port()) : null) {
             return runSessions(ssh, builtin);
@@ -156,7 +166,8 @@ public final class TunnelClient {
             // no ssh host: sshuttle's local mode, the agent runs here through the same shell command
             List<String> argv = ssh == null ? List.of("/bin/sh", "-c", remote) : ssh.argv(remote);
             log.log(2, "starting " + argv.subList(0, argv.size() - 1) + " <agent launcher>");
-            transport = ProcessTransport.start(argv, ssh == null ? "local agent" : ssh.describe());
+            transport = ProcessTransport.start(argv, ssh == null ? java.util.Map.of() : ssh.environment(),
+                    ssh == null ? "local agent" : ssh.describe());
         }
         StartTimeline.mark("ssh started");
         ClientSession.End end = null;
