@@ -40,6 +40,9 @@ public final class TunnelClientRunner implements ClientRunner {
     @Override
     public int run(ClientOptions o) throws Exception {
         refuseUnsupported(o);
+        // usage errors above stay on the terminal; from here on (ssh's messages too) it is syslog.
+        // A daemon does this itself once detached (DaemonChild)
+        if (o.syslog() && !o.daemon()) SyslogOutput.redirect();
         TunnelClient.Log log = new TunnelClient.Log() {
             public void log(int level, String message) {
                 if (level <= o.verbose()) System.err.println(level == 0 && !message.startsWith("sshuttle") ? "sshuttle: " + message : message);

@@ -5,13 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,55 +27,37 @@ class SshPasswordTest {
         Path record = dir.resolve("sshpass.record");
         script(bin.resolve("sshpass"), "printf '%s\\n' \"SSHPASS=$SSHPASS\" \"$@\" > " + record + "\nexit 255\n");
         Path ssh = script(dir.resolve("fake-ssh"), "exit 1\n"); // ssh -G: nothing to learn
-        Result r = client(bin + ":/usr/bin:/bin", "-e", ssh.toString(), "-r", "alice:s3cret w0rd@gw.example", "10.0.0.0/8");
-        assertEquals(255, r.code, r.stderr);
+        ChildClient.Result r = client(bin + ":/usr/bin:/bin", "-e", ssh.toString(), "-r", "alice:s3cret w0rd@gw.example", "10.0.0.0/8");
+        assertEquals(255, r.code(), r.stderr());
         List<String> recorded = Files.readAllLines(record);
         assertEquals("SSHPASS=s3cret w0rd", recorded.getFirst());
         assertEquals(List.of("-e", ssh.toString(), "alice@gw.example", "--"), recorded.subList(1, 5), recorded.toString());
         assertFalse(recorded.subList(1, recorded.size()).stream().anyMatch(a -> a.contains("s3cret")),
                 "the password is on no command line: " + recorded);
-        assertFalse(r.stderr.contains("s3cret"), r.stderr);
+        assertFalse(r.stderr().contains("s3cret"), r.stderr());
     }
 
     @Test
     void withoutSshpassAPasswordIsAUsageErrorThatSaysSo() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("empty-bin"));
-        Result r = client(bin + ":/nonexistent", "-r", "alice:pw@gw.example", "10.0.0.0/8");
-        assertEquals(ExitCodes.USAGE, r.code, r.stderr);
-        assertTrue(r.stderr.contains("sshpass, which is not installed"), r.stderr);
-        assertFalse(r.stderr.contains("pw@"), "the password is not echoed: " + r.stderr);
+        ChildClient.Result r = client(bin + ":/nonexistent", "-r", "alice:pw@gw.example", "10.0.0.0/8");
+        assertEquals(ExitCodes.USAGE, r.code(), r.stderr());
+        assertTrue(r.stderr().contains("sshpass, which is not installed"), r.stderr());
+        assertFalse(r.stderr().contains("pw@"), "the password is not echoed: " + r.stderr());
     }
 
     @Test
     void theBuiltinSshRefusesAPasswordInsteadOfDroppingIt() throws Exception {
-        Result r = client("/usr/bin:/bin", "--transport", "builtin", "-r", "alice:pw@gw.example", "10.0.0.0/8");
-        assertEquals(ExitCodes.USAGE, r.code, r.stderr);
-        assertTrue(r.stderr.contains("needs the system ssh"), r.stderr);
+        ChildClient.Result r = client("/usr/bin:/bin", "--transport", "builtin", "-r", "alice:pw@gw.example", "10.0.0.0/8");
+        assertEquals(ExitCodes.USAGE, r.code(), r.stderr());
+        assertTrue(r.stderr().contains("needs the system ssh"), r.stderr());
     }
 
-    private record Result(int code, String stderr) {}
-
-    private Result client(String path, String... args) throws IOException, InterruptedException {
-        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        argv.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put("PATH", path);
-        pb.environment().remove("SSHUTTLE_ARGS");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("the client did not end within 60 s: " + err);
-        }
-        return new Result(p.exitValue(), err);
+    private static ChildClient.Result client(String path, String... args) throws Exception {
+        return ChildClient.run(path, args);
     }
 
     private static Path script(Path file, String body) throws IOException {
-        Files.writeString(file, "#!/bin/sh\n" + body);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwx------"));
-        return file;
+        return ChildClient.script(file, body);
     }
 }
