@@ -4,6 +4,7 @@ import dev.sshuttle.client.DirectTcpipTunnel;
 import dev.sshuttle.client.DnsListener;
 import dev.sshuttle.client.HelperFirewall;
 import dev.sshuttle.client.OwnerLookup;
+import dev.sshuttle.client.SdNotify;
 import dev.sshuttle.client.TerminationSignals;
 import dev.sshuttle.client.TunnelClient;
 import dev.sshuttle.client.TunnelSettings;
@@ -54,7 +55,23 @@ public final class TunnelClientRunner implements ClientRunner {
         };
         TunnelSettings settings = settings(o);
         Owner owner = owner(o);
-        if (o.agent() == ClientOptions.Agent.NONE) return runWithoutAgent(o, settings, owner, log);
+        SdNotify notify = SdNotify.fromEnvironment(System.getenv(), m -> log.log(0, m));
+        String where = o.remote() == null ? "the local agent" : o.remote().toString();
+        // the rules are in and the listener is accepting: a connection made now is tunnelled
+        Runnable connected = () -> {
+            Daemonizer.connected();
+            notify.ready("Connected to " + where);
+        };
+        try {
+            return run(o, settings, owner, log, notify, connected, where);
+        } finally {
+            notify.stopping();
+        }
+    }
+
+    private int run(ClientOptions o, TunnelSettings settings, Owner owner, TunnelClient.Log log, SdNotify notify,
+                    Runnable connected, String where) throws Exception {
+        if (o.agent() == ClientOptions.Agent.NONE) return runWithoutAgent(o, settings, owner, log, notify, connected);
         AgentLaunch launch = launch(o, settings);
         DnsListener dns = null;
         List<InetAddress> nameservers = List.of();
@@ -69,23 +86,30 @@ public final class TunnelClientRunner implements ClientRunner {
         int dnsPort = dns == null ? 0 : dns.port();
         HelperFirewallFactory firewall = new HelperFirewallFactory(o, nameservers, dnsPort, owner, log);
         TunnelClient tunnel = new TunnelClient(settings, launch, firewall::create, OriginalDestination::of, log,
-                Daemonizer::connected, code -> RemoteExitExplainer.explain(code, sshHostInsideSubnets(o),
+                connected, code -> RemoteExitExplainer.explain(code, sshHostInsideSubnets(o),
                         o.python(), o.remote() == null ? null : o.remote().host()));
         if (dns != null) tunnel.withDns(dns);
         if (o.remote() != null && o.remote().password() != null) tunnel.withSshPassword(sshpass(), o.remote().password());
         if (o.method() == ClientOptions.Method.TPROXY) tunnel.withTproxy(new TunnelClient.Tproxy(o.udpIdle(), o.maxUdpFlows()));
-        TerminationSignals.install(tunnel::stop);
+        TerminationSignals.install(() -> {
+            notify.stopping();
+            tunnel.stop();
+        });
+        notify.reportConnections(tunnel::openConnections, where);
         return tunnel.run();
     }
 
     /** --agent none: ssh direct-tcpip channels of one builtin ssh session, nothing run remotely. */
-    private static int runWithoutAgent(ClientOptions o, TunnelSettings settings, Owner owner, TunnelClient.Log log)
-            throws IOException {
+    private static int runWithoutAgent(ClientOptions o, TunnelSettings settings, Owner owner, TunnelClient.Log log,
+                                       SdNotify notify, Runnable connected) throws IOException {
         try (BuiltinSsh ssh = BuiltinSsh.start(settings.user(), settings.host(), settings.port())) {
             DirectTcpipTunnel tunnel = new DirectTcpipTunnel(settings, ssh,
                     new HelperFirewallFactory(o, List.of(), 0, owner, log)::create, OriginalDestination::of, log,
-                    Daemonizer::connected);
-            TerminationSignals.install(tunnel::stop);
+                    connected);
+            TerminationSignals.install(() -> {
+                notify.stopping();
+                tunnel.stop();
+            });
             return tunnel.run();
         }
     }

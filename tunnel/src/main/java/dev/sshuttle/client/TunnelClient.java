@@ -88,6 +88,12 @@ public final class TunnelClient {
         }
     }
 
+    /** Connections the current session is bridging (0 between sessions); any thread, approximate. */
+    public int openConnections() {
+        ClientSession s = current;
+        return s == null ? 0 : s.openConnections();
+    }
+
     /** Ends the run from any thread (SIGINT/SIGTERM) and waits, bounded, for the cleanup. */
     public void stop() {
         stopping = true;
