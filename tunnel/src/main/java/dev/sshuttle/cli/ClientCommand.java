@@ -147,6 +147,12 @@ final class ClientCommand {
     @Option(names = "--transport", paramLabel = "KIND", description = "ssh (the system ssh client), builtin (ssh inside the JVM: ~/.ssh/config, keys, known_hosts; no ssh-agent), local (agent on this host) [default: ssh]")
     String transport = "ssh";
 
+    @Option(names = "--sudoers-no-modify", description = "print a sudoers rule that lets --sudoers-user run the firewall helper without a password, and exit (nothing is changed)")
+    boolean sudoersNoModify;
+
+    @Option(names = "--sudoers-user", paramLabel = "USER", description = "the user, or %group, for --sudoers-no-modify [default: you]")
+    String sudoersUser;
+
     @Option(names = "--no-sudo-pythonpath", hidden = true, description = "accepted for compatibility; no effect")
     boolean noSudoPythonpath;
 

@@ -72,6 +72,16 @@ public final class Main {
                 commandLine.usage(out);
                 return ExitCodes.OK;
             }
+            if (command.sudoersNoModify) {
+                String who = command.sudoersUser != null ? command.sudoersUser : env.getOrDefault("SUDO_USER",
+                        System.getProperty("user.name"));
+                SudoersRule.checkedUser(who);
+                return runGuarded(() -> {
+                    out.print(SudoersRule.text(who));
+                    return ExitCodes.OK;
+                }, 0);
+            }
+            if (command.sudoersUser != null) throw new BadArgumentException("--sudoers-user only goes with --sudoers-no-modify");
             if (commandLine.isVersionHelpRequested()) {
                 out.println(Version.line());
                 return ExitCodes.OK;
