@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,7 +27,8 @@ import java.util.List;
  * client → helper  PORTS &lt;tcp v6&gt;,&lt;tcp v4&gt;,&lt;dns v6&gt;,&lt;dns v4&gt;   (0 = none)
  * client → helper  GO &lt;udp&gt; &lt;uid|-&gt; [&lt;gid|-&gt;] &lt;tmark&gt; &lt;client pid&gt;
  * helper → client  STARTED                        rules are in place
- * client → helper  HOST &lt;name&gt;,&lt;ip&gt;               accepted and ignored (no /etc/hosts editing yet)
+ * client → helper  HOST &lt;name&gt;,&lt;ip&gt;               -H: the name goes into /etc/hosts (one marked block,
+ *                                                  rewritten at the end of each burst; see {@link HostsFile})
  * client → helper  EOF                            remove every rule, exit 0
  * </pre>
  * Family numbers are Linux AF values (2 = IPv4, anything else IPv6). Addresses must be IP
@@ -45,6 +47,8 @@ import java.util.List;
 public final class FirewallHelper {
     /** Bound on route and nameserver lines in one request. */
     static final int MAX_RULE_LINES = 100_000;
+    /** Bound on -H names in the hosts file. */
+    static final int MAX_HOSTS = 10_000;
 
     private final ProcessRunner runner;
     private final PrintStream err;
@@ -52,8 +56,13 @@ public final class FirewallHelper {
     private final Object lock = new Object();
     private FirewallMethod method;
     private final List<Runnable> installedCleanups = new ArrayList<>();
+    private final Path hostsPath;
+    private final java.util.Map<String, HostEntry> hosts = new java.util.LinkedHashMap<>();
+    private HostsFile hostsFile;
+    private boolean hostsDirty;
 
-    private FirewallHelper(ProcessRunner runner, PrintStream err, String iptablesBackend) {
+    private FirewallHelper(ProcessRunner runner, PrintStream err, String iptablesBackend, Path hostsPath) {
+        this.hostsPath = hostsPath;
         this.runner = runner;
         this.err = err;
         this.iptablesBackend = iptablesBackend;
@@ -84,7 +93,7 @@ public final class FirewallHelper {
                 return 2;
             }
         }
-        return new FirewallHelper(new ProcessRunner(), err, backend).serve(methodName, in, out);
+        return new FirewallHelper(new ProcessRunner(), err, backend, HostsFile.DEFAULT).serve(methodName, in, out);
     }
 
     private int serve(String methodName, InputStream in, PrintStream out) {
@@ -107,9 +116,11 @@ public final class FirewallHelper {
             out.println(HelperLines.STARTED);
             out.flush();
             for (String line; (line = lines.readLine()) != null; ) {
-                if (!line.isEmpty() && !line.startsWith(HelperLines.HOST + " ")) {
-                    throw new FirewallException("unexpected line from client: " + line);
-                }
+                if (line.isEmpty()) continue;
+                if (!line.startsWith(HelperLines.HOST + " ")) throw new FirewallException("unexpected line from client: " + line);
+                addHost(line.substring(HelperLines.HOST.length() + 1), rules);
+                // a HOST_LIST arrives as a burst of lines: one rewrite at its end, not one per line
+                if (!lines.ready()) writeHosts();
             }
             return cleanup() ? 0 : 1;
         } catch (IOException e) {
@@ -185,6 +196,50 @@ public final class FirewallHelper {
                 installedCleanups.add(() -> restoreReporting(m, family, port));
                 if (rules.hasRules(family)) m.setup(family, rules, runner);
             }
+            // a block of names a killed helper of this port left behind
+            int port = rules.ports().tcpV4() != 0 ? rules.ports().tcpV4() : rules.ports().tcpV6();
+            if (port != 0) new HostsFile(hostsPath, port, m -> err.println("sshuttle firewall: " + m)).restore();
+        }
+    }
+
+    /** A HOST line: checked again here (the helper trusts no client), kept, written at the end of the burst. */
+    private void addHost(String nameCommaIp, FirewallRules rules) {
+        HostEntry e;
+        try {
+            e = HostEntry.parse(nameCommaIp);
+        } catch (IllegalArgumentException bad) {
+            err.println("sshuttle firewall: HOST refused: " + bad.getMessage());
+            return;
+        }
+        if (hosts.size() >= MAX_HOSTS && !hosts.containsKey(e.name())) {
+            err.println("sshuttle firewall: more than " + MAX_HOSTS + " host names; " + e.name() + " not added");
+            return;
+        }
+        if (e.equals(hosts.put(e.name(), e))) return;
+        hostsDirty = true;
+        synchronized (lock) {
+            if (hostsFile == null) {
+                int port = rules.ports().tcpV4() != 0 ? rules.ports().tcpV4() : rules.ports().tcpV6();
+                hostsFile = new HostsFile(hostsPath, port, m -> err.println("sshuttle firewall: " + m));
+                installedCleanups.add(this::restoreHosts);
+            }
+        }
+    }
+
+    private void writeHosts() throws IOException {
+        if (!hostsDirty) return;
+        hostsDirty = false;
+        synchronized (lock) {
+            hostsFile.write(hosts.values());
+        }
+    }
+
+    private void restoreHosts() {
+        try {
+            hostsFile.restore();
+        } catch (IOException e) {
+            failures++;
+            err.println("sshuttle firewall: removing the names from " + hostsPath + " failed: " + e.getMessage());
         }
     }
 
