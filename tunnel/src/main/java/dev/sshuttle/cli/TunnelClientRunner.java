@@ -90,6 +90,7 @@ public final class TunnelClientRunner implements ClientRunner {
                         o.python(), o.remote() == null ? null : o.remote().host()));
         if (dns != null) tunnel.withDns(dns);
         if (o.remote() != null && o.remote().password() != null) tunnel.withSshPassword(sshpass(), o.remote().password());
+        if (o.hostwatch()) tunnel.withHostWatch(o.seedHosts());
         if (o.method() == ClientOptions.Method.TPROXY) tunnel.withTproxy(new TunnelClient.Tproxy(o.udpIdle(), o.maxUdpFlows()));
         TerminationSignals.install(() -> {
             notify.stopping();
@@ -170,7 +171,9 @@ public final class TunnelClientRunner implements ClientRunner {
                 && o.method() != ClientOptions.Method.NAT) {
             throw new SshuttleException("--user/--group need --method nat (iptables' owner match)", ExitCodes.USAGE);
         }
-        if (o.hostwatch()) System.err.println("sshuttle: warning: -H/--seed-hosts are not available yet; ignored");
+        if (o.hostwatch() && o.agent() == ClientOptions.Agent.NONE) {
+            throw new SshuttleException("-H/--seed-hosts need an agent (the remote's hostwatch); not with --agent none", ExitCodes.USAGE);
+        }
     }
 
     private static TunnelSettings settings(ClientOptions o) {
@@ -204,7 +207,7 @@ public final class TunnelClientRunner implements ClientRunner {
 
     private static AgentLaunch launch(ClientOptions o, TunnelSettings s) throws IOException, SshuttleException {
         AgentOptions options = new AgentOptions(s.protocol(), o.latencyControl(), o.latencyBufferSize(), o.verbose(),
-                o.autoNets(), s.toNs());
+                o.autoNets(), s.toNs(), o.autoHosts());
         AgentBootstrap python = o.python() == null ? AgentBootstrap.python() : AgentBootstrap.python(o.python());
         boolean auto = s.agent() == TunnelSettings.AgentKind.AUTO;
         Path jar = JavaAgentUpload.runningJar();

@@ -41,6 +41,9 @@ public final class ClientSession {
         /** A log line at a verbosity level (1 = -v, 2 = -vv). */
         void log(int level, String message);
 
+        /** The server's HOST_LIST text (-H, --seed-hosts). Event loop thread. */
+        default void hostList(String text) {}
+
         /** Whether that level is shown (so a per-connection line is not built for nothing). */
         default boolean shows(int level) {
             return true;
@@ -75,6 +78,7 @@ public final class ClientSession {
     private Bridges bridges;
     private DnsListener dns;
     private UdpFlows udp;
+    private String hostRequest;
     private Duration routesTimeout = ROUTES_TIMEOUT;
     private boolean firstAccepted; // event loop only
     private boolean firstByte; // event loop only
@@ -147,6 +151,12 @@ public final class ClientSession {
     /** Also serve DNS queries redirected to this listener (--dns). Call before run(). */
     public ClientSession withDns(DnsListener listener) {
         this.dns = listener;
+        return this;
+    }
+
+    /** -H / --seed-hosts: ask the server's hostwatch for names (seeds: newline-separated, may be empty). */
+    public ClientSession withHostRequest(String seeds) {
+        this.hostRequest = seeds;
         return this;
     }
 
@@ -230,6 +240,11 @@ public final class ClientSession {
             }
 
             @Override
+            public void onHostList(String text) {
+                hooks.hostList(text);
+            }
+
+            @Override
             public void onUdpData(int channel, byte[] payload) {
                 if (udp != null) udp.onData(channel, payload);
             }
@@ -296,6 +311,7 @@ public final class ClientSession {
         }
         if (dns != null) dns.start(loop, bridges.mux());
         if (udp != null) udp.start(loop, bridges.mux());
+        if (hostRequest != null) bridges.mux().sendHostRequest(hostRequest);
         StartTimeline.mark("accepting connections");
         hooks.log(1, "listening on " + listener.addresses() + (dns == null ? "" : ", DNS on port " + dns.port()));
     }

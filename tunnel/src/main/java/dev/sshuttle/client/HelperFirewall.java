@@ -100,6 +100,11 @@ public final class HelperFirewall implements Firewall {
     }
 
     @Override
+    public void addHosts(List<dev.sshuttle.firewall.HostEntry> entries) throws IOException {
+        if (helper != null) helper.sendHosts(entries);
+    }
+
+    @Override
     public void close() {
         if (helper == null) return;
         try {

@@ -34,6 +34,7 @@ public final class TunnelClient {
     private DnsListener dns;
     private Tproxy tproxy;
     private String sshpass;
+    private String hostRequest;
     private String password;
     private volatile boolean stopping;
 
@@ -71,6 +72,12 @@ public final class TunnelClient {
     public TunnelClient withSshPassword(String sshpassProgram, String pass) {
         this.sshpass = sshpassProgram;
         this.password = pass;
+        return this;
+    }
+
+    /** -H / --seed-hosts: the server's names go into /etc/hosts through the helper. */
+    public TunnelClient withHostWatch(List<String> seeds) {
+        this.hostRequest = String.join("\n", seeds);
         return this;
     }
 
@@ -197,12 +204,17 @@ public final class TunnelClient {
                             log.log(level, message);
                         }
 
+                        public void hostList(String text) {
+                            addHosts(firewall, text);
+                        }
+
                         public boolean shows(int level) {
                             return log.shows(level);
                         }
                     });
             if (dns != null) session.withDns(dns);
             if (udp != null) session.withUdp(udp);
+            if (hostRequest != null) session.withHostRequest(hostRequest);
             current = session;
             if (stopping) return new ClientSession.End(ClientSession.Reason.STOPPED, "stopped", -1, false);
             end = session.run();
@@ -217,6 +229,23 @@ public final class TunnelClient {
             } else {
                 transport.close();
             }
+        }
+    }
+
+    /** Checks the server's names; the refused ones each get a log line (at most 20 a list), the rest go to the helper. */
+    private void addHosts(Firewall firewall, String text) {
+        HostList list = HostList.parse(text);
+        int shown = 0;
+        for (String why : list.refused()) {
+            if (shown++ < 20) log.log(0, "warning: -H: refusing a host entry from the server: " + why);
+        }
+        if (shown > 20) log.log(0, "warning: -H: ... and " + (shown - 20) + " more refused");
+        if (list.accepted().isEmpty()) return;
+        if (log.shows(1)) log.log(1, "-H: " + list.accepted().size() + " names from the server for /etc/hosts");
+        try {
+            firewall.addHosts(list.accepted());
+        } catch (java.io.IOException e) {
+            log.log(0, "warning: -H: cannot hand names to the firewall helper: " + e.getMessage());
         }
     }
 

@@ -124,6 +124,15 @@ public final class FirewallClient implements AutoCloseable {
         }
     }
 
+    /** HOST lines for the helper's /etc/hosts block; one burst, so the helper rewrites the file once. */
+    public synchronized void sendHosts(List<HostEntry> entries) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (HostEntry e : entries) b.append(HelperLines.HOST).append(' ').append(e.text()).append('\n');
+        OutputStream out = process.getOutputStream();
+        out.write(b.toString().getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
     /** Completes with the helper's exit status when it ends; a session may treat an early end as fatal. */
     public CompletableFuture<Integer> onExit() {
         return process.onExit().thenApply(Process::exitValue);

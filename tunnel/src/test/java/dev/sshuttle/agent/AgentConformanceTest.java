@@ -485,6 +485,31 @@ class AgentConformanceTest {
     }
 
     /**
+     * -H: HOST_REQ starts the hostwatch; with auto_hosts it reads ~/.sshuttle.hosts ($HOME) and
+     * sends each usable name, full and short, IPv4 and IPv6, in HOST_LIST; loopback addresses
+     * and names that are not host names stay out. A second HOST_REQ starts nothing more.
+     */
+    @Test
+    void hostRequestAnswersWithTheNamesOfTheHostsFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path home) throws Exception {
+        java.nio.file.Files.writeString(home.resolve(".sshuttle.hosts"),
+                "10.1.2.3 db.internal  # a comment\n127.0.0.1 lo.internal\nfd00::5 v6.internal\n10.1.2.4 bad;name\nnot-an-ip x.y\n");
+        try (AgentConnection a = AgentConnection.start(launcher, AgentOptions.defaults(2).withAutoHosts(true),
+                java.util.Map.of("HOME", home.toString()))) {
+            a.send(0, Command.HOST_REQ, "");
+            String list = a.expect(0, Command.HOST_LIST).text();
+            java.util.Set<String> lines = new java.util.HashSet<>(List.of(list.split("\n")));
+            for (String expected : List.of("db.internal,10.1.2.3", "db,10.1.2.3", "v6.internal,fd00::5", "v6,fd00::5")) {
+                assertTrue(lines.contains(expected), expected + " in " + lines);
+            }
+            assertTrue(lines.stream().noneMatch(l -> l.contains("lo.internal") || l.contains("bad") || l.contains("x.y")), list);
+            assertTrue(list.endsWith("\n"), "complete lines");
+            a.send(0, Command.HOST_REQ, "");
+            a.roundTrip("second HOST_REQ");
+            assertTrue(a.process.isAlive(), a.stderrText());
+        }
+    }
+
+    /**
      * 0002: a UDP flood from the remote side goes out under the bytes-in-flight bound like TCP
      * data: with no probe answered the agent stops near the 256 KiB limit (the rest waits in, or
      * overflows, socket buffers and the UDP queue), and the PONGs let more through.
