@@ -150,7 +150,7 @@ final class ClientCommand {
     @Option(names = "--sudoers-no-modify", description = "print a sudoers rule that lets --sudoers-user run the firewall helper without a password, and exit (nothing is changed)")
     boolean sudoersNoModify;
 
-    @Option(names = "--sudoers-user", paramLabel = "USER", description = "the user, or %group, for --sudoers-no-modify [default: you]")
+    @Option(names = "--sudoers-user", paramLabel = "USER", description = "the user, or %%group, for --sudoers-no-modify [default: you]")
     String sudoersUser;
 
     @Option(names = "--no-sudo-pythonpath", hidden = true, description = "accepted for compatibility; no effect")
