@@ -147,6 +147,9 @@ final class ClientCommand {
     @Option(names = "--transport", paramLabel = "KIND", description = "ssh (the system ssh client), builtin (ssh inside the JVM: ~/.ssh/config, keys, known_hosts; no ssh-agent), local (agent on this host) [default: ssh]")
     String transport = "ssh";
 
+    @Option(names = "--metrics", paramLabel = "ADDR:PORT", description = "serve the status as Prometheus text on http://ADDR:PORT/metrics (e.g. 127.0.0.1:9105)")
+    String metrics;
+
     @Option(names = "--sudoers-no-modify", description = "print a sudoers rule that lets --sudoers-user run the firewall helper without a password, and exit (nothing is changed)")
     boolean sudoersNoModify;
 
@@ -221,7 +224,8 @@ final class ClientCommand {
                         "none", ClientOptions.Agent.NONE)),
                 choice("--protocol", protocol, Map.of("auto", ClientOptions.Protocol.AUTO,
                         "1", ClientOptions.Protocol.V1, "2", ClientOptions.Protocol.V2)),
-                interval, timeout, reconnect, transportKind, remoteJava, udpIdle, udpFlows);
+                interval, timeout, reconnect, transportKind, remoteJava, udpIdle, udpFlows,
+                metrics == null ? null : parseMetrics(metrics));
     }
 
     private static Map<String, ClientOptions.Method> methods() {
@@ -275,6 +279,25 @@ final class ClientCommand {
         } catch (UnknownHostException e) {
             throw new BadArgumentException(option + ": '" + ip + "' is not an IP address");
         }
+    }
+
+    /** --metrics: {@code PORT} (on 127.0.0.1), {@code IP:PORT} or {@code [IPv6]:PORT}; an IP literal, never a name. */
+    static InetSocketAddress parseMetrics(String text) {
+        String host = "127.0.0.1";
+        String port = text;
+        if (text.startsWith("[")) {
+            int close = text.indexOf("]:");
+            if (close < 0) throw new BadArgumentException("--metrics: expected [IPv6]:PORT, not '" + text + "'");
+            host = text.substring(1, close);
+            port = text.substring(close + 2);
+        } else if (text.indexOf(':') >= 0) {
+            host = text.substring(0, text.lastIndexOf(':'));
+            port = text.substring(text.lastIndexOf(':') + 1);
+        }
+        if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            throw new BadArgumentException("--metrics: '" + port + "' is not a port (1-65535)");
+        }
+        return new InetSocketAddress(literal(host, "--metrics"), Integer.parseInt(port));
     }
 
     /** sshuttle: must parse as hex; "0x" is added if missing and it is lower-cased. */

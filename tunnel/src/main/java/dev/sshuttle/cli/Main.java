@@ -57,6 +57,9 @@ public final class Main {
         if (argv.contains("--firewall")) {
             return runGuarded(() -> runners.firewall().run(without(argv, "--firewall")), 0);
         }
+        if (!argv.isEmpty() && argv.getFirst().equals("status")) {
+            return runGuarded(() -> StatusCommand.run(argv.subList(1, argv.size()), out, err, env), 0);
+        }
         return runClient(argv);
     }
 

@@ -5,6 +5,9 @@ import dev.sshuttle.client.DnsListener;
 import dev.sshuttle.client.HelperFirewall;
 import dev.sshuttle.client.OwnerLookup;
 import dev.sshuttle.client.SdNotify;
+import dev.sshuttle.client.MetricsServer;
+import dev.sshuttle.client.StatusDirectory;
+import dev.sshuttle.client.StatusServer;
 import dev.sshuttle.client.TerminationSignals;
 import dev.sshuttle.client.TunnelClient;
 import dev.sshuttle.client.TunnelSettings;
@@ -97,7 +100,9 @@ public final class TunnelClientRunner implements ClientRunner {
             tunnel.stop();
         });
         notify.reportConnections(tunnel::openConnections, where);
-        return tunnel.run();
+        try (StatusServer status = startStatus(tunnel, log); MetricsServer metrics = startMetrics(o, tunnel)) {
+            return tunnel.run();
+        }
     }
 
     /** --agent none: ssh direct-tcpip channels of one builtin ssh session, nothing run remotely. */
@@ -124,6 +129,27 @@ public final class TunnelClientRunner implements ClientRunner {
                     nameservers, dnsPort, o.autoNets(), owner, log);
             return o.method() == ClientOptions.Method.TPROXY
                     ? firewall.withTproxy(Integer.parseUnsignedInt(o.tmark().substring(2), 16)) : firewall;
+        }
+    }
+
+    /** The socket `sshuttle status` asks; without it the tunnel still runs (a warning says why). */
+    private static StatusServer startStatus(TunnelClient tunnel, TunnelClient.Log log) {
+        try {
+            StatusServer s = StatusServer.start(StatusDirectory.ensure(StatusDirectory.of(System.getenv())), tunnel::status);
+            log.log(2, "status socket " + s.path());
+            return s;
+        } catch (IOException | RuntimeException e) {
+            log.log(0, "warning: no status socket (sshuttle status will not see this client): " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static MetricsServer startMetrics(ClientOptions o, TunnelClient tunnel) throws SshuttleException {
+        if (o.metrics() == null) return null;
+        try {
+            return MetricsServer.start(o.metrics(), tunnel::status);
+        } catch (IOException e) {
+            throw new SshuttleException("--metrics " + o.metrics() + ": " + e.getMessage(), ExitCodes.USAGE);
         }
     }
 

@@ -37,6 +37,8 @@ public final class TunnelClient {
     private String hostRequest;
     private String password;
     private volatile boolean stopping;
+    private final long startedNanos = System.nanoTime();
+    private volatile int reconnects;
 
     /** Log sink with sshuttle's verbosity levels (0 always, 1 -v, 2 -vv). */
     public interface Log {
@@ -93,6 +95,17 @@ public final class TunnelClient {
             if (dns != null) dns.close();
             finished.countDown();
         }
+    }
+
+    /** What `sshuttle status` shows; any thread. */
+    public TunnelStatus status() {
+        ClientSession s = current;
+        ClientSession.View v = s == null ? null : s.view();
+        String remote = settings.host() == null ? "the local agent"
+                : (settings.user() == null ? "" : settings.user() + "@") + settings.host() + (settings.port() > 0 ? ":" + settings.port() : "");
+        return new TunnelStatus(ProcessHandle.current().pid(), remote, java.time.Duration.ofNanos(System.nanoTime() - startedNanos),
+                s != null && s.isConnected(), reconnects, v == null ? 0 : v.rttNanos(), v == null ? 0 : v.bytesOut(),
+                v == null ? 0 : v.bytesIn(), v == null ? 0 : v.udpFlows(), v == null ? List.of() : v.connections());
     }
 
     /** Connections the current session is bridging (0 between sessions); any thread, approximate. */
@@ -196,6 +209,7 @@ public final class TunnelClient {
                                 log.log(0, "Connected to server.");
                                 onFirstConnect.run();
                             } else {
+                                reconnects++;
                                 log.log(0, "Reconnected to server.");
                             }
                         }

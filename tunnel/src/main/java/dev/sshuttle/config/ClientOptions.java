@@ -45,6 +45,7 @@ import java.util.Objects;
  * @param transport          {@code --transport}: how the byte stream to the agent is obtained
  * @param udpIdle            {@code --udp-timeout}: a tproxy UDP flow idle this long is closed
  * @param maxUdpFlows        {@code --udp-flows}: tproxy UDP flows open at once, at most
+ * @param metrics            {@code --metrics}: where to serve Prometheus text, or null
  */
 public record ClientOptions(
         RemoteTarget remote,
@@ -80,7 +81,8 @@ public record ClientOptions(
         Transport transport,
         String remoteJava,
         Duration udpIdle,
-        int maxUdpFlows) {
+        int maxUdpFlows,
+        InetSocketAddress metrics) {
 
     public static final int DEFAULT_LATENCY_BUFFER_SIZE = 32768;
     public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(5);
