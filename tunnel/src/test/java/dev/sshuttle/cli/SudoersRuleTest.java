@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +49,7 @@ class SudoersRuleTest {
 
     @Test
     void visudoAcceptsTheRuleForAUserAndAGroup() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/visudo")), "visudo is not installed");
+        dev.sshuttle.sys.Prerequisites.require(Files.isExecutable(Path.of("/usr/sbin/visudo")), "needs /usr/sbin/visudo (package sudo)");
         for (String who : List.of("alice", "%netadmins")) {
             out.reset();
             assertEquals(0, run("--sudoers-no-modify", "--sudoers-user", who));
