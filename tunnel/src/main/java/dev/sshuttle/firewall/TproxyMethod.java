@@ -119,8 +119,19 @@ public final class TproxyMethod implements FirewallMethod {
         return commands;
     }
 
+    /** The chains and the table are the port's, and the helper holds the port's {@link PortLock}: all of it is this session's. */
     @Override
-    public void restore(Family family, int port, CommandRunner runner) throws IOException {
+    public void remove(Family family, int port, CommandRunner runner) throws IOException {
+        removeAll(family, port, runner);
+    }
+
+    /** A crashed run's chains, jumps, ip rules and routes on this port, whatever mark it used. */
+    @Override
+    public void removeStale(Family family, int port, CommandRunner runner) throws IOException {
+        removeAll(family, port, runner);
+    }
+
+    private void removeAll(Family family, int port, CommandRunner runner) throws IOException {
         String table = Integer.toString(table(port));
         // the rule first: with the table emptied but the rule still there, marked packets would
         // fall through to the main table for a moment, which is harmless; the other way round too
