@@ -84,7 +84,8 @@ public final class TunnelClientRunner implements ClientRunner {
             if (nameservers.isEmpty()) throw new SshuttleException("--dns: no IPv4 nameserver to capture in /etc/resolv.conf", ExitCodes.USAGE);
             InetSocketAddress v4 = o.listen().ipv4();
             if (v4 == null) throw new SshuttleException("--dns needs an IPv4 listen address", ExitCodes.USAGE);
-            dns = DnsListener.bind(new InetSocketAddress(v4.getAddress(), 0), v4.getPort());
+            dns = o.method() == ClientOptions.Method.TPROXY ? DnsListener.bindTransparent(new InetSocketAddress(v4.getAddress(), 0))
+                    : DnsListener.bind(new InetSocketAddress(v4.getAddress(), 0), v4.getPort());
         }
         int dnsPort = dns == null ? 0 : dns.port();
         HelperFirewallFactory firewall = new HelperFirewallFactory(o, nameservers, dnsPort, owner, log);
@@ -180,10 +181,6 @@ public final class TunnelClientRunner implements ClientRunner {
         if (o.method() == ClientOptions.Method.TPROXY) {
             if (o.agent() == ClientOptions.Agent.NONE) {
                 throw new SshuttleException("--method tproxy carries UDP, which --agent none cannot", ExitCodes.USAGE);
-            }
-            if (o.capturesDns()) {
-                throw new SshuttleException("--dns/--ns-hosts do not work with --method tproxy yet; capture the nameserver's "
-                        + "address as a subnet instead (its UDP is then tunnelled as any other)", ExitCodes.USAGE);
             }
             if (Integer.parseUnsignedInt(o.tmark().substring(2), 16) == 0) {
                 throw new SshuttleException("--tmark 0 marks nothing: use a mark of 1 or more", ExitCodes.USAGE);

@@ -103,6 +103,20 @@ class TproxyTunnelTest {
         }
     }
 
+    /**
+     * --ns-hosts with tproxy: the nameserver itself is excluded from the subnets, so only the DNS
+     * rule can carry its queries (as DNS_REQ); the answers must come from the nameserver's address.
+     */
+    @Test
+    void dnsListenerAnswersFromTheNameserversAddress(Topology t) throws Exception {
+        String ns = t.targetIp().getHostAddress();
+        try (BackgroundProcess client = Tunnels.connected(t, "tproxy-dns", "--method", "tproxy", "--ns-hosts", ns,
+                "-x", ns + "/32", t.targetSubnet())) {
+            assertEquals(50, answeredDnsQueries(t, t.dns(), 50));
+            Tunnels.stopCleanly(t, client, IO, "SIGTERM");
+        }
+    }
+
     @Test
     void flowsPastTheCapAreDroppedUntilOthersExpire(Topology t) throws Exception {
         InetSocketAddress echo = new InetSocketAddress(t.targetIp(), TargetServices.ECHO_PORT);
@@ -133,8 +147,12 @@ class TproxyTunnelTest {
 
     /** DNS_QUERIES lookups, one socket each (a new flow each), each must give the right A record. */
     private static int answeredDnsQueries(Topology t, InetSocketAddress server) throws IOException {
+        return answeredDnsQueries(t, server, DNS_QUERIES);
+    }
+
+    private static int answeredDnsQueries(Topology t, InetSocketAddress server, int queries) throws IOException {
         int ok = 0;
-        for (int i = 0; i < DNS_QUERIES; i++) {
+        for (int i = 0; i < queries; i++) {
             InetSocketAddress any = new InetSocketAddress(server.getAddress() instanceof Inet6Address ? "::" : "0.0.0.0", 0);
             try (DatagramSocket udp = t.client().udp(any)) {
                 udp.connect(server);
