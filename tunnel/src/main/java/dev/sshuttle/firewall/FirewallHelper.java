@@ -230,8 +230,7 @@ public final class FirewallHelper {
                 if (rules.hasRules(family)) m.setup(family, rules, runner);
             }
             // a block of names a killed helper of this port left behind
-            int port = rules.ports().tcpV4() != 0 ? rules.ports().tcpV4() : rules.ports().tcpV6();
-            if (port != 0 && hostsPath != null) new HostsFile(hostsPath, port, m -> err.println("sshuttle firewall: " + m)).restore();
+            if (hostsPort(rules) != 0 && hostsPath != null) newHostsFile(rules).restore();
         }
     }
 
@@ -253,11 +252,19 @@ public final class FirewallHelper {
         hostsDirty = true;
         synchronized (lock) {
             if (hostsFile == null) {
-                int port = rules.ports().tcpV4() != 0 ? rules.ports().tcpV4() : rules.ports().tcpV6();
-                hostsFile = new HostsFile(hostsPath, port, m -> err.println("sshuttle firewall: " + m));
+                hostsFile = newHostsFile(rules);
                 installedCleanups.add(this::restoreHosts);
             }
         }
+    }
+
+    /** The block is named after the listener port, as the chains are (v4's, or v6's when there is no v4 listener). */
+    private static int hostsPort(FirewallRules rules) {
+        return rules.ports().tcpV4() != 0 ? rules.ports().tcpV4() : rules.ports().tcpV6();
+    }
+
+    private HostsFile newHostsFile(FirewallRules rules) {
+        return new HostsFile(hostsPath, hostsPort(rules), m -> err.println("sshuttle firewall: " + m));
     }
 
     private void writeHosts() throws IOException {
