@@ -97,7 +97,8 @@ public final class FirewallHelper {
     /**
      * Runs the helper until its input ends. Arguments: {@code --method auto|nat|nft} (default
      * auto), {@code --iptables-backend legacy|nft} (default: what {@code iptables -V} reports;
-     * also taken from env SSHUTTLE_IPTABLES_BACKEND). Returns the exit status.
+     * also taken from env SSHUTTLE_IPTABLES_BACKEND), {@code --hosts-file PATH} (default
+     * /etc/hosts; tests give a file of their own). Returns the exit status.
      */
     public static int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
         String methodName = "auto";
