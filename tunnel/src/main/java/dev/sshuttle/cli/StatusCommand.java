@@ -65,17 +65,15 @@ final class StatusCommand {
             try {
                 out.print(ask(socket, request));
                 answered++;
-            } catch (IOException e) {
-                // a client killed before it could remove its socket
-                if (ProcessHandle.of(Long.parseLong(socketPid)).isEmpty()) {
-                    try {
-                        Files.deleteIfExists(socket);
-                    } catch (IOException ignored) {
-                        // someone else's business then
-                    }
-                } else {
-                    err.println("sshuttle status: client " + socketPid + " did not answer: " + e.getMessage());
+            } catch (java.net.ConnectException refused) {
+                // nobody listens: a client killed (SIGKILL) before it could remove its socket
+                try {
+                    Files.deleteIfExists(socket);
+                } catch (IOException ignored) {
+                    // left for the next look
                 }
+            } catch (IOException e) {
+                err.println("sshuttle status: client " + socketPid + " did not answer: " + e.getMessage());
             }
         }
         if (answered == 0) {
