@@ -147,6 +147,12 @@ final class ClientCommand {
     @Option(names = "--transport", paramLabel = "KIND", description = "ssh (the system ssh client), builtin (ssh inside the JVM: ~/.ssh/config, keys, known_hosts; no ssh-agent), local (agent on this host) [default: ssh]")
     String transport = "ssh";
 
+    @Option(names = "--namespace", paramLabel = "NAME", description = "run the client inside this network namespace (ip netns; needs root)")
+    String namespace;
+
+    @Option(names = "--namespace-pid", paramLabel = "PID", description = "run the client inside the network namespace of this process (needs root)")
+    String namespacePid;
+
     @Option(names = "--metrics", paramLabel = "ADDR:PORT", description = "serve the status as Prometheus text on http://ADDR:PORT/metrics (e.g. 127.0.0.1:9105)")
     String metrics;
 

@@ -100,6 +100,16 @@ public final class Main {
             return usageError(e.getMessage());
         }
 
+        if (NamespaceReexec.wanted(command, env)) {
+            List<String> prefix;
+            try {
+                prefix = NamespaceReexec.prefix(command.namespace, command.namespacePid);
+            } catch (BadArgumentException e) {
+                return usageError(e.getMessage());
+            }
+            // this process only waits: the tunnel runs in the child, inside the namespace
+            return runGuarded(() -> NamespaceReexec.run(prefix, expanded), options.verbose());
+        }
         if (options.daemon() && !Daemonizer.isChild(env)) {
             List<String> childCommand = Daemonizer.selfCommand(Main.class.getName(), expanded);
             Daemonizer daemonizer = new Daemonizer(options.pidfile(), out, err);

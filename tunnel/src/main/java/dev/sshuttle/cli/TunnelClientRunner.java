@@ -100,6 +100,7 @@ public final class TunnelClientRunner implements ClientRunner {
             notify.stopping();
             tunnel.stop();
         });
+        stopWhenTheNamespaceParentEnds(tunnel::stop);
         notify.reportConnections(tunnel::openConnections, where);
         try (StatusServer status = startStatus(tunnel, log); MetricsServer metrics = startMetrics(o, tunnel)) {
             return tunnel.run();
@@ -131,6 +132,18 @@ public final class TunnelClientRunner implements ClientRunner {
             return o.method() == ClientOptions.Method.TPROXY
                     ? firewall.withTproxy(Integer.parseUnsignedInt(o.tmark().substring(2), 16)) : firewall;
         }
+    }
+
+    /** --namespace: the process that started us inside the namespace is gone (even SIGKILLed): so are we. */
+    private static void stopWhenTheNamespaceParentEnds(Runnable stop) {
+        String parent = System.getenv(NamespaceReexec.PARENT_ENV);
+        if (parent == null || !parent.matches("\\d{1,10}")) return;
+        java.util.Optional<ProcessHandle> handle = ProcessHandle.of(Long.parseLong(parent));
+        if (handle.isEmpty()) {
+            stop.run();
+            return;
+        }
+        handle.get().onExit().thenRun(() -> Thread.ofPlatform().name("namespace-parent-gone").start(stop));
     }
 
     /** The socket `sshuttle status` asks; without it the tunnel still runs (a warning says why). */
