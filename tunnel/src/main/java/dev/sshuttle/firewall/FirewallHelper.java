@@ -71,18 +71,28 @@ public final class FirewallHelper {
     private FirewallMethod method;
     private final List<Runnable> installedCleanups = new ArrayList<>();
     private final Path hostsPath;
+    private final List<String> flushDnsCache;
     private final java.util.Map<String, HostEntry> hosts = new java.util.LinkedHashMap<>();
     private HostsFile hostsFile;
     private boolean hostsDirty;
 
-    /** In-process (tests, fuzzing): HOST lines are checked and then dropped, no hosts file is ever written. */
+    /**
+     * In-process (tests, fuzzing): HOST lines are checked and then dropped, no hosts file is
+     * ever written, and no DNS cache flushed.
+     */
     FirewallHelper(CommandRunner runner, PrintStream err, MethodResolver methods, PortLocker ports) {
-        this(runner, err, methods, ports, null);
+        this(runner, err, methods, ports, null, null);
     }
 
-    /** @param hostsPath the hosts file -H names go into; null for none */
-    FirewallHelper(CommandRunner runner, PrintStream err, MethodResolver methods, PortLocker ports, Path hostsPath) {
+    /**
+     * @param hostsPath     the hosts file -H names go into; null for none
+     * @param flushDnsCache the command that empties the system resolver's cache (systemd-resolved's
+     *                      {@code resolvectl flush-caches}), run when DNS capture starts and ends; null for none
+     */
+    FirewallHelper(CommandRunner runner, PrintStream err, MethodResolver methods, PortLocker ports, Path hostsPath,
+                   List<String> flushDnsCache) {
         this.hostsPath = hostsPath;
+        this.flushDnsCache = flushDnsCache;
         this.runner = runner;
         this.err = err;
         this.methods = methods;
@@ -121,7 +131,7 @@ public final class FirewallHelper {
         ProcessRunner tools = new ProcessRunner();
         String iptablesBackend = backend;
         return new FirewallHelper(tools, err, name -> FirewallMethods.resolve(name, tools, iptablesBackend), PortLock::acquire,
-                hostsFile).serve(methodName, in, out);
+                hostsFile, resolvedFlush()).serve(methodName, in, out);
     }
 
     /** Serves one client on {@code in}/{@code out} until its input ends; returns the exit status. */
@@ -232,7 +242,29 @@ public final class FirewallHelper {
             }
             // a block of names a killed helper of this port left behind
             if (hostsPort(rules) != 0 && hostsPath != null) newHostsFile(rules).restore();
+            if (flushDnsCache != null && !rules.nameservers().isEmpty()) {
+                // answers cached before the capture would bypass the tunnel, and ours outlive it: flush at both ends
+                flushDns();
+                installedCleanups.add(this::flushDns);
+            }
         }
+    }
+
+    /** systemd-resolved's cache where it runs ({@link #resolvedFlush()}); a failure is a note, never fatal. */
+    private void flushDns() {
+        try {
+            CommandRunner.Result r = runner.run(flushDnsCache);
+            if (!r.ok()) err.println("sshuttle firewall: note: " + String.join(" ", flushDnsCache) + " failed: " + r.output().strip());
+        } catch (IOException e) {
+            err.println("sshuttle firewall: note: " + String.join(" ", flushDnsCache) + " did not run: " + e.getMessage());
+        }
+    }
+
+    /** {@code resolvectl flush-caches} where systemd-resolved runs (its runtime directory exists), else null. */
+    static List<String> resolvedFlush() {
+        String resolvectl = ToolPaths.find("resolvectl");
+        if (resolvectl == null || !java.nio.file.Files.isDirectory(Path.of("/run/systemd/resolve"))) return null;
+        return List.of(resolvectl, "flush-caches");
     }
 
     /** A HOST line: checked again here (the helper trusts no client), kept, written at the end of the burst. */
