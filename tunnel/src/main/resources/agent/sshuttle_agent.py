@@ -18,6 +18,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 EXIT = 0x4200
@@ -529,6 +530,7 @@ class Mux:
         self.latency_control = (not self.v2) and bool(opts["latency_control"])
         self.latency_buffer = int(opts["latency_buffer_size"])
         self.to_ns = opts["to_ns"]
+        self.auto_hosts = bool(opts.get("auto_hosts", False))
         self.sel = selectors.DefaultSelector()
         self.io = PlainIO(self)           # stdin/stdout, or a Striper once the lanes are up
         self.ibuf = bytearray(IN_BUF_BYTES + HDR_LEN + MAX_PAYLOAD)
@@ -545,6 +547,8 @@ class Mux:
         self.channels = {}
         self.dns = {}
         self.udp = {}
+        self.udp_parked = []  # UDP channels not reading while the output gate is shut
+        self.hostwatch = None
         self.pending_total = 0
         self.rtt_s = RTT_FLOOR_S
         self.chicken_sent_at = None
@@ -904,7 +908,9 @@ class Mux:
             log(1, "EXIT from the client; ending")
             raise SessionEnd()
         elif cmd == HOST_REQ:
-            log(1, "HOST_REQ ignored: this agent has no hostwatch (--auto-hosts)")
+            if self.hostwatch is None:
+                self.hostwatch = HostWatch(self, bytes(payload).decode("ascii", "replace").split(),
+                                           self.auto_hosts)
         elif cmd in (ROUTES, HOST_LIST, DNS_RESPONSE):
             raise ProtocolError("the client sent %s (0x%04x), which only a server sends" % (
                 {ROUTES: "ROUTES", HOST_LIST: "HOST_LIST", DNS_RESPONSE: "DNS_RESPONSE"}[cmd], cmd))
@@ -941,6 +947,10 @@ class Mux:
         # 0001: shutting the gate costs nothing: a channel parks itself when it next becomes
         # readable. (0002 channels never park: pull reads them when the gate allows.)
         gate_open = self.may_read()
+        if gate_open and self.udp_parked:
+            parked, self.udp_parked = self.udp_parked, []
+            for u in parked:
+                u.unpark()
         if gate_open and self.parked:
             parked, self.parked = self.parked, []
             for c in parked:
@@ -1041,6 +1051,10 @@ class Mux:
 
 
 class UdpChannel:
+    """One UDP_OPEN: an unconnected socket; replies go out as UDP_DATA under the same gate as
+    TCP data (the 0002 bytes in flight, the 0001 output bound): while it is shut the socket is
+    not read, so a flood waits in (and overflows) the kernel's buffer, never in our queue, and
+    TCP keeps its turn. One datagram per readiness event: every flow gets its turn."""
     def __init__(self, mux, ch, family):
         self.mux = mux
         self.ch = ch
@@ -1048,6 +1062,7 @@ class UdpChannel:
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
         self.sock.setblocking(False)
         self.closed = False
+        self.parked = False
         mux.sel.register(self.sock, EV_R, self.on_read)
 
     def send(self, payload):
@@ -1074,6 +1089,9 @@ class UdpChannel:
     def on_read(self, mask):
         if self.closed:
             return
+        if not self.mux.may_read():
+            self.park()
+            return
         try:
             data, peer = self.sock.recvfrom(UDP_RECV_BYTES)
         except BlockingIOError:
@@ -1084,10 +1102,117 @@ class UdpChannel:
         head = ("%s,%d," % (peer[0], peer[1])).encode("ascii")
         self.mux.send(self.ch, UDP_DATA, head + data[:MAX_PAYLOAD - len(head)])
 
+    def park(self):
+        self.parked = True
+        self.mux.sel.unregister(self.sock)
+        self.mux.udp_parked.append(self)
+
+    def unpark(self):
+        if self.closed or not self.parked:
+            return
+        self.parked = False
+        self.mux.sel.register(self.sock, EV_R, self.on_read)
+
     def close(self):
         self.closed = True
-        self.mux.sel.unregister(self.sock)
+        if not self.parked:
+            self.mux.sel.unregister(self.sock)
         self.sock.close()
+
+
+HOST_NAME = None  # compiled on first use (re is only needed with -H)
+HOSTWATCH_INTERVAL_S = 30
+HOSTWATCH_MAX_NAMES = 4096
+
+
+class HostWatch:
+    """sshuttle's hostwatch (-H, --seed-hosts): names this host can resolve, IPv4 and IPv6, sent
+    as HOST_LIST "name,ip" lines, full and short names. The seeds are looked up; with -H the
+    hosts files are read too. Lookups block, so a thread does them every 30 s and hands the new
+    or changed lines to the loop through a pipe."""
+    def __init__(self, mux, seeds, read_files):
+        global HOST_NAME
+        import re
+        HOST_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}\Z")
+        self.mux = mux
+        self.lock = threading.Lock()
+        self.pending = []
+        self.r, self.w = os.pipe()
+        os.set_blocking(self.r, False)
+        mux.sel.register(self.r, EV_R, self.on_ready)
+        t = threading.Thread(target=self.watch, args=(seeds, read_files), name="hostwatch", daemon=True)
+        t.start()
+
+    def watch(self, seeds, read_files):
+        sent = {}
+        while True:
+            found = {}
+            for seed in seeds:
+                self.resolve(seed, found)
+            if read_files:
+                for path in ("/etc/hosts", os.path.expanduser("~/.sshuttle.hosts")):
+                    self.read_hosts(path, found)
+            lines = []
+            for name, ip in found.items():
+                if sent.get(name) == ip or (name not in sent and len(sent) >= HOSTWATCH_MAX_NAMES):
+                    continue
+                sent[name] = ip
+                lines.append("%s,%s\n" % (name, ip))
+            if lines:
+                with self.lock:
+                    self.pending.append("".join(lines))
+                os.write(self.w, b"x")
+            time.sleep(HOSTWATCH_INTERVAL_S)
+
+    def resolve(self, name, found):
+        if not HOST_NAME.match(name):
+            log(2, "hostwatch: seed %r is not a host name; skipped" % name[:80])
+            return
+        try:
+            infos = socket.getaddrinfo(name, None, 0, socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            log(2, "hostwatch: %s does not resolve here" % name)
+            return
+        for info in infos:
+            self.add(name, info[4][0], found)
+
+    def read_hosts(self, path, found):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                lines = f.readlines()
+        except OSError:
+            return
+        for line in lines:
+            fields = line.split("#", 1)[0].split()
+            if len(fields) >= 2:
+                for name in fields[1:]:
+                    self.add(name, fields[0], found)
+
+    @staticmethod
+    def add(name, ip, found):
+        import ipaddress
+        try:
+            a = ipaddress.ip_address(ip.split("%", 1)[0])
+        except ValueError:
+            return
+        if a.is_loopback or a.is_unspecified or a.is_multicast or a.is_link_local:
+            return
+        if not HOST_NAME.match(name) or name.lower() == "localhost":
+            return
+        found.setdefault(name, str(a))
+        short = name.split(".", 1)[0]
+        if short and short != name:
+            found.setdefault(short, str(a))
+
+    def on_ready(self, mask):
+        try:
+            os.read(self.r, 4096)
+        except BlockingIOError:
+            pass
+        with self.lock:
+            texts, self.pending = self.pending, []
+        for text in texts:
+            self.mux.send(0, HOST_LIST, text.encode("ascii"))
 
 
 def parse_connect(ch, payload):
@@ -1577,7 +1702,7 @@ def read_options():
         if not isinstance(opts, dict):
             raise ValueError("not a JSON object")
         full = {"protocol": 1, "latency_control": True, "latency_buffer_size": 32768,
-                "verbosity": 0, "auto_nets": False, "to_ns": None}
+                "verbosity": 0, "auto_nets": False, "to_ns": None, "auto_hosts": False}
         full.update(opts)
         if full["protocol"] not in (1, 2):
             raise ValueError("protocol must be 1 or 2")

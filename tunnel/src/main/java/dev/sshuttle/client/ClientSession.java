@@ -47,6 +47,9 @@ public final class ClientSession {
         /** A log line at a verbosity level (1 = -v, 2 = -vv). */
         void log(int level, String message);
 
+        /** The server's HOST_LIST text (-H, --seed-hosts). Event loop thread. */
+        default void hostList(String text) {}
+
         /** Whether that level is shown (so a per-connection line is not built for nothing). */
         default boolean shows(int level) {
             return true;
@@ -77,13 +80,22 @@ public final class ClientSession {
     private final CompletableFuture<String> routes = new CompletableFuture<>();
     private volatile boolean connected;
     private volatile ProtocolVersion version;
-    private EventLoop loop;
-    private Bridges bridges;
+    private volatile EventLoop loop;
+    private volatile Bridges bridges;
     private DnsListener dns;
     private StripeClient stripe;
     private List<StreamChannels> extraLanes = List.of();
+    private UdpFlows udp;
+    private String hostRequest;
     private Duration routesTimeout = ROUTES_TIMEOUT;
     private boolean firstAccepted; // event loop only
+    /** Where each open TCP channel goes and since when, for status. Event loop only. */
+    private final java.util.Map<Integer, Opened> opened = new java.util.HashMap<>();
+
+    private record Opened(String destination, long sinceNanos) {}
+
+    /** A status view of this session, taken on its loop. */
+    public record View(long rttNanos, long bytesOut, long bytesIn, int udpFlows, java.util.List<TunnelStatus.Connection> connections) {}
     private boolean firstByte; // event loop only
 
     public ClientSession(Transport transport, byte[] preamble, MuxConfig config, TransparentListener listener,
@@ -158,6 +170,7 @@ public final class ClientSession {
             // runs before close() returns, so before TunnelClient removes the rules: a close sent
             // once the REDIRECT rule is gone never reaches the application, which then hangs
             loop.execute(bridges::abortAll);
+            if (udp != null) loop.execute(udp::endSession);
             if (result.reason() == Reason.TRANSPORT_CLOSED) {
                 int code = transport.awaitExit(Duration.ofSeconds(3));
                 result = new End(result.reason(), result.message(), code, connected);
@@ -181,6 +194,18 @@ public final class ClientSession {
     /** Also serve DNS queries redirected to this listener (--dns). Call before run(). */
     public ClientSession withDns(DnsListener listener) {
         this.dns = listener;
+        return this;
+    }
+
+    /** -H / --seed-hosts: ask the server's hostwatch for names (seeds: newline-separated, may be empty). */
+    public ClientSession withHostRequest(String seeds) {
+        this.hostRequest = seeds;
+        return this;
+    }
+
+    /** Also carry the UDP flows TPROXY captures (--method tproxy). Call before run(). */
+    public ClientSession withUdp(UdpFlows flows) {
+        this.udp = flows;
         return this;
     }
 
@@ -258,6 +283,22 @@ public final class ClientSession {
             }
 
             @Override
+            public void onChannelFreed(int channel) {
+                super.onChannelFreed(channel);
+                opened.remove(channel);
+            }
+
+            @Override
+            public void onHostList(String text) {
+                hooks.hostList(text);
+            }
+
+            @Override
+            public void onUdpData(int channel, byte[] payload) {
+                if (udp != null) udp.onData(channel, payload);
+            }
+
+            @Override
             public void onDnsResponse(int channel, byte[] reply) {
                 if (dns != null) dns.onResponse(channel, reply);
             }
@@ -329,6 +370,8 @@ public final class ClientSession {
             loop.register(server, SelectionKey.OP_ACCEPT, key -> acceptFrom(server, key));
         }
         if (dns != null) dns.start(loop, bridges.mux());
+        if (udp != null) udp.start(loop, bridges.mux());
+        if (hostRequest != null) bridges.mux().sendHostRequest(hostRequest);
         StartTimeline.mark("accepting connections");
         hooks.log(1, "listening on " + listener.addresses() + (dns == null ? "" : ", DNS on port " + dns.port()));
     }
@@ -376,12 +419,52 @@ public final class ClientSession {
                 firstAccepted = true;
                 StartTimeline.mark("first connection accepted");
             }
+            opened.put(channel, new Opened((v6 ? "[" + ip + "]" : ip) + ":" + dst.getPort(), EventLoop.now()));
             if (hooks.shows(2)) hooks.log(2, "channel " + channel + ": " + s.getRemoteAddress() + " -> " + dst);
             bridges.bridgeAccepted(channel, NioSocket.of(loop, s));
         } catch (IOException e) {
             hooks.log(1, "dropping an accepted connection: " + e.getMessage());
             LocalSockets.reset(s);
         }
+    }
+
+    /**
+     * The session as the loop sees it now (any thread); null before the mux runs or when the
+     * loop does not answer within 2 s.
+     */
+    public View view() {
+        EventLoop l = loop;
+        if (l == null || bridges == null) return null;
+        java.util.concurrent.CompletableFuture<View> v = new java.util.concurrent.CompletableFuture<>();
+        try {
+            l.execute(() -> snapshot(v));
+        } catch (RuntimeException closed) {
+            return null;
+        }
+        try {
+            return v.get(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Loop thread: the view, into v. */
+    private void snapshot(java.util.concurrent.CompletableFuture<View> v) {
+        Mux mux = bridges.mux();
+        if (mux == null) {
+            v.complete(null);
+            return;
+        }
+        long now = EventLoop.now();
+        java.util.List<TunnelStatus.Connection> conns = new java.util.ArrayList<>();
+        bridges.forEachOpen((channel, up, down) -> {
+            Opened o = opened.get(channel);
+            if (o != null) conns.add(new TunnelStatus.Connection(channel, o.destination(), up, down, Duration.ofNanos(now - o.sinceNanos())));
+        });
+        v.complete(new View(mux.smoothedRttNanos(), mux.bytesOut(), mux.bytesIn(), udp == null ? 0 : udp.flowCount(), conns));
     }
 
     /** Live connections being bridged (for stats and leak checks). */

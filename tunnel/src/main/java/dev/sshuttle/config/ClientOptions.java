@@ -45,6 +45,9 @@ import java.util.Objects;
  * @param transport          {@code --transport}: how the byte stream to the agent is obtained
  * @param channels           {@code --channels}: ssh channels to stripe the mux over, 1 (the default: one
  *                           channel, as always), 2..16, or 0 for a count from the measured round trip
+ * @param udpIdle            {@code --udp-timeout}: a tproxy UDP flow idle this long is closed
+ * @param maxUdpFlows        {@code --udp-flows}: tproxy UDP flows open at once, at most
+ * @param metrics            {@code --metrics}: where to serve Prometheus text, or null
  */
 public record ClientOptions(
         RemoteTarget remote,
@@ -79,7 +82,10 @@ public record ClientOptions(
         boolean reconnect,
         Transport transport,
         String remoteJava,
-        int channels) {
+        int channels,
+        Duration udpIdle,
+        int maxUdpFlows,
+        InetSocketAddress metrics) {
 
     public static final int DEFAULT_LATENCY_BUFFER_SIZE = 32768;
     public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(5);

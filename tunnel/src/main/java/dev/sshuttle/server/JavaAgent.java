@@ -161,11 +161,18 @@ public final class JavaAgent {
     private final class AgentBridges extends Bridges {
         private final DnsForwarder dns;
         private final UdpRelay udp;
+        private final HostWatch hosts;
 
         AgentBridges(EventLoop loop, AgentOptions options) {
             super(loop, new NioConnector(loop), JavaAgent.this::debug);
             this.dns = new DnsForwarder(loop, options.toNs());
             this.udp = new UdpRelay(loop, JavaAgent.this::debug);
+            this.hosts = new HostWatch(loop, options.autoHosts(), JavaAgent.this::debug);
+        }
+
+        @Override
+        public void onHostRequest(String seeds) {
+            hosts.start(mux(), seeds);
         }
 
         @Override
@@ -187,6 +194,7 @@ public final class JavaAgent {
         public void abortAll() {
             super.abortAll();
             udp.closeAll();
+            hosts.stop();
         }
 
         @Override
