@@ -29,6 +29,8 @@ public final class HelperFirewall implements Firewall {
     private final TunnelClient.Log log;
     private final Owner owner;
     private FirewallClient helper;
+    private boolean udp;
+    private int tmark = FirewallClient.DEFAULT_MARK;
 
     public HelperFirewall(String method, List<SubnetRule> includes, List<SubnetRule> excludes,
                           List<InetAddress> nameservers, int dnsPort, boolean autoNets, TunnelClient.Log log) {
@@ -46,6 +48,13 @@ public final class HelperFirewall implements Firewall {
         this.dnsPort = dnsPort;
         this.autoNets = autoNets;
         this.log = log;
+    }
+
+    /** --method tproxy: capture UDP too, marking with tmark. */
+    public HelperFirewall withTproxy(int mark) {
+        this.udp = true;
+        this.tmark = mark;
+        return this;
     }
 
     @Override
@@ -73,7 +82,7 @@ public final class HelperFirewall implements Firewall {
                 .filter(n -> n.family() == Family.IPV4 ? v4 : v6).toList();
         ListenPorts ports = new ListenPorts(v4 ? listenerPort : 0, v6 ? listenerPort : 0,
                 v4 && dnsPort > 0 ? dnsPort : 0, v6 && dnsPort > 0 ? dnsPort : 0);
-        helper = FirewallClient.start(method, new FirewallRules(usable, ns, ports, owner));
+        helper = FirewallClient.start(method, new FirewallRules(usable, ns, ports, owner), udp, tmark);
         log.log(1, "firewall rules installed with method " + helper.helperMethod());
     }
 
@@ -88,6 +97,11 @@ public final class HelperFirewall implements Firewall {
         }
         if (r.accepted().isEmpty()) log.log(1, "-N: the server sent no route this client takes");
         return r.accepted();
+    }
+
+    @Override
+    public void addHosts(List<dev.sshuttle.firewall.HostEntry> entries) throws IOException {
+        if (helper != null) helper.sendHosts(entries);
     }
 
     @Override

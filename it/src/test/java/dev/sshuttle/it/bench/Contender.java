@@ -62,24 +62,53 @@ final class Contender implements AutoCloseable {
         this.sshdBefore = sshdBefore;
     }
 
-    /** The contenders that carry iperf3 and echo connections (all but the raw ssh pipe), in table order. */
+    /**
+     * Where a contender's ssh connects: the gateway's sshd itself, or something in front of it in
+     * the client namespace (a delaying relay), as host and port.
+     */
+    record SshPath(String host, int port) {
+        static SshPath direct(Topology t) {
+            return new SshPath(t.gatewayIp().getHostAddress(), t.ssh().port());
+        }
+
+        String destination() {
+            return "root@" + host;
+        }
+    }
+
+    /** The contenders that carry iperf3 and echo connections (all but the raw ssh pipe), in table order, straight to sshd. */
     static List<Spec> all() {
+        return all(SshPath::direct);
+    }
+
+    /** As {@link #all()}, every ssh going the given path. */
+    static List<Spec> all(java.util.function.Function<Topology, SshPath> path) {
         return List.of(
-                new Spec("ssh -L", false, Contender::sshForward),
-                new Spec("stock sshuttle", false, (t, n) -> transparent(t, n,
-                        List.of("sshuttle", "--method", "nat", "-e", sshCommand(t), "-r", t.ssh().destination(), t.targetSubnet()))),
-                new Spec("ours, python agent", true, (t, n) -> ours(t, n, "python")),
-                new Spec("ours, java agent", true, (t, n) -> ours(t, n, "java")));
+                new Spec("ssh -L", false, (t, n) -> sshForward(t, n, path.apply(t))),
+                new Spec("stock sshuttle", false, (t, n) -> transparent(t, n, List.of("sshuttle", "--method", "nat",
+                        "-e", sshCommand(t, path.apply(t)), "-r", path.apply(t).destination(), t.targetSubnet()))),
+                new Spec("ours, python agent", true, (t, n) -> ours(t, n, path.apply(t), "python")),
+                new Spec("ours, java agent", true, (t, n) -> ours(t, n, path.apply(t), "java")));
     }
 
     /** The topology's ssh command (sshuttle's -e) with the benchmark's cipher. */
     static String sshCommand(Topology t) {
-        return t.ssh().sshCommand() + " -c " + CIPHER;
+        return sshCommand(t, SshPath.direct(t));
+    }
+
+    /** As {@link #sshCommand(Topology)}, to the given path's port. */
+    static String sshCommand(Topology t, SshPath path) {
+        return t.ssh().sshCommand(path.port()) + " -c " + CIPHER;
     }
 
     /** Full ssh argv to the gateway with the benchmark's cipher, then options, destination and remote command. */
     static List<String> sshArgv(Topology t, List<String> options, String... remoteCommand) {
-        List<String> argv = new ArrayList<>(t.ssh().sshArgv(remoteCommand));
+        return sshArgv(t, SshPath.direct(t), options, remoteCommand);
+    }
+
+    /** As {@link #sshArgv(Topology, List, String...)}, along the given path. */
+    static List<String> sshArgv(Topology t, SshPath path, List<String> options, String... remoteCommand) {
+        List<String> argv = new ArrayList<>(t.ssh().sshArgvVia(path.host(), path.port(), remoteCommand));
         List<String> extra = new ArrayList<>(List.of("-c", CIPHER));
         extra.addAll(options);
         argv.addAll(1, extra);
@@ -87,9 +116,9 @@ final class Contender implements AutoCloseable {
     }
 
     /** ssh -N -L for iperf3 and echo on 127.0.0.1 of the client namespace, once both forwards accept. */
-    private static Contender sshForward(Topology t, String name) {
+    private static Contender sshForward(Topology t, String name, SshPath path) {
         String target = t.targetIp().getHostAddress();
-        List<String> argv = sshArgv(t, List.of("-N", "-o", "ExitOnForwardFailure=yes",
+        List<String> argv = sshArgv(t, path, List.of("-N", "-o", "ExitOnForwardFailure=yes",
                 "-L", "127.0.0.1:" + FORWARD_IPERF_PORT + ":" + target + ":" + Iperf3.PORT,
                 "-L", "127.0.0.1:" + FORWARD_ECHO_PORT + ":" + target + ":" + TargetServices.ECHO_PORT));
         Set<Long> before = sshdProcesses(t);
@@ -102,10 +131,14 @@ final class Contender implements AutoCloseable {
     }
 
     /** Our client as users start it: the launcher's JVM options, -e/-r, --agent, the target subnet. */
-    private static Contender ours(Topology t, String name, String agent) {
+    /** Ours with the given agent along path, with extra client arguments before the subnet. */
+    static Contender ours(Topology t, String name, SshPath path, String agent, String... extra) {
         Set<Long> before = sshdProcesses(t);
-        BackgroundProcess p = Tunnels.startVia(t, logName(name).replace(".log", ""), sshCommand(t), t.ssh().destination(),
-                "--agent", agent, t.targetSubnet());
+        List<String> args = new ArrayList<>(List.of("--agent", agent));
+        args.addAll(List.of(extra));
+        args.add(t.targetSubnet());
+        BackgroundProcess p = Tunnels.startVia(t, logName(name).replace(".log", ""), sshCommand(t, path), path.destination(),
+                args.toArray(String[]::new));
         return connected(t, name, p, before);
     }
 

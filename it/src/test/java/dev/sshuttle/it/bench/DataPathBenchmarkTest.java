@@ -294,6 +294,7 @@ class DataPathBenchmarkTest {
             for (String n : notes) md.append("- ").append(n).append('\n');
         }
         md.append("\n![throughput and ping beside bulk](benchmarks.png)\n");
+        md.append("\nLong round trips (10-150 ms, past ssh's 2 MiB channel window with `--channels`): [benchmarks-lfn.md](benchmarks-lfn.md).\n");
         System.out.println(md);
         Files.createDirectories(docs);
         Files.writeString(docs.resolve("benchmarks.md"), md);
@@ -303,7 +304,7 @@ class DataPathBenchmarkTest {
         for (DataPathResults.Check c : checks) System.out.println(c);
     }
 
-    private static String git(Path repo, String... args) {
+    static String git(Path repo, String... args) {
         List<String> argv = new ArrayList<>(List.of("git", "-C", repo.toString()));
         argv.addAll(List.of(args));
         Cmd.Result r = Cmd.run(Duration.ofSeconds(10), argv);
@@ -311,7 +312,7 @@ class DataPathBenchmarkTest {
     }
 
     /** The first line a tool prints (stdout, else stderr: ssh -V), or "?". */
-    private static String firstLine(String... argv) {
+    static String firstLine(String... argv) {
         Cmd.Result r = Cmd.run(Duration.ofSeconds(10), argv);
         String out = r.stdout().isBlank() ? r.stderr() : r.stdout();
         return out.isBlank() ? "?" : out.strip().lines().findFirst().orElse("?");
