@@ -735,6 +735,10 @@ class TcpChannel:
         try:
             self.sock = socket.socket(family, socket.SOCK_STREAM)
             self.sock.setblocking(False)
+            # as the Java agent: what arrives in a frame goes out now (the application's own
+            # Nagle already ran on its side), and a dead target is noticed
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
             self.fd = self.sock.fileno()
             err = self.sock.connect_ex((ip, port))
         except OSError as e:  # e.g. EMFILE, EAFNOSUPPORT: this connection fails, the session goes on

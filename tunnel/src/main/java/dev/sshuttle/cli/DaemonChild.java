@@ -7,7 +7,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.LinkOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** The daemon child's half of {@link Daemonizer}: what happens once it is connected. */
 final class DaemonChild {
@@ -22,8 +24,7 @@ final class DaemonChild {
     void detach() {
         long pid = ProcessHandle.current().pid();
         try {
-            Files.writeString(pidfile, pid + "\n", StandardCharsets.US_ASCII, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+            writePid(pidfile, pid);
         } catch (IOException e) {
             System.err.println("sshuttle: warning: cannot write pidfile " + pidfile + ": " + e.getMessage());
         }
@@ -46,10 +47,28 @@ final class DaemonChild {
         if (logfile == null) sendJavaOutputToSyslog();
     }
 
+    /**
+     * Writes the PID into the pidfile the launcher claimed. The pidfile may sit in a directory
+     * others can write (/tmp, /run): a symlink put there meanwhile is not followed (O_NOFOLLOW),
+     * and a file created here is the owner's only.
+     */
+    static void writePid(Path pidfile, long pid) throws IOException {
+        try (var out = Files.newByteChannel(pidfile, java.util.Set.of(StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+            out.write(java.nio.ByteBuffer.wrap((pid + "\n").getBytes(StandardCharsets.US_ASCII)));
+        }
+    }
+
+    /** Opens the log for appending: never through a symlink, created owner-only. -1 when it cannot. */
+    static int openLogFile(String target) {
+        return Posix.open(target, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, 0600);
+    }
+
     /** fd 1 and 2 (also those ssh inherits) go to the log file, or /dev/null when logging to syslog. */
     private void redirectNativeOutput() {
         String target = logfile == null ? "/dev/null" : logfile.toString();
-        int fd = Posix.open(target, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND, 0644);
+        int fd = logfile == null ? Posix.open(target, Posix.O_WRONLY, 0) : openLogFile(target);
         if (fd < 0) {
             fd = Posix.open("/dev/null", Posix.O_WRONLY, 0);
             System.err.println("sshuttle: warning: cannot open log file " + target + "; output is discarded");

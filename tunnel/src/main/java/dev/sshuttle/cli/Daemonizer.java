@@ -107,8 +107,12 @@ public final class Daemonizer {
         }
         try {
             Files.deleteIfExists(pidfile); // empty, garbage, or the PID of a process that is gone
-            Files.writeString(pidfile, ownPid + "\n", StandardCharsets.US_ASCII,
-                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            // O_EXCL: never through a symlink; owner-only, like the rewrite in DaemonChild
+            try (var f = Files.newByteChannel(pidfile, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+                f.write(java.nio.ByteBuffer.wrap((ownPid + "\n").getBytes(StandardCharsets.US_ASCII)));
+            }
         } catch (FileAlreadyExistsException e) {
             throw conflict(readPid(pidfile)); // another sshuttle claimed it just now
         } catch (IOException e) {

@@ -14,6 +14,14 @@ final class Posix {
     static final int O_WRONLY = 0x1;
     static final int O_CREAT = 0x40;
     static final int O_APPEND = 0x400;
+    /** Linux's value differs by architecture: arm and aarch64 have their own. */
+    static final int O_NOFOLLOW = isArm() ? 0x8000 : 0x20000;
+    static final int O_CLOEXEC = 0x80000;
+
+    private static boolean isArm() {
+        String arch = System.getProperty("os.arch", "");
+        return arch.equals("aarch64") || arch.startsWith("arm");
+    }
 
     private static final Linker LINKER = Linker.nativeLinker();
 

@@ -54,6 +54,12 @@ public final class ClientSession {
 
     private static final byte[] CHICKEN = "chicken".getBytes(StandardCharsets.US_ASCII);
     private static final long TICK_NANOS = 250_000_000L;
+    /**
+     * Our agents and sshuttle's server send ROUTES right after their first PING (with -N after
+     * listing the routes, a fork of `ip route` or netstat): a server that has not in this long
+     * answers PINGs, perhaps, but will never let the session start.
+     */
+    static final Duration ROUTES_TIMEOUT = Duration.ofSeconds(30);
 
     private final Transport transport;
     private final byte[] preamble;
@@ -68,6 +74,7 @@ public final class ClientSession {
     private EventLoop loop;
     private Bridges bridges;
     private DnsListener dns;
+    private Duration routesTimeout = ROUTES_TIMEOUT;
     private boolean firstAccepted; // event loop only
     private boolean firstByte; // event loop only
 
@@ -138,6 +145,12 @@ public final class ClientSession {
     /** Also serve DNS queries redirected to this listener (--dns). Call before run(). */
     public ClientSession withDns(DnsListener listener) {
         this.dns = listener;
+        return this;
+    }
+
+    /** How long to wait for the server's ROUTES after its sync header (tests shorten it). Call before run(). */
+    ClientSession withRoutesTimeout(Duration timeout) {
+        this.routesTimeout = timeout;
         return this;
     }
 
@@ -249,7 +262,19 @@ public final class ClientSession {
     }
 
     private String awaitRoutes() {
-        return routes.join();
+        try {
+            return routes.get(routesTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            end(new End(Reason.PROTOCOL_ERROR, "the server sent no ROUTES within " + routesTimeout.toSeconds()
+                    + " s of its sync header: it is not a working sshuttle server", -1, false));
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            end(new End(Reason.STOPPED, "interrupted", -1, false));
+            return null;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return null; // never: nothing completes it exceptionally
+        }
     }
 
     private void startAccepting() {

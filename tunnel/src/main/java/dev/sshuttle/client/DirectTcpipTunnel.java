@@ -56,8 +56,8 @@ public final class DirectTcpipTunnel {
     /** Runs until stopped (0) or until the ssh session ends (255, as ssh). */
     public int run() {
         try (ClientSession session = ssh.openSession();
-             Firewall firewall = firewallFactory.get();
              TransparentListener listener = TransparentListener.bind(settings.listen());
+             Firewall firewall = firewallFactory.get(); // closed before the listener (see TunnelClient)
              Selector sel = Selector.open()) {
             selector = sel;
             firewall.install(listener.port(), listener.addresses(), ssh.serverAddresses(), "");

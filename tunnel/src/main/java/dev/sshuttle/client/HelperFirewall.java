@@ -3,6 +3,7 @@ package dev.sshuttle.client;
 import dev.sshuttle.firewall.Family;
 import dev.sshuttle.firewall.FirewallClient;
 import dev.sshuttle.firewall.FirewallRules;
+import dev.sshuttle.firewall.IpText;
 import dev.sshuttle.firewall.ListenPorts;
 import dev.sshuttle.firewall.Nameserver;
 import dev.sshuttle.firewall.Owner;
@@ -10,7 +11,6 @@ import dev.sshuttle.firewall.SubnetRule;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,7 +54,7 @@ public final class HelperFirewall implements Firewall {
         boolean v4 = listenerAddresses.stream().anyMatch(a -> Family.of(a.getAddress()) == Family.IPV4);
         boolean v6 = listenerAddresses.stream().anyMatch(a -> Family.of(a.getAddress()) == Family.IPV6);
         List<SubnetRule> rules = new ArrayList<>(includes);
-        if (autoNets) rules.addAll(parseRoutes(routes));
+        if (autoNets) rules.addAll(autoNetRoutes(routes, neverCapture));
         rules.addAll(excludes);
         for (InetSocketAddress a : listenerAddresses) {
             if (!a.getAddress().isAnyLocalAddress()) rules.add(SubnetRule.excludeHost(a.getAddress()));
@@ -77,18 +77,17 @@ public final class HelperFirewall implements Firewall {
         log.log(1, "firewall rules installed with method " + helper.helperMethod());
     }
 
-    static List<SubnetRule> parseRoutes(String routes) {
-        List<SubnetRule> out = new ArrayList<>();
-        for (String line : routes.split("\n")) {
-            String[] f = line.strip().split(",");
-            if (f.length != 3) continue;
-            try {
-                out.add(SubnetRule.include(InetAddress.getByName(f[1]), Integer.parseInt(f[2])));
-            } catch (UnknownHostException | IllegalArgumentException e) {
-                // a malformed route from the server is skipped, not fatal
-            }
+    /** The server's -N routes that pass {@link AutoNetRoutes}; each one logged, taken at -v, refused always. */
+    private List<SubnetRule> autoNetRoutes(String routes, List<InetAddress> serverAddresses) {
+        AutoNetRoutes.Result r = AutoNetRoutes.parse(routes, excludes, serverAddresses);
+        for (String refused : r.refused()) log.log(0, "warning: -N: refusing the server's route " + refused);
+        for (SubnetRule a : r.accepted()) {
+            String server = serverAddresses.stream().filter(s -> AutoNetRoutes.contains(a, s)).map(IpText::of)
+                    .reduce((x, y) -> x + ", " + y).map(s -> " (the ssh server " + s + " stays excluded)").orElse("");
+            log.log(1, "-N: capturing the server's route " + AutoNetRoutes.text(a) + server);
         }
-        return out;
+        if (r.accepted().isEmpty()) log.log(1, "-N: the server sent no route this client takes");
+        return r.accepted();
     }
 
     @Override

@@ -102,8 +102,10 @@ public final class TunnelClient {
             StartTimeline.mark("ssh server address known (ssh -G)");
             log.log(2, "ssh server " + settings.host() + " resolves to " + serverAddresses);
         }
-        try (Firewall firewall = firewallFactory.get();
-             TransparentListener listener = TransparentListener.bind(settings.listen())) {
+        // closed in reverse order: the rules go first, then the listener; the other way round,
+        // another local user could bind the freed port and receive connections still captured
+        try (TransparentListener listener = TransparentListener.bind(settings.listen());
+             Firewall firewall = firewallFactory.get()) {
             log.log(1, "listener bound on port " + listener.port());
             boolean[] installed = {false};
             boolean everConnected = false;

@@ -50,6 +50,11 @@ public record RemoteTarget(String user, String password, String host, int port) 
             if (user.isEmpty()) user = null;
             if (password != null && password.isEmpty()) password = null;
         }
+        // ssh reads an argument that starts with '-' as one of its options (-oProxyCommand=... runs
+        // a command), wherever it stands before the "--"
+        if (rest.startsWith("-") || rest.startsWith("[-") || (user != null && user.startsWith("-"))) {
+            throw bad(text, "a user or host must not start with '-' (ssh would read it as an option)");
+        }
         String host = rest;
         int port = 0;
         if (rest.startsWith("[")) {

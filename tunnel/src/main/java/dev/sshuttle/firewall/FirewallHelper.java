@@ -39,7 +39,8 @@ import java.util.List;
  * included), and by a shutdown hook when the helper gets SIGTERM or SIGINT. SIGHUP is ignored,
  * so closing the terminal does not kill the helper before the client is gone. A failing tool
  * command prints the command and its output on stderr; the helper then removes what it
- * installed and exits 1. Bad input gets one line on stderr and exit 1 (after cleanup).
+ * installed and exits 1. Bad input gets one line on stderr and exit 1 (after cleanup); so does any
+ * other exception or Error (out of memory included).
  */
 public final class FirewallHelper {
     /** Bound on route and nameserver lines in one request. */
@@ -115,9 +116,16 @@ public final class FirewallHelper {
             err.println("sshuttle firewall: " + e.getMessage());
             cleanup();
             return 1;
+        } catch (RuntimeException | Error e) {
+            // whatever went wrong (a bug, out of memory), the rules go: they were put in for a
+            // session that is over now
+            cleanup();
+            err.println("sshuttle firewall: " + e);
+            return 1;
         } finally {
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
+                // a cleanup that failed half-way (an Error inside it) leaves the hook to retry at exit
+                if (cleanedUp()) Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running or ran: it did the cleanup
             }
@@ -185,6 +193,12 @@ public final class FirewallHelper {
     }
 
     private int failures;
+
+    private boolean cleanedUp() {
+        synchronized (lock) {
+            return installedCleanups.isEmpty();
+        }
+    }
 
     private void restoreReporting(FirewallMethod m, Family family, int port) {
         try {

@@ -49,9 +49,11 @@ public final class FirewallMethods {
     }
 
     private static NftMethod nft(ProcessRunner runner) throws FirewallException {
-        if (!runner.works(List.of("nft", "list", "tables"))) {
-            throw new FirewallException("nft not found or not usable ('nft list tables' failed)");
+        String nft = ToolPaths.find("nft");
+        if (nft == null) throw new FirewallException("nft not found (looked for a root-owned nft in " + ToolPaths.DIRECTORIES + ")");
+        if (!runner.works(List.of(nft, "list", "tables"))) {
+            throw new FirewallException("nft not usable ('nft list tables' failed)");
         }
-        return new NftMethod();
+        return new NftMethod(nft);
     }
 }

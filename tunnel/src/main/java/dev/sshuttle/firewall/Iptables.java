@@ -28,25 +28,36 @@ public record Iptables(String v4, String v6, String backend) {
                 default -> throw new FirewallException("unknown iptables backend '" + forcedBackend
                         + "' (use legacy or nft)");
             };
-            String v4 = "iptables-" + suffix;
-            if (backendOf(runner, v4) == null) throw new FirewallException(v4 + " does not run");
-            return new Iptables(v4, "ip6tables-" + suffix, suffix.equals("nft") ? NFT : LEGACY);
+            String v4 = ToolPaths.find("iptables-" + suffix);
+            if (v4 == null || backendOf(runner, v4) == null) throw new FirewallException("iptables-" + suffix + " does not run");
+            return new Iptables(v4, tool("ip6tables-" + suffix), suffix.equals("nft") ? NFT : LEGACY);
         }
-        String backend = backendOf(runner, "iptables");
+        String iptables = ToolPaths.find("iptables");
+        String backend = backendOf(runner, iptables);
         if (backend != null) {
-            String v6 = backend.equals(backendOf(runner, "ip6tables")) ? "ip6tables"
-                    : "ip6tables-" + (backend.equals(NFT) ? "nft" : "legacy");
-            return new Iptables("iptables", v6, backend);
+            String ip6tables = ToolPaths.find("ip6tables");
+            String v6 = backend.equals(backendOf(runner, ip6tables)) ? ip6tables
+                    : tool("ip6tables-" + (backend.equals(NFT) ? "nft" : "legacy"));
+            return new Iptables(iptables, v6, backend);
         }
         for (String suffix : List.of("nft", "legacy")) {
-            backend = backendOf(runner, "iptables-" + suffix);
-            if (backend != null) return new Iptables("iptables-" + suffix, "ip6tables-" + suffix, backend);
+            String v4 = ToolPaths.find("iptables-" + suffix);
+            backend = backendOf(runner, v4);
+            if (backend != null) return new Iptables(v4, tool("ip6tables-" + suffix), backend);
         }
-        throw new FirewallException("iptables not found (looked for iptables, iptables-nft, iptables-legacy)");
+        throw new FirewallException("iptables not found (looked for root-owned iptables, iptables-nft, iptables-legacy in "
+                + ToolPaths.DIRECTORIES + ")");
     }
 
-    /** "nf_tables" or "legacy" from {@code <binary> -V}, or null if it does not run. */
+    /** The trusted path of a tool; a missing one keeps its bare name, which then fails to run (no PATH lookup as root). */
+    private static String tool(String name) {
+        String path = ToolPaths.find(name);
+        return path != null ? path : ToolPaths.DIRECTORIES.getFirst().resolve(name).toString();
+    }
+
+    /** "nf_tables" or "legacy" from {@code <binary> -V}, or null if it does not run (or is null). */
     static String backendOf(ProcessRunner runner, String binary) {
+        if (binary == null) return null;
         try {
             CommandRunner.Result version = runner.run(List.of(binary, "-V"));
             if (!version.ok()) return null;

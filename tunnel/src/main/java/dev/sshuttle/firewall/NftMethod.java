@@ -27,6 +27,11 @@ public final class NftMethod implements FirewallMethod {
         return "nft";
     }
 
+    /** The nft program this method runs. */
+    public String binary() {
+        return nft;
+    }
+
     public static String table(Family family, int port) {
         return "sshuttle-" + family.nftName + "-" + port;
     }

@@ -12,12 +12,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs tool commands as child processes with {@code LC_ALL=C} (stable messages) and the sbin
- * directories on PATH (sudo may have stripped them). A command that does not finish within
+ * Runs tool commands as child processes with {@code LC_ALL=C} (stable messages) and a fixed
+ * system PATH (never the user's: this runs as root; the program itself is an absolute path
+ * from {@link ToolPaths}, since the JDK would look a bare name up in our own PATH). A command that does not finish within
  * the time limit is killed and reported, so a wedged tool cannot hang the helper.
  */
 public final class ProcessRunner implements CommandRunner {
-    private static final String SBIN_PATH = "/usr/local/sbin:/usr/sbin:/sbin";
     private static final int OUTPUT_LIMIT_BYTES = 64 * 1024;
     private final Duration timeout;
 
@@ -35,8 +35,7 @@ public final class ProcessRunner implements CommandRunner {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Map<String, String> env = builder.environment();
         env.put("LC_ALL", "C");
-        String path = env.getOrDefault("PATH", "/usr/bin:/bin");
-        env.put("PATH", SBIN_PATH + ":" + path);
+        env.put("PATH", ToolPaths.SAFE_PATH);
         Process process;
         try {
             process = builder.start();

@@ -40,6 +40,13 @@ public final class Mux {
     private static final int MAX_PROBE_ECHOES = 256;
     /** Control bytes queued past which the driver should stop reading input (a PING flood). */
     private static final long CONTROL_BACKLOG_BYTES = 1 << 20;
+    /**
+     * PINGs whose PONG we could not write yet (the peer reads nothing) past which the peer is
+     * flooding: an honest peer has a handful outstanding (at most 8 ack probes, a keepalive, one
+     * "rttest"), and answers wait only while it does not read. Past either bound: protocol error.
+     */
+    static final int MAX_UNANSWERED_PINGS = 64;
+    static final long MAX_UNANSWERED_PING_BYTES = 256 * 1024;
     private static final long CHANNEL_REUSE_DELAY_NANOS = 2_000_000_000L;
 
     private final Role role;
@@ -57,6 +64,8 @@ public final class Mux {
 
     private final ArrayDeque<Frame> control = new ArrayDeque<>();
     private long controlBytes;
+    private int pongsQueued; // PONG frames in control
+    private long pongBytesQueued;
     private final ArrayDeque<TcpChannel> grants = new ArrayDeque<>();
     private final ArrayDeque<TcpChannel> blocked = new ArrayDeque<>(); // to send TCP_WINDOW 0: "blocked on your window"
     private final long[] probeEchoes = new long[MAX_PROBE_ECHOES]; // offsets of the peer's probes, to answer
@@ -185,12 +194,20 @@ public final class Mux {
         }
     }
 
-    private void onPing(ByteBuffer payload) {
+    private void onPing(ByteBuffer payload) throws ProtocolException {
+        int unanswered = probeEchoCount + pongsQueued + 1;
+        long bytes = pongBytesQueued + Frame.HEADER_BYTES + payload.remaining();
+        if (unanswered > MAX_UNANSWERED_PINGS || bytes > MAX_UNANSWERED_PING_BYTES) {
+            throw new ProtocolException("PING flood: " + unanswered + " PINGs (" + bytes / 1024
+                    + " KiB of answers) unanswered because the peer reads nothing");
+        }
         if (InFlightBound.isProbe(payload) && probeEchoCount < MAX_PROBE_ECHOES) {
             // the peer's ack probe, answered without allocating: there is one per few hundred KiB
             probeEchoes[(probeEchoHead + probeEchoCount++) % MAX_PROBE_ECHOES] = InFlightBound.probeOffset(payload);
         } else {
             queue(new Frame(0, Command.PONG, bytes(payload)));
+            pongsQueued++;
+            pongBytesQueued += Frame.HEADER_BYTES + payload.remaining();
         }
     }
 
@@ -551,6 +568,10 @@ public final class Mux {
             if (out.remaining() < bytes) return false;
             control.poll();
             controlBytes -= bytes;
+            if (f.command() == Command.PONG) {
+                pongsQueued--;
+                pongBytesQueued -= bytes;
+            }
             FrameEncoder.write(out, f);
             pacing.sent(f.payload().length);
             streamOffset += bytes;

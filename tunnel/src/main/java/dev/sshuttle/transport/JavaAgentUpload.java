@@ -63,14 +63,25 @@ public final class JavaAgentUpload {
     public String remoteCommand(String javaPath, String fallbackScript) {
         String candidates = (javaPath == null ? "" : ShellQuote.quote(javaPath) + " ")
                 + "\"$JAVA_HOME/bin/java\" java /usr/lib/jvm/*/bin/java";
-        String script = "J=\"$HOME/.cache/sshuttle-java/" + sha256 + ".jar\"; X=; "
+        // the cache: created 0700; one that is a symlink, not ours, or writable by group or others
+        // is refused (someone could swap the jar between our check and java -jar). A cached jar is
+        // used only when it is ours, a plain file, and has the right size and SHA-256 (sha256sum,
+        // shasum or openssl; with none of them it is sent again every time).
+        String script = "D=\"$HOME/.cache/sshuttle-java\"; J=\"$D/" + sha256 + ".jar\"; X=; "
                 + "for c in " + candidates + "; do "
                 + "v=$(\"$c\" -version 2>&1 | sed -n 's/.*version \"\\([0-9]*\\).*/\\1/p' | head -n 1); "
                 + "if [ \"${v:-0}\" -ge 25 ] 2>/dev/null; then X=$c; break; fi; done; "
                 + "if [ -z \"$X\" ]; then echo '" + TAG + "NOJAVA'; "
                 + (fallbackScript == null ? "exit " + EXIT_NO_JAVA : fallbackScript) + "; fi; "
-                + "if [ -s \"$J\" ]; then echo '" + TAG + "HAVE'; else echo '" + TAG + "NEED'; "
-                + "if mkdir -p \"${J%/*}\" && head -c " + size + " > \"$J.$$\" && mv \"$J.$$\" \"$J\"; "
+                + "[ -d \"$D\" ] || { mkdir -p \"${D%/*}\" && mkdir -m 700 \"$D\"; } 2>/dev/null; "
+                + "if [ -d \"$D\" ] && { [ -L \"$D\" ] || [ ! -O \"$D\" ] || [ -n \"$(find \"$D\" -prune \\( -perm -0020 -o -perm -0002 \\) -print)\" ]; }; "
+                + "then echo '" + TAG + "BADCACHE'; exit 99; fi; "
+                + "h() { sha256sum \"$1\" 2>/dev/null || shasum -a 256 \"$1\" 2>/dev/null || openssl dgst -sha256 -r \"$1\" 2>/dev/null; }; "
+                + "ok=; if [ -f \"$J\" ] && [ ! -L \"$J\" ] && [ -O \"$J\" ] && [ \"$(wc -c < \"$J\")\" -eq " + size + " ]; then "
+                + "case \"$(h \"$J\")\" in " + sha256 + "*) ok=1;; esac; fi; "
+                + "if [ -n \"$ok\" ]; then echo '" + TAG + "HAVE'; else echo '" + TAG + "NEED'; "
+                + "if [ -d \"$D\" ] && head -c " + size + " > \"$J.$$\" && [ \"$(wc -c < \"$J.$$\")\" -eq " + size + " ] "
+                + "&& mv -f \"$J.$$\" \"$J\"; "
                 + "then echo '" + TAG + "STORED'; else rm -f \"$J.$$\"; echo '" + TAG + "NOSTORE'; exit 99; fi; fi; "
                 + "exec \"$X\" " + String.join(" ", AGENT_JVM_OPTIONS) + " -jar \"$J\" --server";
         return "/bin/sh -c " + ShellQuote.quote(script);
@@ -103,6 +114,8 @@ public final class JavaAgentUpload {
                 if (!stored.equals("STORED")) throw new IOException("the remote did not store the agent jar: " + stored);
             }
             case "NOJAVA" -> throw new NoRemoteJavaException();
+            case "BADCACHE" -> throw new IOException("the remote's ~/.cache/sshuttle-java is a symlink, not yours, or writable"
+                    + " by others: the agent jar is not run from there; make it yours with mode 700, or use --agent python");
             default -> throw new IOException("unexpected answer from the remote: " + answer);
         }
     }

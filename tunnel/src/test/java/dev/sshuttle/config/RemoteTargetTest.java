@@ -67,4 +67,13 @@ class RemoteTargetTest {
         var e = assertThrows(BadArgumentException.class, () -> RemoteTarget.parse(text));
         assertTrue(e.getMessage().startsWith("bad -r/--remote"), e.getMessage());
     }
+
+    /** ssh would take these as its own options (ProxyCommand runs any command). */
+    @ParameterizedTest
+    @ValueSource(strings = {"-oProxyCommand=touch${IFS}/tmp/pwned", "-oProxyCommand=x:22", "root@-oProxyCommand=x",
+            "-oProxyCommand=x@host", "-F/tmp/evil@host", "[-1::2]:22", "-"  + "-"})
+    void rejectsWhatSshWouldReadAsAnOption(String text) {
+        var e = assertThrows(BadArgumentException.class, () -> RemoteTarget.parse(text));
+        assertTrue(e.getMessage().contains("must not start with '-'"), e.getMessage());
+    }
 }

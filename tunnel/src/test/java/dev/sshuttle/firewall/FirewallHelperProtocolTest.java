@@ -100,6 +100,34 @@ class FirewallHelperProtocolTest {
         }
     }
 
+    /** An Error after the rules are in (out of memory while reading, say) still removes them. */
+    @Test
+    void anErrorAfterInstallStillRemovesTheRules() throws Exception {
+        try (TestNamespace ns = namespace()) {
+            byte[] request = ("ROUTES\n2,8,0,10.0.0.0,0,0\nNSLIST\nPORTS 0,12300,0,0\n" + GO).getBytes(StandardCharsets.US_ASCII);
+            java.io.InputStream failing = new java.io.SequenceInputStream(new ByteArrayInputStream(request), new java.io.InputStream() {
+                @Override
+                public int read() {
+                    throw new OutOfMemoryError("test: out of memory while reading");
+                }
+            });
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = Netns.call(ns.name(), () -> {
+                try {
+                    return FirewallHelper.run(List.of("--method", "nat"), failing,
+                            new PrintStream(out, true, StandardCharsets.US_ASCII), new PrintStream(err, true, StandardCharsets.UTF_8));
+                } catch (OutOfMemoryError e) {
+                    return -1; // the old helper let it through, leaving its rules
+                }
+            });
+            assertFalse(ns.exec("iptables", "-w", "-t", "nat", "-S").contains("sshuttle"), "rules left after an Error");
+            assertEquals("READY nat\nSTARTED\n", out.toString(StandardCharsets.US_ASCII));
+            assertEquals(1, status, err.toString(StandardCharsets.UTF_8));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("out of memory while reading"), err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
     private static TestNamespace namespace() throws IOException {
         Prerequisites.requireRootAndTools("ip", "iptables", "nft");
         return TestNamespace.create();

@@ -18,15 +18,17 @@ class IptablesTest {
         Prerequisites.requireRootAndTools("iptables", "ip6tables");
         String version = runner.require(List.of("iptables", "-V")).output();
         Iptables detected = Iptables.detect(runner, null);
-        assertEquals("iptables", detected.v4());
+        assertEquals(ToolPaths.find("iptables"), detected.v4());
         assertTrue(version.contains("(" + detected.backend() + ")"), version + " vs " + detected);
     }
 
     @Test
     void aPinnedBackendUsesItsOwnBinariesForBothFamilies() throws Exception {
         Prerequisites.requireRootAndTools("iptables-legacy", "iptables-nft");
-        assertEquals(new Iptables("iptables-legacy", "ip6tables-legacy", Iptables.LEGACY), Iptables.detect(runner, "legacy"));
-        assertEquals(new Iptables("iptables-nft", "ip6tables-nft", Iptables.NFT), Iptables.detect(runner, "nft"));
+        assertEquals(new Iptables(ToolPaths.find("iptables-legacy"), ToolPaths.find("ip6tables-legacy"), Iptables.LEGACY),
+                Iptables.detect(runner, "legacy"));
+        assertEquals(new Iptables(ToolPaths.find("iptables-nft"), ToolPaths.find("ip6tables-nft"), Iptables.NFT),
+                Iptables.detect(runner, "nft"));
     }
 
     @Test

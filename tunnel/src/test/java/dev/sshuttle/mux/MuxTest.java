@@ -231,14 +231,48 @@ class MuxTest {
     }
 
     @Test
-    void pingFloodStopsTheInputInsteadOfGrowingMemory() throws Exception {
+    void pingFloodIsAProtocolErrorOnceTheAnswersPileUp() throws Exception {
         Mux client = client(ProtocolVersion.V2, MuxConfig.defaults());
         ByteBuffer pings = ByteBuffer.allocate(32 * (Frame.HEADER_BYTES + Frame.MAX_PAYLOAD));
         for (int i = 0; i < 32; i++) FrameEncoder.write(pings, new Frame(0, Command.PING, new byte[Frame.MAX_PAYLOAD]));
         pings.flip();
+        ProtocolException e = assertThrows(ProtocolException.class, () -> client.receive(pings, 0));
+        assertTrue(e.getMessage().startsWith("PING flood: 4 PINGs (256 KiB"), e.getMessage());
+    }
+
+    @Test
+    void manySmallUnansweredPingsAreAFloodToo() throws Exception {
+        Mux client = client(ProtocolVersion.V1, MuxConfig.defaults());
+        ByteBuffer pings = ByteBuffer.allocate(100 * (Frame.HEADER_BYTES + 2));
+        for (int i = 0; i < 100; i++) FrameEncoder.write(pings, Frame.of(0, Command.PING, "ka"));
+        pings.flip();
+        ProtocolException e = assertThrows(ProtocolException.class, () -> client.receive(pings, 0));
+        assertTrue(e.getMessage().startsWith("PING flood: " + (Mux.MAX_UNANSWERED_PINGS + 1) + " PINGs"), e.getMessage());
+    }
+
+    @Test
+    void pingsAnsweredAsTheyComeAreNeverAFlood() throws Exception {
+        Mux client = client(ProtocolVersion.V2, MuxConfig.defaults());
+        Mux server = server(ProtocolVersion.V2, MuxConfig.defaults());
+        for (int round = 0; round < 200; round++) {
+            ByteBuffer pings = ByteBuffer.allocate(3 * (Frame.HEADER_BYTES + Frame.MAX_PAYLOAD));
+            for (int i = 0; i < 3; i++) FrameEncoder.write(pings, new Frame(0, Command.PING, new byte[Frame.MAX_PAYLOAD]));
+            pings.flip();
+            client.receive(pings, round * MS);
+            drain(client, server, round * MS);
+        }
         assertTrue(client.wantsInput());
-        client.receive(pings, 0);
-        assertFalse(client.wantsInput(), "two MiB of unsent PONGs: the driver must stop reading");
+    }
+
+    @Test
+    void controlBacklogStopsTheInputInsteadOfGrowingMemory() throws Exception {
+        Mux client = client(ProtocolVersion.V2, MuxConfig.defaults());
+        // the application queues connects faster than the transport takes them
+        for (int i = 0; i < 40_000 && client.wantsInput(); i++) {
+            int ch = client.openTcp(TARGET);
+            client.reset(ch, "x".repeat(200));
+        }
+        assertFalse(client.wantsInput(), "a MiB of unsent control frames: the driver must stop reading");
         drain(client, server(ProtocolVersion.V2, MuxConfig.defaults()), 0);
         assertTrue(client.wantsInput(), "once they are written, input resumes");
     }

@@ -1,6 +1,7 @@
 package dev.sshuttle.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,6 +66,42 @@ class JavaAgentUploadTest {
         assertArrayEquals(Files.readAllBytes(jar), Files.readAllBytes(files.get(0)));
         exchange(upload, home, List.of()); // HAVE: nothing sent
         assertTrue(cached(home).size() == 1);
+    }
+
+    @Test
+    void aTruncatedOrAlteredCachedJarIsSentAgain() throws Exception {
+        Path jar = fakeJar(300_000);
+        Path home = Files.createDirectories(dir.resolve("home"));
+        JavaAgentUpload upload = new JavaAgentUpload(jar);
+        exchange(upload, home, List.of());
+        Path cachedJar = cached(home).getFirst();
+        byte[] good = Files.readAllBytes(jar);
+        Files.write(cachedJar, java.util.Arrays.copyOf(good, 1000)); // an upload cut short
+        exchange(upload, home, List.of());
+        assertArrayEquals(good, Files.readAllBytes(cachedJar), "a truncated jar must be replaced");
+        byte[] altered = good.clone();
+        altered[150_000] ^= 1; // same size, other content
+        Files.write(cachedJar, altered);
+        exchange(upload, home, List.of());
+        assertArrayEquals(good, Files.readAllBytes(cachedJar), "an altered jar must be replaced");
+    }
+
+    @Test
+    void theCacheDirectoryIsTheUsersOnly() throws Exception {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        exchange(new JavaAgentUpload(fakeJar(1000)), home, List.of());
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(home.resolve(".cache/sshuttle-java"))));
+    }
+
+    @Test
+    void aCacheDirectoryOthersCanWriteIsRefused() throws Exception {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path cache = Files.createDirectories(home.resolve(".cache/sshuttle-java"));
+        Files.setPosixFilePermissions(cache, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        IOException e = assertThrows(IOException.class, () -> exchange(new JavaAgentUpload(fakeJar(1000)), home, List.of()));
+        assertTrue(e.getMessage().contains("writable by others"), e.getMessage());
+        assertEquals(List.of(), cached(home), "nothing stored there");
     }
 
     @Test

@@ -95,6 +95,18 @@ public final class ProcessGauge {
         }
     }
 
+    /** Peak resident set size of pid in KiB (VmHWM of /proc/PID/status); -1 once it is gone. */
+    public static long peakRssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+            return -1; // a zombie: its memory is gone
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     private static Path fdDir(long pid) {
         return Path.of("/proc", Long.toString(pid), "fd");
     }
