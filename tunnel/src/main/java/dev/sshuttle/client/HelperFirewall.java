@@ -16,8 +16,9 @@ import java.util.List;
 
 /**
  * The production firewall: the privileged helper process (sudo/doas unless root). It is
- * started once the server is ready, with the user's subnets plus what must never be captured
- * (the listener's own addresses and the ssh server's, so 0/0 cannot swallow the tunnel).
+ * started before ssh ({@link #prepare}) and gets its rules once the server is ready: the user's
+ * subnets plus what must never be captured (the listener's own addresses and the ssh server's,
+ * so 0/0 cannot swallow the tunnel).
  */
 public final class HelperFirewall implements Firewall {
     private final String method;
@@ -28,6 +29,7 @@ public final class HelperFirewall implements Firewall {
     private final boolean autoNets;
     private final TunnelClient.Log log;
     private final Owner owner;
+    private FirewallClient.Launched launched;
     private FirewallClient helper;
 
     public HelperFirewall(String method, List<SubnetRule> includes, List<SubnetRule> excludes,
@@ -46,6 +48,11 @@ public final class HelperFirewall implements Firewall {
         this.dnsPort = dnsPort;
         this.autoNets = autoNets;
         this.log = log;
+    }
+
+    @Override
+    public void prepare() throws IOException {
+        if (launched == null && helper == null) launched = FirewallClient.launch(method);
     }
 
     @Override
@@ -73,7 +80,14 @@ public final class HelperFirewall implements Firewall {
                 .filter(n -> n.family() == Family.IPV4 ? v4 : v6).toList();
         ListenPorts ports = new ListenPorts(v4 ? listenerPort : 0, v6 ? listenerPort : 0,
                 v4 && dnsPort > 0 ? dnsPort : 0, v6 && dnsPort > 0 ? dnsPort : 0);
-        helper = FirewallClient.start(method, new FirewallRules(usable, ns, ports, owner));
+        prepare();
+        FirewallClient.Launched starting = launched;
+        launched = null;
+        try {
+            helper = starting.install(method, new FirewallRules(usable, ns, ports, owner), FirewallClient.READY_TIMEOUT);
+        } finally {
+            if (helper == null) starting.close();
+        }
         log.log(1, "firewall rules installed with method " + helper.helperMethod());
     }
 
@@ -92,6 +106,10 @@ public final class HelperFirewall implements Firewall {
 
     @Override
     public void close() {
+        if (launched != null) {
+            launched.close(); // started, never given rules
+            launched = null;
+        }
         if (helper == null) return;
         try {
             helper.close();
