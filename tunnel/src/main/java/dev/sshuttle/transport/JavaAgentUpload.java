@@ -68,8 +68,12 @@ public final class JavaAgentUpload {
         // used only when it is ours, a plain file, and has the right size and SHA-256 (sha256sum,
         // shasum or openssl; with none of them it is sent again every time).
         String script = "D=\"$HOME/.cache/sshuttle-java\"; J=\"$D/" + sha256 + ".jar\"; X=; "
+                // the version from the JDK's release file when there is one: each `java -version` is a JVM start
                 + "for c in " + candidates + "; do "
-                + "v=$(\"$c\" -version 2>&1 | sed -n 's/.*version \"\\([0-9]*\\).*/\\1/p' | head -n 1); "
+                + "if [ \"$c\" = java ]; then c=$(command -v java 2>/dev/null) || continue; c=$(readlink -f \"$c\" 2>/dev/null || echo \"$c\"); fi; "
+                + "v=; r=\"${c%/bin/java}/release\"; if [ \"$r\" != \"$c/release\" ] && [ -x \"$c\" ] && [ -r \"$r\" ]; then "
+                + "v=$(sed -n 's/^JAVA_VERSION=\"\\([0-9]*\\).*/\\1/p' \"$r\"); fi; "
+                + "[ -n \"$v\" ] || v=$(\"$c\" -version 2>&1 | sed -n 's/.*version \"\\([0-9]*\\).*/\\1/p' | head -n 1); "
                 + "if [ \"${v:-0}\" -ge 25 ] 2>/dev/null; then X=$c; break; fi; done; "
                 + "if [ -z \"$X\" ]; then echo '" + TAG + "NOJAVA'; "
                 + (fallbackScript == null ? "exit " + EXIT_NO_JAVA : fallbackScript) + "; fi; "
