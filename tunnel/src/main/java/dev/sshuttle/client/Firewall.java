@@ -8,9 +8,15 @@ import java.util.List;
 public interface Firewall extends AutoCloseable {
     /**
      * Starts what {@link #install} needs before the rules are known (the privileged helper), so
-     * it gets ready while ssh connects. Optional: install does it when it was not called.
+     * it gets ready while ssh connects. Optional: install does it when it was not called; a
+     * second call does nothing.
      */
     default void prepare() throws Exception {}
+
+    /** Whether {@link #prepare} may ask the user something (a sudo password): then it runs before ssh, which may ask too. */
+    default boolean preparePrompts() {
+        return false;
+    }
 
     /**
      * Installs the redirect rules for this listener port. {@code neverCapture} holds addresses

@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * The production firewall: the privileged helper process (sudo/doas unless root). It is
- * started before ssh ({@link #prepare}) and gets its rules once the server is ready: the user's
+ * started beside ssh ({@link #prepare}) and gets its rules once the server is ready: the user's
  * subnets plus what must never be captured (the listener's own addresses and the ssh server's,
  * so 0/0 cannot swallow the tunnel).
  */
@@ -48,6 +48,11 @@ public final class HelperFirewall implements Firewall {
         this.dnsPort = dnsPort;
         this.autoNets = autoNets;
         this.log = log;
+    }
+
+    @Override
+    public boolean preparePrompts() {
+        return FirewallClient.launchMayPrompt();
     }
 
     @Override

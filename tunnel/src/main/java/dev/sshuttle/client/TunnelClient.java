@@ -110,7 +110,9 @@ public final class TunnelClient {
         // another local user could bind the freed port and receive connections still captured
         try (TransparentListener listener = TransparentListener.bind(settings.listen());
              Firewall firewall = firewallFactory.get()) {
-            firewall.prepare();
+            // a sudo prompt comes before ssh's own; without one the helper starts just after ssh
+            // (on two cores a JVM starting beside the client's own start slowed both)
+            if (firewall.preparePrompts()) firewall.prepare();
             log.log(1, "listener bound on port " + listener.port());
             boolean[] installed = {false};
             boolean everConnected = false;
@@ -150,6 +152,12 @@ public final class TunnelClient {
             transport = ProcessTransport.start(argv, ssh == null ? "local agent" : ssh.describe());
         }
         StartTimeline.mark("ssh started");
+        try {
+            firewall.prepare();
+        } catch (Exception e) {
+            transport.close();
+            return new ClientSession.End(ClientSession.Reason.SETUP_FAILED, e.getMessage(), -1, false);
+        }
         ClientSession.End end = null;
         try {
             launch.beforePreamble(transport.in(), transport.out());

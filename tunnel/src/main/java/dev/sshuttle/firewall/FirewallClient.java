@@ -49,8 +49,13 @@ public final class FirewallClient implements AutoCloseable {
      */
     public static Launched launch(String method) throws IOException {
         Launched launched = launch(HelperCommand.forThisProgram(method));
-        if (!HelperCommand.isRoot()) launched.awaitReady(READY_TIMEOUT);
+        if (launchMayPrompt()) launched.awaitReady(READY_TIMEOUT);
         return launched;
+    }
+
+    /** Not root: the helper runs through sudo/doas, which may ask for a password. */
+    public static boolean launchMayPrompt() {
+        return !HelperCommand.isRoot();
     }
 
     /**
