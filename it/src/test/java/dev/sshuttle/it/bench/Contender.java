@@ -12,6 +12,7 @@ import dev.sshuttle.it.tunnel.Tunnels;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,6 +35,12 @@ final class Contender implements AutoCloseable {
     static final Duration STOP_WITHIN = Duration.ofSeconds(15);
     static final int FORWARD_IPERF_PORT = 15201;
     static final int FORWARD_ECHO_PORT = 15007;
+    /**
+     * A checkout of the commit to compare against, its jar built (git archive C | tar -x -C DIR/C;
+     * cd DIR/C; ./mvnw -pl tunnel -am package -DskipTests): its launcher runs as two more
+     * contenders in the same run. Empty: none.
+     */
+    static final String BASELINE = System.getProperty("bench.baseline", "");
 
     /** How to start one contender; ours: compared with ssh -L in the table and the checks. */
     record Spec(String name, boolean ours, Starter starter) {}
@@ -64,12 +71,19 @@ final class Contender implements AutoCloseable {
 
     /** The contenders that carry iperf3 and echo connections (all but the raw ssh pipe), in table order. */
     static List<Spec> all() {
-        return List.of(
+        List<Spec> all = new ArrayList<>(List.of(
                 new Spec("ssh -L", false, Contender::sshForward),
                 new Spec("stock sshuttle", false, (t, n) -> transparent(t, n,
                         List.of("sshuttle", "--method", "nat", "-e", sshCommand(t), "-r", t.ssh().destination(), t.targetSubnet()))),
-                new Spec("ours, python agent", true, (t, n) -> ours(t, n, "python")),
-                new Spec("ours, java agent", true, (t, n) -> ours(t, n, "java")));
+                new Spec("ours, python agent", true, (t, n) -> ours(t, n, Tunnels.repositoryRoot(), "python")),
+                new Spec("ours, java agent", true, (t, n) -> ours(t, n, Tunnels.repositoryRoot(), "java"))));
+        if (!BASELINE.isEmpty()) {
+            Path root = Path.of(BASELINE);
+            String commit = root.getFileName() == null ? BASELINE : root.getFileName().toString();
+            all.add(new Spec("ours before (" + commit + "), python agent", true, (t, n) -> ours(t, n, root, "python")));
+            all.add(new Spec("ours before (" + commit + "), java agent", true, (t, n) -> ours(t, n, root, "java")));
+        }
+        return all;
     }
 
     /** The topology's ssh command (sshuttle's -e) with the benchmark's cipher. */
@@ -101,11 +115,11 @@ final class Contender implements AutoCloseable {
         return c;
     }
 
-    /** Our client as users start it: the launcher's JVM options, -e/-r, --agent, the target subnet. */
-    private static Contender ours(Topology t, String name, String agent) {
+    /** Our client as users start it: the ./sshuttle launcher of the checkout at root (its JVM options, its caches), -e/-r, --agent, the target subnet. */
+    private static Contender ours(Topology t, String name, Path root, String agent) {
         Set<Long> before = sshdProcesses(t);
-        BackgroundProcess p = Tunnels.startVia(t, logName(name).replace(".log", ""), sshCommand(t), t.ssh().destination(),
-                "--agent", agent, t.targetSubnet());
+        BackgroundProcess p = t.client().start(t.workDir().resolve(logName(name)), root.resolve("sshuttle").toString(),
+                "-e", sshCommand(t), "-r", t.ssh().destination(), "--agent", agent, t.targetSubnet());
         return connected(t, name, p, before);
     }
 

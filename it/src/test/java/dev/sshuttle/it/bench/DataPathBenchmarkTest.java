@@ -269,7 +269,7 @@ class DataPathBenchmarkTest {
                 .append("OpenSSH sshd, target with iperf3 and an echo service; see it/README.md), every ssh with `-c ").append(Contender.CIPHER)
                 .append("`:\n")
                 .append("the raw ssh pipe (bytes through one session's stdin/stdout, a ceiling), `ssh -N -L` to the target's iperf3 and echo,\n")
-                .append("stock sshuttle (`--method nat`), and ours (`java @tunnel/jvm.options -jar sshuttle.jar -e ... -r ... --agent python|java`).\n")
+                .append("stock sshuttle (`--method nat`), and ours (the `./sshuttle` launcher: `./sshuttle -e ... -r ... --agent python|java`; with -Dbench.baseline=DIR also the launcher of the checkout in DIR).\n")
                 .append(String.format("Median of %d runs (contenders take turns); iperf3 tests of %d s; CPU = utime+stime of every tunnel process%n",
                         RUNS, TRANSFER.toSeconds()))
                 .append("(client side and sshd side, iperf3 not counted) over the 1-stream up and down tests; connections: 2000 (connect, 100 B,\n")
