@@ -18,6 +18,7 @@ public final class HelperCommand {
     static final String MAIN_CLASS = "dev.sshuttle.cli.Main";
     /** The helper is tiny and short-lived per call: start fast, stay small. */
     static final List<String> JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
+            "-XX:+UseCompactObjectHeaders", // as the client: the AOT cache it shares is refused with other header flags
             "-Xss512k", "--enable-native-access=ALL-UNNAMED");
 
     /** Set by the launcher to the AOT cache the client runs with: the helper runs the same jar and JDK. */
