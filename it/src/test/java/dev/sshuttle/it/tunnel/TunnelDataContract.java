@@ -70,12 +70,8 @@ abstract class TunnelDataContract {
 
     @Test
     void httpFetch(Topology t) throws Exception {
-        try (Socket s = t.client().connect(t.http(), IO)) {
-            s.setSoTimeout((int) IO.toMillis());
-            s.getOutputStream().write("GET / HTTP/1.0\r\nHost: target\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-            assertTrue(reply.startsWith("HTTP/1.") && reply.contains("hello from target"), reply);
-        }
+        String reply = Tunnels.assertHttpThroughTunnel(t);
+        assertTrue(reply.contains("hello from target"), reply);
     }
 
     @Test
