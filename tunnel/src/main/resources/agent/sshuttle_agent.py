@@ -646,19 +646,30 @@ class UdpChannel:
     def __init__(self, mux, ch, family):
         self.mux = mux
         self.ch = ch
+        self.family = family
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
         self.sock.setblocking(False)
         self.closed = False
         mux.sel.register(self.sock, EV_R, self.on_read)
 
     def send(self, payload):
+        # a bad datagram is dropped with a line, as the Java agent does (docs/protocol.md): it
+        # costs nothing to keep, and the channel and the session carry on
         parts = payload.split(b",", 2)
         if len(parts) != 3:
-            raise ProtocolError("UDP_DATA on channel %d is not 'ip,port,data'" % self.ch)
+            log(1, "UDP channel %d: datagram without 'ip,port,' dropped" % self.ch)
+            return
         try:
-            self.sock.sendto(parts[2], (parts[0].decode("ascii"), int(parts[1])))
-        except (ValueError, UnicodeDecodeError):
-            raise ProtocolError("UDP_DATA on channel %d has a bad address %r" % (self.ch, payload[:60]))
+            ip = parts[0].decode("ascii")
+            socket.inet_pton(self.family, ip)  # an IP literal only, never a name to look up (as the Java agent)
+            to = (ip, int(parts[1]))
+            if not 0 <= to[1] <= 65535:
+                raise ValueError("port out of range")
+        except (ValueError, UnicodeDecodeError, OSError):
+            log(1, "UDP channel %d: datagram with a bad address %r dropped" % (self.ch, payload[:60]))
+            return
+        try:
+            self.sock.sendto(parts[2], to)
         except OSError as e:
             log(1, "UDP send on channel %d failed: %s" % (self.ch, e))
 
@@ -1077,7 +1088,7 @@ class TcpChannel:
 
     def got_eof(self):
         if self.down_eof:
-            log(1, "channel %d: second TCP_EOF ignored" % self.ch)  # harmless, as sshuttle treats it
+            log(1, "channel %d: second TCP_EOF dropped" % self.ch)  # harmless, as sshuttle treats it (protocol.md)
             return
         self.down_eof = True
         if self.down_done:

@@ -34,7 +34,10 @@ import java.util.List;
  * the client pid is accepted and not used.
  *
  * <h2>Cleanup guarantees</h2>
- * Before installing, rules of the same ports left by a crashed run are removed. Every rule is
+ * The helper holds a lock per listener port and network namespace ({@link PortLock}): a port
+ * that another running helper holds is refused, and its rules are left alone. Holding it, the
+ * helper removes the rules of the same ports a crashed run left, then installs its own, tagged
+ * with its session ({@link RuleTag}); its cleanup removes only rules with that tag. Every rule is
  * removed when stdin reaches EOF (the kernel closes the pipe when the client dies, SIGKILL
  * included), and by a shutdown hook when the helper gets SIGTERM or SIGINT. SIGHUP is ignored,
  * so closing the terminal does not kill the helper before the client is gone. A failing tool
@@ -46,17 +49,29 @@ public final class FirewallHelper {
     /** Bound on route and nameserver lines in one request. */
     static final int MAX_RULE_LINES = 100_000;
 
-    private final ProcessRunner runner;
+    /** Turns a method name into a method that works here. */
+    interface MethodResolver {
+        FirewallMethod resolve(String name) throws FirewallException;
+    }
+
+    /** Takes the lock of a listener port, or refuses. */
+    interface PortLocker {
+        AutoCloseable acquire(int port) throws IOException;
+    }
+
+    private final CommandRunner runner;
     private final PrintStream err;
-    private final String iptablesBackend;
+    private final MethodResolver methods;
+    private final PortLocker ports;
     private final Object lock = new Object();
     private FirewallMethod method;
     private final List<Runnable> installedCleanups = new ArrayList<>();
 
-    private FirewallHelper(ProcessRunner runner, PrintStream err, String iptablesBackend) {
+    FirewallHelper(CommandRunner runner, PrintStream err, MethodResolver methods, PortLocker ports) {
         this.runner = runner;
         this.err = err;
-        this.iptablesBackend = iptablesBackend;
+        this.methods = methods;
+        this.ports = ports;
     }
 
     /** Runs the helper with method auto; see {@link #run(List, InputStream, PrintStream, PrintStream)}. */
@@ -84,12 +99,16 @@ public final class FirewallHelper {
                 return 2;
             }
         }
-        return new FirewallHelper(new ProcessRunner(), err, backend).serve(methodName, in, out);
+        ProcessRunner tools = new ProcessRunner();
+        String iptablesBackend = backend;
+        return new FirewallHelper(tools, err, name -> FirewallMethods.resolve(name, tools, iptablesBackend), PortLock::acquire)
+                .serve(methodName, in, out);
     }
 
-    private int serve(String methodName, InputStream in, PrintStream out) {
+    /** Serves one client on {@code in}/{@code out} until its input ends; returns the exit status. */
+    int serve(String methodName, InputStream in, PrintStream out) {
         try {
-            method = FirewallMethods.resolve(methodName, runner, iptablesBackend);
+            method = methods.resolve(methodName);
         } catch (FirewallException e) {
             err.println("sshuttle firewall: " + e.getMessage());
             return 1;
@@ -136,8 +155,7 @@ public final class FirewallHelper {
     private FirewallRules readRequest(LineReader lines) throws IOException {
         String line = lines.readLine();
         if (line != null && line.startsWith(HelperLines.METHOD + " ")) {
-            method = FirewallMethods.resolve(line.substring(HelperLines.METHOD.length() + 1).strip(), runner,
-                    iptablesBackend);
+            method = methods.resolve(line.substring(HelperLines.METHOD.length() + 1).strip());
             line = lines.readLine();
         }
         if (line == null) return null;
@@ -170,17 +188,27 @@ public final class FirewallHelper {
 
     private void install(FirewallRules rules) throws IOException {
         synchronized (lock) {
+            // the ports first: a port a running helper holds is refused before any rule is touched
+            for (Family family : List.of(Family.IPV6, Family.IPV4)) {
+                int port = rules.ports().tcp(family);
+                if (port == 0 || portLocks.stream().anyMatch(l -> l.port() == port)) continue;
+                portLocks.add(new HeldPort(port, ports.acquire(port)));
+            }
             // IPv6 first, then IPv4, as sshuttle does
             for (Family family : List.of(Family.IPV6, Family.IPV4)) {
                 int port = rules.ports().tcp(family);
                 if (port == 0) continue;
                 FirewallMethod m = method;
-                m.restore(family, port, runner); // stale rules of a crashed run on this port
-                installedCleanups.add(() -> restoreReporting(m, family, port));
+                m.removeStale(family, port, runner); // a crashed run's rules: nobody else holds the port
+                installedCleanups.add(() -> removeReporting(m, family, port));
                 if (rules.hasRules(family)) m.setup(family, rules, runner);
             }
         }
     }
+
+    private record HeldPort(int port, AutoCloseable lock) {}
+
+    private final List<HeldPort> portLocks = new ArrayList<>();
 
     /** Removes every rule this helper may have installed; true if all removals worked. Idempotent. */
     private boolean cleanup() {
@@ -188,6 +216,15 @@ public final class FirewallHelper {
             int before = failures;
             for (Runnable cleanupStep : installedCleanups) cleanupStep.run();
             installedCleanups.clear();
+            // the ports go last, once their rules are gone (exit would drop the locks anyway)
+            for (HeldPort held : portLocks) {
+                try {
+                    held.lock().close();
+                } catch (Exception e) {
+                    // the lock goes with the process
+                }
+            }
+            portLocks.clear();
             return failures == before;
         }
     }
@@ -200,9 +237,9 @@ public final class FirewallHelper {
         }
     }
 
-    private void restoreReporting(FirewallMethod m, Family family, int port) {
+    private void removeReporting(FirewallMethod m, Family family, int port) {
         try {
-            m.restore(family, port, runner);
+            m.remove(family, port, runner);
         } catch (IOException e) {
             failures++;
             err.println("sshuttle firewall: removing " + family + " rules of port " + port + " failed: "

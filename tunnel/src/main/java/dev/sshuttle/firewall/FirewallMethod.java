@@ -13,10 +13,16 @@ public interface FirewallMethod {
     List<List<String>> setupCommands(Family family, FirewallRules rules);
 
     /**
-     * Removes everything this method installs for this family and listener port, if present,
-     * including what a crashed earlier run left. Safe to call when nothing is installed.
+     * Removes what this method instance (one helper session) installed for this family and
+     * listener port, and nothing else. Safe to call when nothing is installed.
      */
-    void restore(Family family, int port, CommandRunner runner) throws IOException;
+    void remove(Family family, int port, CommandRunner runner) throws IOException;
+
+    /**
+     * Removes what a crashed earlier run left for this family and port. Call only while holding
+     * the port's {@link PortLock}: then no running session owns those rules.
+     */
+    void removeStale(Family family, int port, CommandRunner runner) throws IOException;
 
     default void setup(Family family, FirewallRules rules, CommandRunner runner) throws IOException {
         for (List<String> command : setupCommands(family, rules)) {

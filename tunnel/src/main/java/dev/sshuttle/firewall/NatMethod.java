@@ -10,14 +10,25 @@ import java.util.stream.Stream;
  * {@code sshuttle-<port>} hooked at position 1 of OUTPUT and PREROUTING (sshuttle.md 3.1,
  * 1.1.2 order: DNS, subnets in first-match order, then RETURN for local destinations). With
  * --user/--group the jumps only take packets the mangle table marked with the port.
+ *
+ * <p>The rules outside the chain (the jumps, the mangle mark) carry this session's
+ * {@link RuleTag} as a comment, and the end of a session deletes only rules with its own tag:
+ * a mark rule of the same value that someone else put in stays. The chain is the port's, and
+ * the helper holds the port's {@link PortLock} while it has one.
  */
 public final class NatMethod implements FirewallMethod {
     /** Bound on deleting duplicate jumps left by crashed runs; far above any real count. */
     private static final int MAX_JUMP_DELETES = 64;
     private final Iptables iptables;
+    private final RuleTag tag;
 
     public NatMethod(Iptables iptables) {
+        this(iptables, RuleTag.newSession());
+    }
+
+    public NatMethod(Iptables iptables, RuleTag tag) {
         this.iptables = iptables;
+        this.tag = tag;
     }
 
     public Iptables iptables() {
@@ -40,19 +51,22 @@ public final class NatMethod implements FirewallMethod {
         List<List<String>> commands = new ArrayList<>();
         commands.add(ipt(family, "-N", chain));
         commands.add(ipt(family, "-F", chain));
+        List<String> tagged = List.of("-m", "comment", "--comment", tag.of(port));
         if (rules.owner().isAny()) {
-            commands.add(ipt(family, "-I", "OUTPUT", "1", "-j", chain));
-            commands.add(ipt(family, "-I", "PREROUTING", "1", "-j", chain));
+            commands.add(ipt(family, join(List.of("-I", "OUTPUT", "1"), tagged, List.of("-j", chain))));
+            commands.add(ipt(family, join(List.of("-I", "PREROUTING", "1"), tagged, List.of("-j", chain))));
         } else {
             // as the original: the owner's sockets get the port as their mark in mangle OUTPUT,
             // and only marked packets enter the chain
             List<String> mark = new ArrayList<>(List.of("-I", "OUTPUT", "1", "-m", "owner"));
             if (rules.owner().uid() != null) mark.addAll(List.of("--uid-owner", rules.owner().uid().toString()));
             if (rules.owner().gid() != null) mark.addAll(List.of("--gid-owner", rules.owner().gid().toString()));
+            mark.addAll(tagged);
             mark.addAll(List.of("-j", "MARK", "--set-mark", Integer.toString(port)));
             commands.add(mangle(family, mark.toArray(String[]::new)));
-            commands.add(ipt(family, "-I", "OUTPUT", "1", "-m", "mark", "--mark", Integer.toString(port), "-j", chain));
-            commands.add(ipt(family, "-I", "PREROUTING", "1", "-m", "mark", "--mark", Integer.toString(port), "-j", chain));
+            List<String> marked = List.of("-m", "mark", "--mark", Integer.toString(port));
+            commands.add(ipt(family, join(List.of("-I", "OUTPUT", "1"), marked, tagged, List.of("-j", chain))));
+            commands.add(ipt(family, join(List.of("-I", "PREROUTING", "1"), marked, tagged, List.of("-j", chain))));
         }
         for (Nameserver ns : rules.nameservers(family)) {
             commands.add(ipt(family, "-A", chain, "-j", "REDIRECT", "--dest", IpText.of(ns.address()),
@@ -77,17 +91,28 @@ public final class NatMethod implements FirewallMethod {
     }
 
     @Override
-    public void restore(Family family, int port, CommandRunner runner) throws IOException {
+    public void remove(Family family, int port, CommandRunner runner) throws IOException {
+        String own = tag.of(port);
+        removeTagged(family, runner, own::equals);
+        removeChain(family, port, runner);
+    }
+
+    @Override
+    public void removeStale(Family family, int port, CommandRunner runner) throws IOException {
+        removeTagged(family, runner, RuleTag.anySessionOf(port));
         String chain = chain(port);
-        if (!runner.run(ipt(family, "-S", chain)).ok()) return; // no such chain: nothing of ours here
-        String mark = Integer.toString(port);
+        if (!runner.run(ipt(family, "-S", chain)).ok()) return; // no such chain: nothing of a crashed run here
         for (String hook : List.of("OUTPUT", "PREROUTING")) {
-            // a crashed run may have left the jump twice; -D removes one per call. Either form:
-            // a stale run's --user/--group is not known here
+            // jumps into the port's chain without a tag (versions before tags); the chain cannot go while they exist
             deleteRepeatedly(runner, ipt(family, "-D", hook, "-j", chain));
-            deleteRepeatedly(runner, ipt(family, "-D", hook, "-m", "mark", "--mark", mark, "-j", chain));
+            deleteRepeatedly(runner, ipt(family, "-D", hook, "-m", "mark", "--mark", Integer.toString(port), "-j", chain));
         }
-        deleteOwnerMarks(family, port, runner);
+        removeChain(family, port, runner);
+    }
+
+    private void removeChain(Family family, int port, CommandRunner runner) throws IOException {
+        String chain = chain(port);
+        if (!runner.run(ipt(family, "-S", chain)).ok()) return;
         runner.run(ipt(family, "-F", chain));
         runner.require(ipt(family, "-X", chain));
     }
@@ -98,22 +123,32 @@ public final class NatMethod implements FirewallMethod {
         }
     }
 
-    /** Deletes mangle OUTPUT rules that mark with this port (--user/--group), whoever they were for. */
-    private void deleteOwnerMarks(Family family, int port, CommandRunner runner) throws IOException {
-        CommandRunner.Result listed = runner.run(mangle(family, "-S", "OUTPUT"));
-        if (!listed.ok()) return;
-        String setMark = "-j MARK --set-xmark 0x" + Integer.toHexString(port) + "/0xffffffff";
-        for (String rule : listed.output().split("\n")) {
-            rule = rule.strip();
-            if (!rule.startsWith("-A OUTPUT ") || !rule.endsWith(setMark)) continue;
-            List<String> args = new ArrayList<>(List.of(rule.split(" +")));
-            args.set(0, "-D");
-            runner.run(mangle(family, args.toArray(String[]::new)));
+    /** Deletes the jumps (nat OUTPUT, PREROUTING) and marks (mangle OUTPUT) whose tag {@code matches} accepts. */
+    private void removeTagged(Family family, CommandRunner runner, java.util.function.Predicate<String> matches)
+            throws IOException {
+        for (List<String> table : List.of(ipt(family), mangle(family))) {
+            for (String hook : table.contains("mangle") ? List.of("OUTPUT") : List.of("OUTPUT", "PREROUTING")) {
+                CommandRunner.Result listed = runner.run(join(table, List.of("-S", hook)));
+                if (!listed.ok()) continue;
+                for (String rule : listed.output().split("\n")) {
+                    List<String> args = RuleTag.deletion(rule.strip(), hook, matches);
+                    if (args != null) runner.run(join(table, args));
+                }
+            }
         }
+    }
+
+    @SafeVarargs
+    private static List<String> join(List<String>... parts) {
+        return Stream.of(parts).flatMap(List::stream).toList();
     }
 
     private List<String> mangle(Family family, String... args) {
         return Stream.concat(Stream.of(iptables.binary(family), "-w", "-t", "mangle"), Stream.of(args)).toList();
+    }
+
+    private List<String> ipt(Family family, List<String> args) {
+        return ipt(family, args.toArray(String[]::new));
     }
 
     List<String> ipt(Family family, String... args) {

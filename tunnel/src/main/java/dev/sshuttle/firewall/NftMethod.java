@@ -8,14 +8,22 @@ import java.util.stream.Stream;
 /**
  * sshuttle's {@code nft} method: one {@code inet} table per family and port,
  * {@code sshuttle-ipv4-<port>} / {@code sshuttle-ipv6-<port>}, with nat chains on the output and
- * prerouting hooks jumping to a chain of the table's name (sshuttle.md 3.2). Removal deletes
- * the whole table.
+ * prerouting hooks jumping to a chain of the table's name (sshuttle.md 3.2). The jumps carry
+ * this session's {@link RuleTag} as a comment; the end of a session deletes the table only
+ * while it carries its own tag. The table is the port's, and the helper holds the port's
+ * {@link PortLock} while it has one.
  */
 public final class NftMethod implements FirewallMethod {
     private final String nft;
+    private final RuleTag tag;
+
+    public NftMethod(String nftBinary, RuleTag tag) {
+        this.nft = nftBinary;
+        this.tag = tag;
+    }
 
     public NftMethod(String nftBinary) {
-        this.nft = nftBinary;
+        this(nftBinary, RuleTag.newSession());
     }
 
     public NftMethod() {
@@ -48,8 +56,9 @@ public final class NftMethod implements FirewallMethod {
         }
         commands.add(nft("add", "chain", "inet", table, table));
         commands.add(nft("flush", "chain", "inet", table, table));
-        commands.add(rule(table, "output", "jump", table));
-        commands.add(rule(table, "prerouting", "jump", table));
+        String comment = "\"" + tag.of(port) + "\"";
+        commands.add(rule(table, "output", "jump", table, "comment", comment));
+        commands.add(rule(table, "prerouting", "jump", table, "comment", comment));
         commands.add(rule(table, table, "meta", "nfproto", "!=", family.nftName, "return"));
         for (Nameserver ns : rules.nameservers(family)) {
             commands.add(rule(table, table, family.nftAddressKeyword, "daddr", IpText.of(ns.address()),
@@ -73,7 +82,16 @@ public final class NftMethod implements FirewallMethod {
     }
 
     @Override
-    public void restore(Family family, int port, CommandRunner runner) throws IOException {
+    public void remove(Family family, int port, CommandRunner runner) throws IOException {
+        String table = table(family, port);
+        CommandRunner.Result listed = runner.run(nft("list", "table", "inet", table));
+        if (listed.ok() && listed.output().contains("\"" + tag.of(port) + "\"")) {
+            runner.require(nft("delete", "table", "inet", table));
+        }
+    }
+
+    @Override
+    public void removeStale(Family family, int port, CommandRunner runner) throws IOException {
         String table = table(family, port);
         if (runner.run(nft("list", "table", "inet", table)).ok()) {
             runner.require(nft("delete", "table", "inet", table));

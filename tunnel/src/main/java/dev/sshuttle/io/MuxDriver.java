@@ -24,6 +24,11 @@ public final class MuxDriver implements Readiness {
     static final int OUT_BYTES = 256 * 1024;
     /** 0001 has no windows: past this many bytes waiting for slow local sockets, stop reading the stream. */
     static final long CLASSIC_PENDING_MAX_BYTES = 16L << 20;
+    /**
+     * 0002's windows bound each channel, not their sum (256 KiB each for thousands of channels
+     * whose applications do not read): the memory budget for all of them together.
+     */
+    static final long PENDING_MAX_BYTES = 64L << 20;
     private static final int READS_PER_WAKEUP = 4; // then the sockets get their turn
     private static final long FINAL_FLUSH_NANOS = 2_000_000_000L;
 
@@ -89,12 +94,16 @@ public final class MuxDriver implements Readiness {
     }
 
     /**
-     * Input is read unless answers pile up unsent (the mux's control backlog) or, in 0001, which
-     * has no windows, local sockets fall far behind: then the peer waits, and memory stays bounded.
+     * Input is read unless answers pile up unsent (the mux's control backlog) or local sockets
+     * fall far behind (in 0001, which has no windows, sooner): then the peer waits, and memory
+     * stays bounded.
      */
     private boolean wantsInput() {
-        if (!mux.wantsInput()) return false;
-        return mux.version() != ProtocolVersion.V1 || bridges.pendingBytes() < CLASSIC_PENDING_MAX_BYTES;
+        return mux.wantsInput() && !localSocketsBehind();
+    }
+
+    private boolean localSocketsBehind() {
+        return bridges.pendingBytes() >= (mux.version() == ProtocolVersion.V1 ? CLASSIC_PENDING_MAX_BYTES : PENDING_MAX_BYTES);
     }
 
     private void receive(ByteBuffer bytes) {
@@ -130,6 +139,7 @@ public final class MuxDriver implements Readiness {
         if (closed) return;
         boolean full = out.position() > 0;
         boolean read = wantsInput();
+        if (!read && localSocketsBehind()) mux.holdingInput(timers.nanos()); // not the peer's silence
         if (full != waitingForRoom || read != reading) {
             waitingForRoom = full;
             reading = read;

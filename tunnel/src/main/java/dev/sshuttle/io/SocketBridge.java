@@ -2,6 +2,7 @@ package dev.sshuttle.io;
 
 import dev.sshuttle.mux.ChannelSource;
 import dev.sshuttle.mux.Mux;
+import dev.sshuttle.mux.ProtocolVersion;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -14,6 +15,13 @@ import java.nio.ByteBuffer;
  * been written, or at once (with RST) when either side aborts.
  */
 final class SocketBridge implements ChannelSource, ConnectOutcome {
+    /**
+     * 0001 has no windows: bytes the peer sends for an application that does not read pile up
+     * here. Past this many on one channel the channel is reset (the driver also stops reading
+     * the stream while all channels together hold {@code MuxDriver.CLASSIC_PENDING_MAX_BYTES}).
+     */
+    static final long CLASSIC_CHANNEL_PENDING_MAX_BYTES = 8L << 20;
+
     final int channel;
     private final LocalSocket socket;
     private final Mux mux;
@@ -120,6 +128,14 @@ final class SocketBridge implements ChannelSource, ConnectOutcome {
             consumed(before - data.remaining());
         }
         if (data.hasRemaining()) {
+            if (mux.version() == ProtocolVersion.V1
+                    && pending.bytes() + data.remaining() > CLASSIC_CHANNEL_PENDING_MAX_BYTES) {
+                data.position(data.limit());
+                owner.log("channel " + channel + ": the local reader fell " + (pending.bytes() >> 20)
+                        + " MiB behind and protocol 0001 cannot slow the sender: connection reset");
+                abortBoth("the local reader fell too far behind");
+                return;
+            }
             owner.pendingChanged(data.remaining());
             pending.add(data);
             updateInterest();

@@ -48,6 +48,12 @@ public final class Mux {
     static final int MAX_UNANSWERED_PINGS = 64;
     static final long MAX_UNANSWERED_PING_BYTES = 256 * 1024;
     private static final long CHANNEL_REUSE_DELAY_NANOS = 2_000_000_000L;
+    /**
+     * 0002: send credit past this is a protocol error (protocol.md). An honest peer never grants
+     * more than its window, at most MAX_WINDOW; the spec's constants, not our own configured
+     * maximum, because the peer's windows are the peer's.
+     */
+    static final long CREDIT_CEILING_BYTES = 2L * MuxConfig.MAX_WINDOW + MuxConfig.INITIAL_WINDOW;
 
     private final Role role;
     private final ProtocolVersion version;
@@ -114,6 +120,15 @@ public final class Mux {
     /** False while answers queue up unsent (a peer that floods PINGs and reads nothing): stop reading its input. */
     public boolean wantsInput() {
         return controlBytes < CONTROL_BACKLOG_BYTES;
+    }
+
+    /**
+     * The driver is not reading the transport because our local sockets are behind: the silence
+     * is ours, so the keepalive must not count it against the peer (whose bytes wait unread).
+     */
+    public void holdingInput(long nowNanos) {
+        now = nowNanos;
+        keepalive.input(nowNanos);
     }
 
     private void dispatch(int ch, int cmd, ByteBuffer payload) throws ProtocolException {
@@ -254,7 +269,10 @@ public final class Mux {
         switch (cmd) {
             case Command.TCP_DATA -> onData(c, payload);
             case Command.TCP_EOF -> {
-                if (c.gotEof) throw new ProtocolException("second TCP_EOF on channel " + ch);
+                if (c.gotEof) { // harmless, and classic peers may repeat it: both agents drop it (protocol.md)
+                    listener.onWarning("channel " + ch + ": second TCP_EOF dropped");
+                    return;
+                }
                 c.gotEof = true;
                 listener.onEof(ch);
                 maybeFree(c);
@@ -278,7 +296,7 @@ public final class Mux {
                 }
                 c.credit.grant(increment);
                 c.blockedQueued = false;
-                if (c.credit.available() > 4L * config.maxWindowBytes()) {
+                if (c.credit.available() > CREDIT_CEILING_BYTES) {
                     throw new ProtocolException("channel " + ch + " credit grew to " + c.credit.available() + " bytes, past any window");
                 }
                 if (canSend(c)) scheduler.ready(c, false); // credit came back: it was sending
@@ -767,6 +785,9 @@ public final class Mux {
     public long minRttNanos() {
         return inFlight == null ? 0 : inFlight.minRttNanos();
     }
+
+    /** Control frames (PONGs, resets, connects...) queued and not yet written: what a peer that reads nothing makes us hold. */
+    public long queuedControlBytes() { return controlBytes; }
 
     public long smoothedRttNanos() { return smoothedRttNanos; }
 

@@ -503,6 +503,58 @@ class AgentConformanceTest {
         }
     }
 
+    // ---------- where the agents once differed (docs/protocol.md, "Rules both agents keep") ----------
+    /** Was fatal in the Java agent (exit 99), logged in the Python one. */
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void aSecondTcpEofIsDroppedAndTheChannelCarriesOn(ProtocolVersion v) throws Exception {
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            a.connect(CH, peer.port());
+            AgentChecks.acceptConnected(a, peer);
+            a.send(CH, Command.TCP_EOF, new byte[0]);
+            a.send(CH, Command.TCP_EOF, new byte[0]);
+            a.roundTrip("after two EOFs");
+            peer.write("still here");
+            assertEquals("still here", AgentChecks.receive(a, CH, 10));
+            assertTrue(a.process.isAlive(), a.stderrText());
+        }
+    }
+
+    /** Was fatal in the Python agent (exit 99), dropped in the Java one; a name was even looked up. */
+    @ParameterizedTest
+    @EnumSource(ProtocolVersion.class)
+    void aBadUdpDatagramIsDroppedAndTheChannelCarriesOn(ProtocolVersion v) throws Exception {
+        try (DatagramSocket target = new DatagramSocket(0, InetAddress.getLoopbackAddress()); AgentConnection a = start(v)) {
+            target.setSoTimeout((int) WAIT.toMillis());
+            a.send(5, Command.UDP_OPEN, "2");
+            a.send(5, Command.UDP_DATA, "no address here");
+            a.send(5, Command.UDP_DATA, "localhost," + target.getLocalPort() + ",a name, not an address");
+            a.send(5, Command.UDP_DATA, "127.0.0.1,99999,a port out of range");
+            a.send(5, Command.UDP_DATA, "127.0.0.1," + target.getLocalPort() + ",good");
+            DatagramPacket p = new DatagramPacket(new byte[512], 512);
+            target.receive(p);
+            assertEquals("good", new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII), "only the good one arrives");
+            a.roundTrip("after bad datagrams");
+            assertTrue(a.process.isAlive(), a.stderrText());
+        }
+    }
+
+    /** The ceiling was 4 x MAX_WINDOW in the Java agent (of its own configured maximum), 2 x MAX_WINDOW + INITIAL in the Python one. */
+    @ParameterizedTest
+    @EnumSource(value = ProtocolVersion.class, names = "V2")
+    void creditPastTwoMaxWindowsAndTheInitialOneEndsWith99(ProtocolVersion v) throws Exception {
+        try (LocalPeer peer = new LocalPeer(); AgentConnection a = start(v)) {
+            a.connect(CH, peer.port());
+            AgentChecks.acceptConnected(a, peer);
+            a.grant(CH, MuxConfig.MAX_WINDOW);
+            a.grant(CH, MuxConfig.MAX_WINDOW); // the credit is now 2 x MAX_WINDOW + INITIAL_WINDOW: the ceiling itself
+            a.roundTrip("at the ceiling");
+            assertTrue(a.process.isAlive(), "the ceiling itself is allowed: " + a.stderrText());
+            a.grant(CH, 1);
+            AgentChecks.assertFatal(a, "credit");
+        }
+    }
+
     // ---------- malformed input and ending ----------
     @ParameterizedTest
     @EnumSource(ProtocolVersion.class)

@@ -164,9 +164,49 @@ class FirewallHelperNamespaceTest {
         assertFalse(rules.contains("192.168.0.0/16"), rules);
         if (method instanceof NatMethod) {
             String output = ns.exec(setup.v4Tool, "-w", "-t", "nat", "-S", "OUTPUT");
-            assertEquals(1, output.lines().filter(l -> l.equals("-A OUTPUT -j sshuttle-12300")).count(), output);
+            assertEquals(1, output.lines().filter(l -> l.endsWith(" -j sshuttle-12300")).count(), output);
         }
         client.close();
+        assertNothingLeft(setup);
+    }
+
+    /** Before port locks, the second run removed the first one's rules as "stale", and its end left the first with none. */
+    @ParameterizedTest
+    @EnumSource(value = Setup.class, names = {"NAT_NF_TABLES", "NFT"})
+    void aSecondHelperOnAPortARunningOneHoldsIsRefusedAndTouchesNoRule(Setup setup) throws Exception {
+        FirewallClient first = start(setup, HelperLaunch.PORT);
+        String before = setup.ruleset(ns);
+        Process second = new ProcessBuilder(HelperLaunch.helperInNamespace(ns.name(), setup.method, setup.backend)).start();
+        started.add(second.toHandle());
+        try (var toHelper = second.getOutputStream()) {
+            toHelper.write("ROUTES\n2,8,0,10.0.0.0,0,0\nNSLIST\nPORTS 0,12300,0,0\nGO 0 - - 0x01 1\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+        }
+        String err = new String(second.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, second.waitFor());
+        assertTrue(err.contains("port " + HelperLaunch.PORT + " is in use by another running sshuttle"), err);
+        assertEquals(before, setup.ruleset(ns));
+        first.close();
+        assertNothingLeft(setup);
+    }
+
+    /** Before tags, the cleanup deleted every mangle OUTPUT rule that set the port's mark, whoever put it there. */
+    @Test
+    void aSessionRemovesOnlyTheMarkRulesItPutIn() throws IOException {
+        Setup setup = Setup.NAT_NF_TABLES;
+        String foreign = "-A OUTPUT -m owner --uid-owner 4242 -j MARK --set-xmark 0x300c/0xffffffff"; // 0x300c = 12300
+        List<String> add = new ArrayList<>(List.of(setup.v4Tool, "-w", "-t", "mangle"));
+        add.addAll(List.of(foreign.split(" ")));
+        ns.exec(add.toArray(String[]::new));
+        FirewallClient client = FirewallClient.start(HelperLaunch.helperInNamespace(ns.name(), setup.method, setup.backend),
+                setup.method, HelperLaunch.rules(HelperLaunch.PORT).withOwner(new Owner(4343, null)), READY_TIMEOUT);
+        started.add(ProcessHandle.of(client.pid()).orElseThrow());
+        String during = ns.exec(setup.v4Tool, "-w", "-t", "mangle", "-S", "OUTPUT");
+        assertTrue(during.contains("--uid-owner 4343") && during.contains(foreign), during);
+        client.close();
+        String after = ns.exec(setup.v4Tool, "-w", "-t", "mangle", "-S", "OUTPUT");
+        assertTrue(after.contains(foreign), "someone else's mark rule stays: " + after);
+        assertFalse(after.contains("4343") || after.contains("sshuttle"), after);
         assertNothingLeft(setup);
     }
 

@@ -9,15 +9,15 @@ import static dev.sshuttle.firewall.RuleFixtures.words;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class NatMethodTest {
-    private final NatMethod nat = new NatMethod(new Iptables("iptables", "ip6tables", Iptables.NFT));
+    private final NatMethod nat = new NatMethod(new Iptables("iptables", "ip6tables", Iptables.NFT), new RuleTag("5e55"));
 
     @Test
     void rendersSshuttlesCapturedIpv4CommandsExactly() {
         List<List<String>> expected = List.of(
                 words("iptables -w -t nat -N sshuttle-12300"),
                 words("iptables -w -t nat -F sshuttle-12300"),
-                words("iptables -w -t nat -I OUTPUT 1 -j sshuttle-12300"),
-                words("iptables -w -t nat -I PREROUTING 1 -j sshuttle-12300"),
+                words("iptables -w -t nat -I OUTPUT 1 -m comment --comment sshuttle-java-12300-5e55 -j sshuttle-12300"),
+                words("iptables -w -t nat -I PREROUTING 1 -m comment --comment sshuttle-java-12300-5e55 -j sshuttle-12300"),
                 words("iptables -w -t nat -A sshuttle-12300 -j REDIRECT --dest 192.0.2.53 -p udp --dport 53 --to-ports 12299"),
                 words("iptables -w -t nat -A sshuttle-12300 -j REDIRECT --dest 10.1.0.0/24 -p tcp --dport 8000:9000 --to-ports 12300"),
                 words("iptables -w -t nat -A sshuttle-12300 -j RETURN --dest 127.0.0.1/32 -p tcp"),
@@ -38,8 +38,8 @@ class NatMethodTest {
         List<List<String>> expected = List.of(
                 words("ip6tables -w -t nat -N sshuttle-12301"),
                 words("ip6tables -w -t nat -F sshuttle-12301"),
-                words("ip6tables -w -t nat -I OUTPUT 1 -j sshuttle-12301"),
-                words("ip6tables -w -t nat -I PREROUTING 1 -j sshuttle-12301"),
+                words("ip6tables -w -t nat -I OUTPUT 1 -m comment --comment sshuttle-java-12301-5e55 -j sshuttle-12301"),
+                words("ip6tables -w -t nat -I PREROUTING 1 -m comment --comment sshuttle-java-12301-5e55 -j sshuttle-12301"),
                 words("ip6tables -w -t nat -A sshuttle-12301 -j REDIRECT --dest 2001:db8::53 -p udp --dport 53 --to-ports 12298"),
                 words("ip6tables -w -t nat -A sshuttle-12301 -j REDIRECT --dest 2001:db8::/32 -p tcp --dport 443 --to-ports 12301"),
                 words("ip6tables -w -t nat -A sshuttle-12301 -j RETURN --dest ::1/128 -p tcp"),

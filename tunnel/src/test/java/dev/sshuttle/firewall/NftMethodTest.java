@@ -10,7 +10,7 @@ import static dev.sshuttle.firewall.RuleFixtures.words;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class NftMethodTest {
-    private final NftMethod nft = new NftMethod();
+    private final NftMethod nft = new NftMethod("nft", new RuleTag("5e55"));
 
     @Test
     void rendersSshuttlesCapturedIpv4CommandsExactly() {
@@ -24,8 +24,8 @@ class NftMethodTest {
                         "{ type nat hook output priority -100; policy accept; }"),
                 words("nft add chain inet " + t + " " + t),
                 words("nft flush chain inet " + t + " " + t),
-                words("nft add rule inet " + t + " output jump " + t),
-                words("nft add rule inet " + t + " prerouting jump " + t),
+                words("nft add rule inet " + t + " output jump " + t + " comment \"sshuttle-java-12300-5e55\""),
+                words("nft add rule inet " + t + " prerouting jump " + t + " comment \"sshuttle-java-12300-5e55\""),
                 words(rule + "meta nfproto != ipv4 return"),
                 words(rule + "ip daddr 192.0.2.53 udp dport 53 redirect to :12299"),
                 words(rule + "fib daddr type local return")));
