@@ -34,6 +34,12 @@ public final class JavaAgentUpload {
     static final List<String> AGENT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m",
             "-XX:MaxDirectMemorySize=512m", "-XX:+UseCompactObjectHeaders", "-XX:TrimNativeHeapInterval=2000",
             "-XX:+ExitOnOutOfMemoryError");
+    /**
+     * The agent's own class-data archive beside its jar in the 0700 cache: the first session
+     * writes it when the agent exits, later ones load their classes from it; the JVM checks it
+     * against this JDK and jar and makes a new one when it does not fit (JDK 19+ dynamic CDS).
+     */
+    static final String CDS_OPTIONS = "-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=\"$J.jsa\" -Xlog:cds=off -Xlog:aot=off";
     /** glibc's malloc arenas for the agent JVM's threads (see the launcher): two, not eight per core. */
     static final String AGENT_ENVIRONMENT = "MALLOC_ARENA_MAX=2";
 
@@ -91,7 +97,8 @@ public final class JavaAgentUpload {
                 + "if [ -d \"$D\" ] && head -c " + size + " > \"$J.$$\" && [ \"$(wc -c < \"$J.$$\")\" -eq " + size + " ] "
                 + "&& mv -f \"$J.$$\" \"$J\"; "
                 + "then echo '" + TAG + "STORED'; else rm -f \"$J.$$\"; echo '" + TAG + "NOSTORE'; exit 99; fi; fi; "
-                + "export " + AGENT_ENVIRONMENT + "; exec \"$X\" " + String.join(" ", AGENT_JVM_OPTIONS) + " -jar \"$J\" --server";
+                + "export " + AGENT_ENVIRONMENT + "; exec \"$X\" " + String.join(" ", AGENT_JVM_OPTIONS)
+                + " " + CDS_OPTIONS + " -jar \"$J\" --server";
         return "/bin/sh -c " + ShellQuote.quote(script);
     }
 
