@@ -116,7 +116,18 @@ abstract class TunnelDataContract {
 
     @Test
     void connectToAClosedRemotePortIsAResetWithinOneSecond(Topology t) throws Exception {
-        try (Socket s = t.client().connect(new InetSocketAddress(t.targetIp(), 1), IO)) {
+        long start = System.nanoTime();
+        Socket connected;
+        try {
+            connected = t.client().connect(new InetSocketAddress(t.targetIp(), 1), IO);
+        } catch (SocketException resetAlready) {
+            // the reset can beat the connect's own completion (the listener accepted, the agent
+            // was refused at once): the kernel then reports it from connect()
+            assertTrue(resetAlready.getMessage().contains("reset"), "a reset, got: " + resetAlready);
+            assertTrue((System.nanoTime() - start) / 1_000_000 < 1000, "reset took over a second");
+            return;
+        }
+        try (Socket s = connected) {
             s.setSoTimeout(5000);
             long t0 = System.nanoTime();
             SocketException e = assertThrows(SocketException.class, () -> s.getInputStream().read(),
