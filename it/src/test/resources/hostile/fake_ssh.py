@@ -12,6 +12,9 @@ Modes (MODE ARG):
                       separated), then silence
   stall               never reads stdin; header, PING chicken, empty ROUTES, then silence
   no-routes           reads and drops stdin; header, PING chicken, then answers nothing
+  hosts HEX           reads and drops stdin; header, PING chicken, empty ROUTES, then a
+                      HOST_LIST of the hex-decoded bytes (any bytes: newlines, shell
+                      characters), once the client sent something (its HOST_REQ), then silence
 """
 import os
 import struct
@@ -21,7 +24,7 @@ import time
 
 LIFETIME_S = 60
 HEADER = b"\0\0SSHUTTLE0002"
-PING, ROUTES = 0x4201, 0x4207
+PING, ROUTES, HOST_LIST = 0x4201, 0x4207, 0x4209
 
 
 def frame(ch, cmd, payload=b""):
@@ -49,7 +52,7 @@ def main(argv):
     mode = argv[0]
     arg = argv[1] if len(argv) > 1 and argv[1] != "--" and "@" not in argv[1] else ""
     deadline = time.monotonic() + LIFETIME_S
-    if mode in ("routes", "no-routes"):
+    if mode in ("routes", "no-routes", "hosts"):
         drop_stdin()
     write(HEADER + frame(0, PING, b"chicken"))
     if mode == "no-routes":
@@ -58,6 +61,9 @@ def main(argv):
         return 0
     routes = "".join(line + "\n" for line in arg.split(";") if line) if mode == "routes" else ""
     write(frame(0, ROUTES, routes.encode()))
+    if mode == "hosts":
+        time.sleep(1)  # after the client's firewall is up (it sends HOST_REQ then)
+        write(frame(0, HOST_LIST, bytes.fromhex(arg)))
     if mode == "ping-flood":
         while time.monotonic() < deadline and not os.path.exists(arg):
             time.sleep(0.05)

@@ -16,6 +16,7 @@ import selectors
 import socket
 import struct
 import sys
+import threading
 import time
 
 EXIT = 0x4200
@@ -37,6 +38,17 @@ TCP_WINDOW = 0x4210
 TCP_CONNECTED = 0x4211
 TCP_CONNECT_FAILED = 0x4212
 TCP_RESET = 0x4213
+
+# striping (docs/protocol.md, "Striping"): only in the handshake, before the mux starts
+STRIPE_OFFER = 0x4220
+STRIPE_START = 0x4221
+STRIPE_TOKEN_BYTES = 16
+STRIPE_MAX_LANES = 15
+STRIPE_WAIT_S = 60.0              # the client's STRIPE_START, after our offer
+SEG = struct.Struct("!IH")        # a segment of the striped stream: sequence, length
+SEG_LEN = 6
+SEG_MAX = 65535
+LANE_IN_BYTES = 256 * 1024
 
 LAST_CLASSIC = UDP_CLOSE
 LAST_EXTENDED = TCP_RESET
@@ -68,6 +80,8 @@ PROBES_MAX = 8
 PROBE_EVERY_MIN = 16 * 1024
 LIMIT_MIN = 256 * 1024
 LIMIT_MAX = 32 * 1024 * 1024
+LIMIT_GAIN = 2.0                  # the bound: this times the bandwidth-delay product
+STRIPED_LIMIT_GAIN = 1.25         # in a striped session (docs/protocol.md, "Striping")
 PROBE_RTT_FLOOR_S = 50e-6
 RATE_BUCKET_S = 1.0               # max_rate: the largest sample of this bucket and the last one
 # 0002 read scheduling: fq_codel's flow scheduling over channels, as the Java mux does it
@@ -123,6 +137,389 @@ def describe(err):
     return "%s (%s)" % (os.strerror(err), errno.errorcode.get(err, err))
 
 
+class PlainIO:
+    """The mux stream on stdin/stdout (one ssh channel)."""
+
+    def __init__(self, mux):
+        self.mux = mux
+
+    def writev(self, iov):
+        return os.writev(1, iov)
+
+    def readinto(self, mv):
+        return os.readv(0, [mv])
+
+    def want_write(self, on):
+        if on:
+            self.mux.sel.register(1, EV_W, self.mux.on_stdout)
+        else:
+            self.mux.sel.unregister(1)
+
+    def want_read(self, on):
+        if on:
+            self.mux.sel.register(0, EV_R, self.mux.on_stdin)
+        else:
+            self.mux.sel.unregister(0)
+
+    def deliverable(self):
+        return False
+
+    def final_flush(self, deadline):
+        with selectors.DefaultSelector() as out:
+            out.register(1, EV_W)
+            while self.mux.outq and time.monotonic() < deadline:
+                out.select(max(0.0, deadline - time.monotonic()))
+                self.mux.flush(writable=True)
+
+
+class Lane:
+    """One lane of a striped stream: stdin/stdout (lane 0) or a unix socket from sshd. Its read
+    buffer holds [start, end); head_left is what the head segment still has to deliver."""
+
+    def __init__(self, striper, index, sock):
+        self.striper = striper
+        self.index = index
+        self.sock = sock
+        self.rfd = 0 if sock is None else sock.fileno()
+        self.wfd = 1 if sock is None else sock.fileno()
+        self.buf = bytearray(LANE_IN_BYTES)
+        self.mv = memoryview(self.buf)
+        self.start = 0
+        self.end = 0
+        self.head_seq = 0
+        self.head_left = 0
+        self.pend = None          # the unsent rest of the segment being written (memoryview)
+        self.eof = False
+        self.mask = 0             # what is registered (one fd both ways for a socket)
+        self.rmask = 0
+        self.wmask = 0
+
+    def head_ready(self):
+        if self.head_left:
+            return True
+        if self.end - self.start < SEG_LEN:
+            return False
+        seq, n = SEG.unpack_from(self.buf, self.start)
+        ahead = (seq - self.striper.expect) & 0xFFFFFFFF
+        if n == 0 or ahead >= 1 << 24:
+            raise ProtocolError("striped stream: segment %d (length %d) on lane %d, expected %d"
+                                % (seq, n, self.index, self.striper.expect))
+        self.start += SEG_LEN
+        self.head_seq = seq
+        self.head_left = n
+        return True
+
+    def available(self):
+        return min(self.head_left, self.end - self.start)
+
+    def fill(self):
+        """Reads into the buffer: bytes read, 0 for nothing (or no room), -1 at the end."""
+        if self.eof:
+            return -1
+        if self.end == LANE_IN_BYTES and self.start:
+            rest = self.end - self.start
+            self.mv[0:rest] = bytes(self.mv[self.start:self.end])
+            self.start, self.end = 0, rest
+        if self.end == LANE_IN_BYTES:
+            return 0
+        try:
+            n = os.readv(self.rfd, [self.mv[self.end:]])
+        except BlockingIOError:
+            return 0
+        except OSError as e:
+            if e.errno != errno.ECONNRESET:
+                raise
+            n = 0
+        if n == 0:
+            self.eof = True
+            return -1
+        self.end += n
+        return n
+
+    def flush(self):
+        """Writes the pending segment; True when nothing is left."""
+        while self.pend is not None:
+            try:
+                n = os.write(self.wfd, self.pend)
+            except BlockingIOError:
+                return False
+            except OSError as e:
+                if e.errno in (errno.EPIPE, errno.ECONNRESET):
+                    raise SessionEnd()
+                raise
+            self.pend = self.pend[n:] if n < len(self.pend) else None
+        return True
+
+    def apply(self):
+        want_r = self.striper.reading and not self.eof and (self.start > 0 or self.end < LANE_IN_BYTES)
+        want_w = self.pend is not None
+        sel = self.striper.mux.sel
+        if self.sock is None:
+            for fd, ev, have, want, cb in ((0, EV_R, self.rmask, want_r, self.on_read),
+                                           (1, EV_W, self.wmask, want_w, self.on_write)):
+                if bool(have) != want:
+                    if want:
+                        sel.register(fd, ev, cb)
+                    else:
+                        sel.unregister(fd)
+                    if fd == 0:
+                        self.rmask = ev if want else 0
+                    else:
+                        self.wmask = ev if want else 0
+            return
+        mask = (EV_R if want_r else 0) | (EV_W if want_w else 0)
+        if mask != self.mask:
+            if not self.mask:
+                sel.register(self.rfd, mask, self.on_event)
+            elif not mask:
+                sel.unregister(self.rfd)
+            else:
+                sel.modify(self.rfd, mask, self.on_event)
+            self.mask = mask
+
+    def on_event(self, mask):
+        if mask & EV_W:
+            self.on_write(mask)
+        if mask & EV_R:
+            self.on_read(mask)
+
+    def on_read(self, mask):
+        if self.striper.reading:
+            self.striper.mux.on_stdin(mask)
+        else:
+            self.apply()
+
+    def on_write(self, mask):
+        if self.flush() and self.striper.mux.out_registered:
+            self.striper.mux.on_stdout(mask)
+        self.apply()
+
+
+class Striper:
+    """The mux stream striped over lanes (docs/protocol.md, "Striping"): segments numbered across
+    all lanes; a write puts each segment on the next lane that takes bytes, a read delivers them
+    strictly in sequence from whichever lane holds the next one at its head."""
+
+    def __init__(self, mux, socks, rest):
+        self.mux = mux
+        self.lanes = [Lane(self, i, s) for i, s in enumerate([None] + socks)]
+        for lane in self.lanes[1:]:
+            lane.sock.setblocking(False)
+        first = self.lanes[0]
+        first.buf[0:len(rest)] = rest
+        first.end = len(rest)
+        self.send_seq = 0
+        self.expect = 0
+        self.next_lane = 0
+        self.reading = False
+
+    def writev(self, iov):
+        taken = 0
+        i = 0                       # iov item, and the offset into it
+        off = 0
+        tried = 0
+        lanes = self.lanes
+        while tried < len(lanes) and i < len(iov):
+            lane = lanes[self.next_lane]
+            self.next_lane = (self.next_lane + 1) % len(lanes)
+            if not lane.flush():
+                tried += 1
+                continue
+            parts = []
+            n = 0
+            while i < len(iov) and n < SEG_MAX:
+                item = iov[i]
+                take = min(len(item) - off, SEG_MAX - n)
+                if take:
+                    parts.append(item[off:off + take])
+                n += take
+                off += take
+                if off == len(item):
+                    i += 1
+                    off = 0
+            if n == 0:
+                break               # only empty items left
+            lane.pend = memoryview(SEG.pack(self.send_seq, n) + b"".join(parts))
+            self.send_seq = (self.send_seq + 1) & 0xFFFFFFFF
+            taken += n
+            lane.flush()
+            tried = 0
+        for lane in lanes:
+            lane.apply()
+        if not taken and i < len(iov):
+            raise BlockingIOError()
+        return taken
+
+    def next_lane_with_data(self):
+        for lane in self.lanes:
+            if lane.head_ready() and lane.head_seq == self.expect and lane.available():
+                return lane
+        return None
+
+    def readinto(self, mv):
+        copied = 0
+        room = len(mv)
+        ended = False
+        while copied < room:
+            lane = self.next_lane_with_data()
+            if lane is not None:
+                n = min(lane.available(), room - copied)
+                mv[copied:copied + n] = lane.mv[lane.start:lane.start + n]
+                lane.start += n
+                lane.head_left -= n
+                if not lane.head_left:
+                    self.expect = (self.expect + 1) & 0xFFFFFFFF
+                if lane.start == lane.end:
+                    lane.start = lane.end = 0
+                copied += n
+                continue
+            progress = False
+            for lane in self.lanes:
+                r = lane.fill()
+                if r > 0:
+                    progress = True
+                elif r < 0:
+                    ended = True
+            if not progress:
+                break
+        for lane in self.lanes:
+            lane.apply()
+        if copied:
+            return copied
+        if ended:
+            return 0
+        raise BlockingIOError()
+
+    def deliverable(self):
+        return self.next_lane_with_data() is not None
+
+    def want_write(self, on):
+        for lane in self.lanes:
+            lane.apply()
+
+    def want_read(self, on):
+        self.reading = on
+        for lane in self.lanes:
+            lane.apply()
+
+    def final_flush(self, deadline):
+        """Best effort until deadline: the queue, then every lane's pending segment."""
+        with selectors.DefaultSelector() as out:
+            while time.monotonic() < deadline:
+                self.mux.flush(writable=True)
+                waiting = [lane for lane in self.lanes if not lane.flush()]
+                if not waiting and not self.mux.outq:
+                    return
+                for lane in waiting:
+                    out.register(lane.wfd, EV_W)
+                out.select(max(0.0, deadline - time.monotonic()))
+                for lane in waiting:
+                    out.unregister(lane.wfd)
+
+
+def write_frame(cmd, payload):
+    os.write(1, HDR.pack(MAGIC, 0, cmd, len(payload)) + payload)
+
+
+def stripe_handshake(opts):
+    """Offers the lanes asked for (or 0 and why not), greets the connections sshd delivers to our
+    socket, takes those the client's STRIPE_START names and echoes it. Returns (lanes, bytes read
+    past the handshake). Blocking, on stdin/stdout, before the mux starts."""
+    import hmac
+    path = str(opts["stripe_socket"])
+    try:
+        token = bytes.fromhex(str(opts["stripe_token"]))
+        most = max(0, min(int(opts.get("stripe_lanes") or 0), STRIPE_MAX_LANES))
+        if len(token) != STRIPE_TOKEN_BYTES or not os.path.isabs(path):
+            raise ValueError("bad stripe options")
+        os.mkdir(os.path.dirname(path), 0o700)
+    except (OSError, ValueError) as e:
+        write_frame(STRIPE_OFFER, b"\0" + ("cannot listen on %s: %s" % (path, e)).encode("utf-8", "replace")[:1000])
+        log(2, "no striping: %s" % e)
+        return [], b""
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lanes = {}
+    try:
+        try:
+            srv.bind(path)
+            srv.listen(STRIPE_MAX_LANES + 1)
+        except OSError as e:
+            write_frame(STRIPE_OFFER, b"\0" + ("cannot listen on %s: %s" % (path, e)).encode("utf-8", "replace")[:1000])
+            return [], b""
+        write_frame(STRIPE_OFFER, bytes([most]))
+        srv.setblocking(False)
+        greeting = {}
+        buf = b""
+        deadline = time.monotonic() + STRIPE_WAIT_S
+        with selectors.DefaultSelector() as sel:
+            sel.register(srv, EV_R, None)
+            sel.register(0, EV_R, None)
+            while True:
+                if time.monotonic() > deadline:
+                    die("fatal", "no STRIPE_START from the client within %d s" % STRIPE_WAIT_S, 99)
+                for key, _ in sel.select(max(0.0, deadline - time.monotonic())):
+                    if key.fileobj is srv:
+                        try:
+                            c, _ = srv.accept()
+                        except BlockingIOError:
+                            continue
+                        c.setblocking(False)
+                        greeting[c] = b""
+                        sel.register(c, EV_R, None)
+                    elif key.fileobj == 0:
+                        data = os.read(0, 65536)
+                        if not data:
+                            raise SessionEnd()
+                        buf += data
+                    else:
+                        c = key.fileobj
+                        try:
+                            data = c.recv(STRIPE_TOKEN_BYTES + 1 - len(greeting[c]))
+                        except BlockingIOError:
+                            continue
+                        except OSError:
+                            data = b""
+                        greeting[c] += data
+                        hello = greeting[c]
+                        if data and len(hello) < STRIPE_TOKEN_BYTES + 1:
+                            continue
+                        sel.unregister(c)
+                        del greeting[c]
+                        lane = hello[-1] if data else 0
+                        if (data and hmac.compare_digest(hello[:STRIPE_TOKEN_BYTES], token)
+                                and 1 <= lane <= most and lane not in lanes):
+                            c.setblocking(True)
+                            c.sendall(b"\1")
+                            lanes[lane] = c
+                        else:
+                            log(2, "extra channel refused: closed, wrong token or bad lane")
+                            c.close()
+                if len(buf) >= HDR_LEN:
+                    magic, ch, cmd, n = HDR.unpack_from(buf, 0)
+                    if magic != MAGIC or cmd != STRIPE_START:
+                        raise ProtocolError("expected STRIPE_START from the client, got command 0x%04x" % cmd)
+                    if len(buf) >= HDR_LEN + n:
+                        break
+        payload = buf[HDR_LEN:HDR_LEN + n]
+        rest = buf[HDR_LEN + n:]
+        wanted = list(payload[1:])
+        if not payload or payload[0] != len(wanted) or any(l not in lanes for l in wanted):
+            raise ProtocolError("STRIPE_START names lanes %r; greeted: %r" % (wanted, sorted(lanes)))
+        taken = [lanes.pop(l) for l in wanted]
+        write_frame(STRIPE_START, bytes(payload))
+        log(1, "striping over %d channels" % (len(taken) + 1) if taken else "one channel")
+        return taken, rest
+    finally:
+        for c in lanes.values():
+            c.close()
+        srv.close()
+        try:
+            os.unlink(path)
+            os.rmdir(os.path.dirname(path))
+        except OSError:
+            pass
+
+
 class Mux:
     """The agent's end of the mux: parses stdin, batches frames to stdout, owns the channels."""
 
@@ -131,7 +528,9 @@ class Mux:
         self.latency_control = (not self.v2) and bool(opts["latency_control"])
         self.latency_buffer = int(opts["latency_buffer_size"])
         self.to_ns = opts["to_ns"]
+        self.auto_hosts = bool(opts.get("auto_hosts", False))
         self.sel = selectors.DefaultSelector()
+        self.io = PlainIO(self)           # stdin/stdout, or a Striper once the lanes are up
         self.ibuf = bytearray(IN_BUF_BYTES + HDR_LEN + MAX_PAYLOAD)
         self.imv = memoryview(self.ibuf)
         self.ilen = 0
@@ -146,6 +545,8 @@ class Mux:
         self.channels = {}
         self.dns = {}
         self.udp = {}
+        self.udp_parked = []  # UDP channels not reading while the output gate is shut
+        self.hostwatch = None
         self.pending_total = 0
         self.rtt_s = RTT_FLOOR_S
         self.chicken_sent_at = None
@@ -162,6 +563,7 @@ class Mux:
         self.acked = 0             # the peer has parsed the stream up to here (ack probes)
         self.acked_at = None       # when acked last moved
         self.limit = LIMIT_MIN     # no new TCP_DATA while out_offset - acked >= limit
+        self.limit_gain = LIMIT_GAIN
         self.probe_every = max(PROBE_EVERY_MIN, LIMIT_MIN // 4)
         self.probe_at = 0          # out_offset at the end of the last probe
         self.probes = {}           # end offset -> (sent_at, acked at send), oldest first
@@ -217,7 +619,7 @@ class Mux:
         v2 = self.v2
         while outq:
             try:
-                written = os.writev(1, outq[:IOV_MAX])
+                written = self.io.writev(outq[:IOV_MAX])
             except BlockingIOError:
                 break
             except OSError as e:
@@ -254,10 +656,7 @@ class Mux:
                 break
         want = bool(outq)
         if want != self.out_registered:
-            if want:
-                self.sel.register(1, EV_W, self.on_stdout)
-            else:
-                self.sel.unregister(1)
+            self.io.want_write(want)
             self.out_registered = want
 
     def on_stdout(self, mask):
@@ -307,7 +706,7 @@ class Mux:
         if rate > self.rate_cur:
             self.rate_cur = rate
         max_rate = self.rate_cur if self.rate_cur > self.rate_prev else self.rate_prev
-        limit = int(2 * max_rate * self.min_rtt)
+        limit = int(self.limit_gain * max_rate * self.min_rtt)
         self.limit = LIMIT_MIN if limit < LIMIT_MIN else (LIMIT_MAX if limit > LIMIT_MAX else limit)
         self.probe_every = max(PROBE_EVERY_MIN, self.limit // 4)
         log(3, "ack %d: rtt %.3f ms (min %.3f), rate %.1f MB/s (max %.1f), in flight %d, limit %d" % (
@@ -391,6 +790,9 @@ class Mux:
         self.flush()
         self.check_gates()
         self.flush()
+        if self.in_registered and self.io.deliverable():
+            # striped input left in the lanes' buffers when ours was full: no readiness will come
+            self.on_stdin(EV_R)
 
     # ---------- input ----------
     def start(self):
@@ -398,17 +800,14 @@ class Mux:
 
     def set_input(self, on):
         if on != self.in_registered:
-            if on:
-                self.sel.register(0, EV_R, self.on_stdin)
-            else:
-                self.sel.unregister(0)
+            self.io.want_read(on)
             self.in_registered = on
 
     def on_stdin(self, mask):
         if self.ilen == len(self.ibuf):
             return
         try:
-            n = os.readv(0, [self.imv[self.ilen:]])
+            n = self.io.readinto(self.imv[self.ilen:])
         except BlockingIOError:
             return
         except OSError as e:
@@ -507,7 +906,9 @@ class Mux:
             log(1, "EXIT from the client; ending")
             raise SessionEnd()
         elif cmd == HOST_REQ:
-            log(1, "HOST_REQ ignored: this agent has no hostwatch (--auto-hosts)")
+            if self.hostwatch is None:
+                self.hostwatch = HostWatch(self, bytes(payload).decode("ascii", "replace").split(),
+                                           self.auto_hosts)
         elif cmd in (ROUTES, HOST_LIST, DNS_RESPONSE):
             raise ProtocolError("the client sent %s (0x%04x), which only a server sends" % (
                 {ROUTES: "ROUTES", HOST_LIST: "HOST_LIST", DNS_RESPONSE: "DNS_RESPONSE"}[cmd], cmd))
@@ -544,6 +945,10 @@ class Mux:
         # 0001: shutting the gate costs nothing: a channel parks itself when it next becomes
         # readable. (0002 channels never park: pull reads them when the gate allows.)
         gate_open = self.may_read()
+        if gate_open and self.udp_parked:
+            parked, self.udp_parked = self.udp_parked, []
+            for u in parked:
+                u.unpark()
         if gate_open and self.parked:
             parked, self.parked = self.parked, []
             for c in parked:
@@ -625,6 +1030,8 @@ class Mux:
     def next_timeout(self):
         if self.v2 and self.pull_pending():
             return 0.0
+        if self.in_registered and self.io.deliverable():
+            return 0.0
         if not self.dns:
             return None
         return max(0.0, min(d for _, d in self.dns.values()) - time.monotonic())
@@ -643,6 +1050,10 @@ class Mux:
 
 
 class UdpChannel:
+    """One UDP_OPEN: an unconnected socket; replies go out as UDP_DATA under the same gate as
+    TCP data (the 0002 bytes in flight, the 0001 output bound): while it is shut the socket is
+    not read, so a flood waits in (and overflows) the kernel's buffer, never in our queue, and
+    TCP keeps its turn. One datagram per readiness event: every flow gets its turn."""
     def __init__(self, mux, ch, family):
         self.mux = mux
         self.ch = ch
@@ -650,6 +1061,7 @@ class UdpChannel:
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
         self.sock.setblocking(False)
         self.closed = False
+        self.parked = False
         mux.sel.register(self.sock, EV_R, self.on_read)
 
     def send(self, payload):
@@ -676,6 +1088,9 @@ class UdpChannel:
     def on_read(self, mask):
         if self.closed:
             return
+        if not self.mux.may_read():
+            self.park()
+            return
         try:
             data, peer = self.sock.recvfrom(UDP_RECV_BYTES)
         except BlockingIOError:
@@ -686,10 +1101,117 @@ class UdpChannel:
         head = ("%s,%d," % (peer[0], peer[1])).encode("ascii")
         self.mux.send(self.ch, UDP_DATA, head + data[:MAX_PAYLOAD - len(head)])
 
+    def park(self):
+        self.parked = True
+        self.mux.sel.unregister(self.sock)
+        self.mux.udp_parked.append(self)
+
+    def unpark(self):
+        if self.closed or not self.parked:
+            return
+        self.parked = False
+        self.mux.sel.register(self.sock, EV_R, self.on_read)
+
     def close(self):
         self.closed = True
-        self.mux.sel.unregister(self.sock)
+        if not self.parked:
+            self.mux.sel.unregister(self.sock)
         self.sock.close()
+
+
+HOST_NAME = None  # compiled on first use (re is only needed with -H)
+HOSTWATCH_INTERVAL_S = 30
+HOSTWATCH_MAX_NAMES = 4096
+
+
+class HostWatch:
+    """sshuttle's hostwatch (-H, --seed-hosts): names this host can resolve, IPv4 and IPv6, sent
+    as HOST_LIST "name,ip" lines, full and short names. The seeds are looked up; with -H the
+    hosts files are read too. Lookups block, so a thread does them every 30 s and hands the new
+    or changed lines to the loop through a pipe."""
+    def __init__(self, mux, seeds, read_files):
+        global HOST_NAME
+        import re
+        HOST_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}\Z")
+        self.mux = mux
+        self.lock = threading.Lock()
+        self.pending = []
+        self.r, self.w = os.pipe()
+        os.set_blocking(self.r, False)
+        mux.sel.register(self.r, EV_R, self.on_ready)
+        t = threading.Thread(target=self.watch, args=(seeds, read_files), name="hostwatch", daemon=True)
+        t.start()
+
+    def watch(self, seeds, read_files):
+        sent = {}
+        while True:
+            found = {}
+            for seed in seeds:
+                self.resolve(seed, found)
+            if read_files:
+                for path in ("/etc/hosts", os.path.expanduser("~/.sshuttle.hosts")):
+                    self.read_hosts(path, found)
+            lines = []
+            for name, ip in found.items():
+                if sent.get(name) == ip or (name not in sent and len(sent) >= HOSTWATCH_MAX_NAMES):
+                    continue
+                sent[name] = ip
+                lines.append("%s,%s\n" % (name, ip))
+            if lines:
+                with self.lock:
+                    self.pending.append("".join(lines))
+                os.write(self.w, b"x")
+            time.sleep(HOSTWATCH_INTERVAL_S)
+
+    def resolve(self, name, found):
+        if not HOST_NAME.match(name):
+            log(2, "hostwatch: seed %r is not a host name; skipped" % name[:80])
+            return
+        try:
+            infos = socket.getaddrinfo(name, None, 0, socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            log(2, "hostwatch: %s does not resolve here" % name)
+            return
+        for info in infos:
+            self.add(name, info[4][0], found)
+
+    def read_hosts(self, path, found):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                lines = f.readlines()
+        except OSError:
+            return
+        for line in lines:
+            fields = line.split("#", 1)[0].split()
+            if len(fields) >= 2:
+                for name in fields[1:]:
+                    self.add(name, fields[0], found)
+
+    @staticmethod
+    def add(name, ip, found):
+        import ipaddress
+        try:
+            a = ipaddress.ip_address(ip.split("%", 1)[0])
+        except ValueError:
+            return
+        if a.is_loopback or a.is_unspecified or a.is_multicast or a.is_link_local:
+            return
+        if not HOST_NAME.match(name) or name.lower() == "localhost":
+            return
+        found.setdefault(name, str(a))
+        short = name.split(".", 1)[0]
+        if short and short != name:
+            found.setdefault(short, str(a))
+
+    def on_ready(self, mask):
+        try:
+            os.read(self.r, 4096)
+        except BlockingIOError:
+            pass
+        with self.lock:
+            texts, self.pending = self.pending, []
+        for text in texts:
+            self.mux.send(0, HOST_LIST, text.encode("ascii"))
 
 
 def parse_connect(ch, payload):
@@ -1180,7 +1702,7 @@ def read_options():
         if not isinstance(opts, dict):
             raise ValueError("not a JSON object")
         full = {"protocol": 1, "latency_control": True, "latency_buffer_size": 32768,
-                "verbosity": 0, "auto_nets": False, "to_ns": None}
+                "verbosity": 0, "auto_nets": False, "to_ns": None, "auto_hosts": False}
         full.update(opts)
         if full["protocol"] not in (1, 2):
             raise ValueError("protocol must be 1 or 2")
@@ -1255,12 +1777,8 @@ def final_flush(mux):
     deadline = time.monotonic() + 2.0
     try:
         mux.flush(writable=True)
-        if mux.outq:
-            with selectors.DefaultSelector() as out:
-                out.register(1, EV_W)
-                while mux.outq and time.monotonic() < deadline:
-                    out.select(max(0.0, deadline - time.monotonic()))
-                    mux.flush(writable=True)
+        if mux.outq or isinstance(mux.io, Striper):
+            mux.io.final_flush(deadline)
     except (OSError, SessionEnd):
         pass
 
@@ -1278,8 +1796,22 @@ def main():
     raise_fd_limit()
     keep_heap()
     os.write(1, header)
+    lanes, rest = [], b""
+    if opts.get("stripe_socket") and opts.get("stripe_token") and opts["protocol"] == 2:
+        try:
+            lanes, rest = stripe_handshake(opts)
+        except SessionEnd:
+            os._exit(98)
+        except ProtocolError as e:
+            die("protocol error", str(e), 99)
     os.set_blocking(0, False)
     os.set_blocking(1, False)
+    if lanes:
+        mux.io = Striper(mux, lanes, rest)
+        mux.limit_gain = STRIPED_LIMIT_GAIN
+    elif rest:
+        mux.ibuf[0:len(rest)] = rest
+        mux.ilen = len(rest)
     mux.send(0, PING, b"chicken")
     mux.chicken_sent_at = time.monotonic()
     mux.send(0, ROUTES, "".join(routes).encode("ascii"))

@@ -43,7 +43,7 @@ final class Endpoint extends Bridges {
     private final Session session;
     private final Mux mux;
     private final MuxDriver driver;
-    private final SimStream stream;
+    private final java.util.List<SimStream> lanes = new java.util.ArrayList<>();
     private final boolean client;
     private final Map<Integer, ChannelEnd> ends = new HashMap<>();
     private final Map<Integer, DnsQuery> queries = new HashMap<>();
@@ -69,7 +69,10 @@ final class Endpoint extends Bridges {
         if (connector[0] != null) connector[0].owner = this;
         this.mux = new Mux(role, version, config, this, session.sim.now());
         attach(mux);
-        this.stream = new SimStream(session.sim);
+        for (int i = 0; i < session.scenario.laneCount(); i++) lanes.add(new SimStream(session.sim));
+        // more than one lane: the production striped stream over them, as with --channels
+        dev.sshuttle.io.StreamEnd stream = lanes.size() == 1 ? lanes.getFirst()
+                : new dev.sshuttle.io.StripedStream(lanes, task -> session.sim.after(0, task));
         this.driver = new MuxDriver(timers, stream, this, new MuxDriver.Events() {
             public void onTransportClosed(String why) {
                 session.violation("transport", (client ? "client" : "server") + ": " + why);
@@ -81,14 +84,14 @@ final class Endpoint extends Bridges {
         }, DRIVER_IN_BYTES);
     }
 
-    /** Joins the transport: bytes out go to {@code outgoing}; the peer's link delivers to {@link #stream()}. */
-    void connect(LinkDirection outgoing) {
-        stream.connect(outgoing);
+    /** Joins the transport: bytes out of lane i go to {@code outgoing[i]}; the peer's links deliver to {@link #lane}. */
+    void connect(java.util.List<LinkDirection> outgoing) {
+        for (int i = 0; i < lanes.size(); i++) lanes.get(i).connect(outgoing.get(i));
         driver.start(mux, null);
     }
 
-    SimStream stream() {
-        return stream;
+    SimStream lane(int i) {
+        return lanes.get(i);
     }
 
     @Override

@@ -14,7 +14,55 @@ import java.util.SplittableRandom;
  * after shrinking, the ids of the streams kept) replays it.
  */
 public record Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxConfig clientConfig,
-                       MuxConfig serverConfig, List<StreamSpec> streams) {
+                       MuxConfig serverConfig, List<StreamSpec> streams, List<LinkConfig> extraLanes) {
+
+    /** One transport (no striping). */
+    public Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxConfig clientConfig, MuxConfig serverConfig,
+                    List<StreamSpec> streams) {
+        this(seed, version, link, clientConfig, serverConfig, streams, List.of());
+    }
+
+    /** Transports (ssh channels) the mux is striped over: 1 + extra lanes. */
+    public int laneCount() {
+        return 1 + extraLanes.size();
+    }
+
+    /** Every lane's link, the first transport's first. */
+    public List<LinkConfig> lanes() {
+        List<LinkConfig> all = new ArrayList<>(List.of(link));
+        all.addAll(extraLanes);
+        return all;
+    }
+
+    /** What bounds a round trip when striped: the longest latency and the lowest rate of any lane. */
+    public LinkConfig slowestLane() {
+        if (extraLanes.isEmpty()) return link;
+        List<LinkConfig> all = lanes();
+        long latency = all.stream().mapToLong(LinkConfig::oneWayLatencyNanos).max().orElseThrow();
+        long rate = all.stream().mapToLong(LinkConfig::bytesPerSecond).min().orElseThrow();
+        return new LinkConfig(latency, rate, link.sendBufferBytes(), link.maxChunkBytes(), link.corruptPerMillion());
+    }
+
+    /**
+     * A session striped over 2..6 lanes of different latencies, rates, buffers and chunking (0002,
+     * clean links): the streams of {@link #generate}, so every byte must arrive once and in order
+     * through the reordering of the striped stream.
+     */
+    public static Scenario generateStriped(long seed) {
+        Scenario base = generate(seed, false);
+        SplittableRandom r = new SplittableRandom(~seed);
+        List<LinkConfig> extra = new ArrayList<>();
+        for (int i = 1 + r.nextInt(5); i > 0; i--) {
+            extra.add(new LinkConfig(pick(r, 0L, 100_000L, MS, 10 * MS, 25 * MS, 50 * MS),
+                    pick(r, 1_000_000L, 12_500_000L, 100_000_000L),
+                    pick(r, 4096, 64 * 1024, 256 * 1024, 4 << 20),
+                    pick(r, 100, 1500, 16 * 1024, 65 * 1024), 0));
+        }
+        // as both ends of a striped session run it
+        double gain = MuxConfig.STRIPED_IN_FLIGHT_GAIN;
+        return new Scenario(seed, ProtocolVersion.V2, base.link(), base.clientConfig().withInFlightGain(gain),
+                base.serverConfig().withInFlightGain(gain), base.streams(), List.copyOf(extra));
+    }
 
     private static final long MS = 1_000_000L;
     /** Long enough that every other stream of a scenario finishes inside it. */
@@ -116,7 +164,7 @@ public record Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxC
     /** The same scenario with only the streams whose ids are in {@code keep}. */
     public Scenario keep(Set<Integer> keep) {
         return new Scenario(seed, version, link, clientConfig, serverConfig,
-                streams.stream().filter(s -> keep.contains(s.id())).toList());
+                streams.stream().filter(s -> keep.contains(s.id())).toList(), extraLanes);
     }
 
     public String describe() {
@@ -124,7 +172,8 @@ public record Scenario(long seed, ProtocolVersion version, LinkConfig link, MuxC
         b.append("  seed=").append(seed).append(' ').append(version).append(' ').append(link)
                 .append(version == ProtocolVersion.V1 ? " latencyControl=" + serverConfig.latencyControl()
                         + "/" + serverConfig.latencyBufferBytes() : "")
-                .append(clientConfig.keepaliveIntervalNanos() > 0 ? " keepalive" : "").append('\n');
+                .append(clientConfig.keepaliveIntervalNanos() > 0 ? " keepalive" : "")
+                .append(extraLanes.isEmpty() ? "" : " striped, extra lanes " + extraLanes).append('\n');
         for (StreamSpec s : streams) b.append("    ").append(s).append('\n');
         return b.toString();
     }

@@ -24,6 +24,9 @@ public final class Session {
     final Endpoint server;
     final LinkDirection up;
     final LinkDirection down;
+    /** Every lane's link each way, the first transport's (up, down) first. */
+    final List<LinkDirection> ups = new ArrayList<>();
+    final List<LinkDirection> downs = new ArrayList<>();
     private final Map<Integer, StreamRun> streams = new LinkedHashMap<>();
     private final List<String> violations = new ArrayList<>();
     private String protocolError;
@@ -37,12 +40,19 @@ public final class Session {
         this.sim = new Simulation(scenario.seed() * 0x9E3779B97F4A7C15L + 1);
         this.client = new Endpoint(this, Mux.Role.CLIENT, scenario.version(), scenario.clientConfig());
         this.server = new Endpoint(this, Mux.Role.SERVER, scenario.version(), scenario.serverConfig());
-        this.up = new LinkDirection(sim, scenario.link());
-        this.down = new LinkDirection(sim, scenario.link());
-        up.connect(server.stream()::deliver, client.stream()::onRoom);
-        down.connect(client.stream()::deliver, server.stream()::onRoom);
-        client.connect(up);
-        server.connect(down);
+        for (LinkConfig lane : scenario.lanes()) {
+            LinkDirection u = new LinkDirection(sim, lane);
+            LinkDirection d = new LinkDirection(sim, lane);
+            int i = ups.size();
+            u.connect(server.lane(i)::deliver, client.lane(i)::onRoom);
+            d.connect(client.lane(i)::deliver, server.lane(i)::onRoom);
+            ups.add(u);
+            downs.add(d);
+        }
+        this.up = ups.getFirst();
+        this.down = downs.getFirst();
+        client.connect(ups);
+        server.connect(downs);
         for (StreamSpec spec : scenario.streams()) {
             StreamRun run = new StreamRun(spec, this);
             streams.put(spec.id(), run);
@@ -123,7 +133,7 @@ public final class Session {
 
     /** The bound on an interactive round trip in this session, from the link and the in-flight bounds both sides used. */
     LatencyBound latencyBound() {
-        return new LatencyBound(scenario.link(), client.maxInFlightLimitBytes, server.maxInFlightLimitBytes);
+        return new LatencyBound(scenario.slowestLane(), client.maxInFlightLimitBytes, server.maxInFlightLimitBytes);
     }
 
     void latencyChecked(long rttNanos, long boundNanos) {

@@ -135,11 +135,35 @@ final class ClientCommand {
     @Option(names = "--keepalive-timeout", paramLabel = "DURATION", description = "give the session up after this long without input, 0 = off [default: 15s]")
     String keepaliveTimeout = "15s";
 
+    @Option(names = "--udp-timeout", paramLabel = "DURATION", description = "--method tproxy: close a UDP flow idle this long [default: 30s]")
+    String udpTimeout = "30s";
+
+    @Option(names = "--udp-flows", paramLabel = "N", description = "--method tproxy: UDP flows open at once, at most; datagrams of further ones are dropped [default: 1024]")
+    int udpFlows = 1024;
+
     @Option(names = "--reconnect", description = "start a new session when an established one dies")
     boolean reconnect;
 
     @Option(names = "--transport", paramLabel = "KIND", description = "ssh (the system ssh client), builtin (ssh inside the JVM: ~/.ssh/config, keys, known_hosts; no ssh-agent), local (agent on this host) [default: ssh]")
     String transport = "ssh";
+
+    @Option(names = "--channels", paramLabel = "N", description = "stripe the tunnel over N channels of the one ssh connection (2..16), or auto (from the round trip): past ssh's 2 MiB window per round trip on long links [default: 1]")
+    String channels = "1";
+
+    @Option(names = "--namespace", paramLabel = "NAME", description = "run the client inside this network namespace (ip netns; needs root)")
+    String namespace;
+
+    @Option(names = "--namespace-pid", paramLabel = "PID", description = "run the client inside the network namespace of this process (needs root)")
+    String namespacePid;
+
+    @Option(names = "--metrics", paramLabel = "ADDR:PORT", description = "serve the status as Prometheus text on http://ADDR:PORT/metrics (e.g. 127.0.0.1:9105)")
+    String metrics;
+
+    @Option(names = "--sudoers-no-modify", description = "print a sudoers rule that lets --sudoers-user run the firewall helper without a password, and exit (nothing is changed)")
+    boolean sudoersNoModify;
+
+    @Option(names = "--sudoers-user", paramLabel = "USER", description = "the user, or %%group, for --sudoers-no-modify [default: you]")
+    String sudoersUser;
 
     @Option(names = "--no-sudo-pythonpath", hidden = true, description = "accepted for compatibility; no effect")
     boolean noSudoPythonpath;
@@ -185,6 +209,9 @@ final class ClientCommand {
             throw new BadArgumentException("--keepalive-timeout (" + keepaliveTimeout + ") must be longer than --keepalive ("
                     + keepalive + ")");
         }
+        Duration udpIdle = parseDuration("--udp-timeout", udpTimeout);
+        if (udpIdle.isZero()) throw new BadArgumentException("--udp-timeout must be longer than 0");
+        if (udpFlows < 1 || udpFlows > 65535) throw new BadArgumentException("--udp-flows must be between 1 and 65535");
         List<InetAddress> nameservers = parseNameservers(nsHosts);
         InetSocketAddress toNameserver = toNs == null ? null : parseToNs(toNs, resolver);
         if (toNameserver != null && !dns && nameservers.isEmpty()) {
@@ -206,7 +233,27 @@ final class ClientCommand {
                         "none", ClientOptions.Agent.NONE)),
                 choice("--protocol", protocol, Map.of("auto", ClientOptions.Protocol.AUTO,
                         "1", ClientOptions.Protocol.V1, "2", ClientOptions.Protocol.V2)),
-                interval, timeout, reconnect, transportKind, remoteJava);
+                interval, timeout, reconnect, transportKind, remoteJava, parseChannels(transportKind), udpIdle, udpFlows,
+                metrics == null ? null : parseMetrics(metrics));
+    }
+
+    /** --channels: 1..16 or auto (0); more than one needs the system ssh's -L forward. */
+    private int parseChannels(ClientOptions.Transport transportKind) {
+        int n;
+        if ("auto".equals(channels)) {
+            n = 0;
+        } else {
+            try {
+                n = Integer.parseInt(channels);
+            } catch (NumberFormatException e) {
+                throw new BadArgumentException("--channels must be a number 1..16 or auto, not '" + channels + "'");
+            }
+            if (n < 1 || n > 16) throw new BadArgumentException("--channels must be 1..16 or auto, not " + n);
+        }
+        if (n != 1 && transportKind == ClientOptions.Transport.LOCAL) {
+            throw new BadArgumentException("--channels needs ssh (--transport ssh or builtin): the extra channels are ssh channels");
+        }
+        return n;
     }
 
     private static Map<String, ClientOptions.Method> methods() {
@@ -260,6 +307,25 @@ final class ClientCommand {
         } catch (UnknownHostException e) {
             throw new BadArgumentException(option + ": '" + ip + "' is not an IP address");
         }
+    }
+
+    /** --metrics: {@code PORT} (on 127.0.0.1), {@code IP:PORT} or {@code [IPv6]:PORT}; an IP literal, never a name. */
+    static InetSocketAddress parseMetrics(String text) {
+        String host = "127.0.0.1";
+        String port = text;
+        if (text.startsWith("[")) {
+            int close = text.indexOf("]:");
+            if (close < 0) throw new BadArgumentException("--metrics: expected [IPv6]:PORT, not '" + text + "'");
+            host = text.substring(1, close);
+            port = text.substring(close + 2);
+        } else if (text.indexOf(':') >= 0) {
+            host = text.substring(0, text.lastIndexOf(':'));
+            port = text.substring(text.lastIndexOf(':') + 1);
+        }
+        if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            throw new BadArgumentException("--metrics: '" + port + "' is not a port (1-65535)");
+        }
+        return new InetSocketAddress(literal(host, "--metrics"), Integer.parseInt(port));
     }
 
     /** sshuttle: must parse as hex; "0x" is added if missing and it is lower-cased. */

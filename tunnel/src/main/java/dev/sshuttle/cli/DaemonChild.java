@@ -44,7 +44,8 @@ final class DaemonChild {
             System.out.close(); // at least release the launcher's pipe
             System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
         }
-        if (logfile == null) sendJavaOutputToSyslog();
+        // fd 1 and 2 to logger (ssh's messages too); without native calls, Java's output at least
+        if (logfile == null && !(nativeOk && SyslogOutput.redirect())) sendJavaOutputToSyslog();
     }
 
     /**
@@ -80,10 +81,10 @@ final class DaemonChild {
         }
     }
 
-    /** sshuttle's --syslog: {@code logger -t sshuttle -p daemon.notice}. */
+    /** sshuttle's --syslog for Java's output only: {@code logger -t sshuttle -p daemon.notice}. */
     private static void sendJavaOutputToSyslog() {
         try {
-            Process logger = new ProcessBuilder("logger", "-t", "sshuttle", "-p", "daemon.notice")
+            Process logger = new ProcessBuilder(SyslogOutput.LOGGER)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();

@@ -61,6 +61,9 @@ public final class Main {
         if (argv.contains("--firewall")) {
             return runGuarded(() -> runners.firewall().run(without(argv, "--firewall")), 0);
         }
+        if (!argv.isEmpty() && argv.getFirst().equals("status")) {
+            return runGuarded(() -> StatusCommand.run(argv.subList(1, argv.size()), out, err, env), 0);
+        }
         return runClient(argv);
     }
 
@@ -76,6 +79,16 @@ public final class Main {
                 commandLine.usage(out);
                 return ExitCodes.OK;
             }
+            if (command.sudoersNoModify) {
+                String who = command.sudoersUser != null ? command.sudoersUser : env.getOrDefault("SUDO_USER",
+                        System.getProperty("user.name"));
+                SudoersRule.checkedUser(who);
+                return runGuarded(() -> {
+                    out.print(SudoersRule.text(who));
+                    return ExitCodes.OK;
+                }, 0);
+            }
+            if (command.sudoersUser != null) throw new BadArgumentException("--sudoers-user only goes with --sudoers-no-modify");
             if (commandLine.isVersionHelpRequested()) {
                 out.println(Version.line());
                 return ExitCodes.OK;
@@ -91,6 +104,16 @@ public final class Main {
             return usageError(e.getMessage());
         }
 
+        if (NamespaceReexec.wanted(command, env)) {
+            List<String> prefix;
+            try {
+                prefix = NamespaceReexec.prefix(command.namespace, command.namespacePid);
+            } catch (BadArgumentException e) {
+                return usageError(e.getMessage());
+            }
+            // this process only waits: the tunnel runs in the child, inside the namespace
+            return runGuarded(() -> NamespaceReexec.run(prefix, expanded), options.verbose());
+        }
         if (options.daemon() && !Daemonizer.isChild(env)) {
             List<String> childCommand = Daemonizer.selfCommand(Main.class.getName(), expanded);
             Daemonizer daemonizer = new Daemonizer(options.pidfile(), out, err);

@@ -4,6 +4,10 @@ import dev.sshuttle.client.DirectTcpipTunnel;
 import dev.sshuttle.client.DnsListener;
 import dev.sshuttle.client.HelperFirewall;
 import dev.sshuttle.client.OwnerLookup;
+import dev.sshuttle.client.SdNotify;
+import dev.sshuttle.client.MetricsServer;
+import dev.sshuttle.client.StatusDirectory;
+import dev.sshuttle.client.StatusServer;
 import dev.sshuttle.client.TerminationSignals;
 import dev.sshuttle.client.TunnelClient;
 import dev.sshuttle.client.TunnelSettings;
@@ -18,6 +22,7 @@ import dev.sshuttle.sys.OriginalDestination;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.transport.AgentJar;
 import dev.sshuttle.transport.AgentLaunch;
+import dev.sshuttle.stripe.StripeClient;
 import dev.sshuttle.transport.AgentOptions;
 import dev.sshuttle.transport.BuiltinSsh;
 import dev.sshuttle.transport.JavaAgentUpload;
@@ -40,6 +45,9 @@ public final class TunnelClientRunner implements ClientRunner {
     @Override
     public int run(ClientOptions o) throws Exception {
         refuseUnsupported(o);
+        // usage errors above stay on the terminal; from here on (ssh's messages too) it is syslog.
+        // A daemon does this itself once detached (DaemonChild)
+        if (o.syslog() && !o.daemon()) SyslogOutput.redirect();
         TunnelClient.Log log = new TunnelClient.Log() {
             public void log(int level, String message) {
                 if (level <= o.verbose()) System.err.println(level == 0 && !message.startsWith("sshuttle") ? "sshuttle: " + message : message);
@@ -51,7 +59,23 @@ public final class TunnelClientRunner implements ClientRunner {
         };
         TunnelSettings settings = settings(o);
         Owner owner = owner(o);
-        if (o.agent() == ClientOptions.Agent.NONE) return runWithoutAgent(o, settings, owner, log);
+        SdNotify notify = SdNotify.fromEnvironment(System.getenv(), m -> log.log(0, m));
+        String where = o.remote() == null ? "the local agent" : o.remote().toString();
+        // the rules are in and the listener is accepting: a connection made now is tunnelled
+        Runnable connected = () -> {
+            Daemonizer.connected();
+            notify.ready("Connected to " + where);
+        };
+        try {
+            return run(o, settings, owner, log, notify, connected, where);
+        } finally {
+            notify.stopping();
+        }
+    }
+
+    private int run(ClientOptions o, TunnelSettings settings, Owner owner, TunnelClient.Log log, SdNotify notify,
+                    Runnable connected, String where) throws Exception {
+        if (o.agent() == ClientOptions.Agent.NONE) return runWithoutAgent(o, settings, owner, log, notify, connected);
         AgentLaunch launch = launch(o, settings);
         DnsListener dns = null;
         List<InetAddress> nameservers = List.of();
@@ -61,26 +85,42 @@ public final class TunnelClientRunner implements ClientRunner {
             if (nameservers.isEmpty()) throw new SshuttleException("--dns: no IPv4 nameserver to capture in /etc/resolv.conf", ExitCodes.USAGE);
             InetSocketAddress v4 = o.listen().ipv4();
             if (v4 == null) throw new SshuttleException("--dns needs an IPv4 listen address", ExitCodes.USAGE);
-            dns = DnsListener.bind(new InetSocketAddress(v4.getAddress(), 0), v4.getPort());
+            dns = o.method() == ClientOptions.Method.TPROXY ? DnsListener.bindTransparent(new InetSocketAddress(v4.getAddress(), 0))
+                    : DnsListener.bind(new InetSocketAddress(v4.getAddress(), 0), v4.getPort());
         }
         int dnsPort = dns == null ? 0 : dns.port();
         HelperFirewallFactory firewall = new HelperFirewallFactory(o, nameservers, dnsPort, owner, log);
         TunnelClient tunnel = new TunnelClient(settings, launch, firewall::create, OriginalDestination::of, log,
-                Daemonizer::connected, code -> RemoteExitExplainer.explain(code, sshHostInsideSubnets(o),
+                connected, code -> RemoteExitExplainer.explain(code, sshHostInsideSubnets(o),
                         o.python(), o.remote() == null ? null : o.remote().host()));
         if (dns != null) tunnel.withDns(dns);
-        TerminationSignals.install(tunnel::stop);
-        return tunnel.run();
+        if (o.remote() != null && o.remote().password() != null) tunnel.withSshPassword(sshpass(), o.remote().password());
+        if (o.hostwatch()) tunnel.withHostWatch(o.seedHosts());
+        if (o.method() == ClientOptions.Method.TPROXY) tunnel.withTproxy(new TunnelClient.Tproxy(o.udpIdle(), o.maxUdpFlows()));
+        TerminationSignals.install(() -> {
+            notify.stopping();
+            tunnel.stop();
+        });
+        stopWhenTheNamespaceParentEnds(tunnel::stop);
+        notify.reportConnections(tunnel::openConnections, where);
+        try (StatusServer status = startStatus(tunnel, log); MetricsServer metrics = startMetrics(o, tunnel)) {
+            return tunnel.run();
+        } finally {
+            if (launch.stripe() != null) launch.stripe().close();
+        }
     }
 
     /** --agent none: ssh direct-tcpip channels of one builtin ssh session, nothing run remotely. */
-    private static int runWithoutAgent(ClientOptions o, TunnelSettings settings, Owner owner, TunnelClient.Log log)
-            throws IOException {
+    private static int runWithoutAgent(ClientOptions o, TunnelSettings settings, Owner owner, TunnelClient.Log log,
+                                       SdNotify notify, Runnable connected) throws IOException {
         try (BuiltinSsh ssh = BuiltinSsh.start(settings.user(), settings.host(), settings.port())) {
             DirectTcpipTunnel tunnel = new DirectTcpipTunnel(settings, ssh,
                     new HelperFirewallFactory(o, List.of(), 0, owner, log)::create, OriginalDestination::of, log,
-                    Daemonizer::connected);
-            TerminationSignals.install(tunnel::stop);
+                    connected);
+            TerminationSignals.install(() -> {
+                notify.stopping();
+                tunnel.stop();
+            });
             return tunnel.run();
         }
     }
@@ -90,12 +130,62 @@ public final class TunnelClientRunner implements ClientRunner {
         HelperFirewall create() {
             // --user/--group work with nat only: auto picks it rather than failing in the helper
             String method = !owner.isAny() && o.method() == ClientOptions.Method.AUTO ? "nat" : o.method().name().toLowerCase();
-            return new HelperFirewall(method, convert(o.includes()), convert(o.excludes()),
+            HelperFirewall firewall = new HelperFirewall(method, convert(o.includes()), convert(o.excludes()),
                     nameservers, dnsPort, o.autoNets(), owner, log);
+            return o.method() == ClientOptions.Method.TPROXY
+                    ? firewall.withTproxy(Integer.parseUnsignedInt(o.tmark().substring(2), 16)) : firewall;
         }
     }
 
+    /** --namespace: the process that started us inside the namespace is gone (even SIGKILLed): so are we. */
+    private static void stopWhenTheNamespaceParentEnds(Runnable stop) {
+        String parent = System.getenv(NamespaceReexec.PARENT_ENV);
+        if (parent == null || !parent.matches("\\d{1,10}")) return;
+        java.util.Optional<ProcessHandle> handle = ProcessHandle.of(Long.parseLong(parent));
+        if (handle.isEmpty()) {
+            stop.run();
+            return;
+        }
+        handle.get().onExit().thenRun(() -> Thread.ofPlatform().name("namespace-parent-gone").start(stop));
+    }
+
+    /** The socket `sshuttle status` asks; without it the tunnel still runs (a warning says why). */
+    private static StatusServer startStatus(TunnelClient tunnel, TunnelClient.Log log) {
+        try {
+            StatusServer s = StatusServer.start(StatusDirectory.ensure(StatusDirectory.of(System.getenv())), tunnel::status);
+            log.log(2, "status socket " + s.path());
+            return s;
+        } catch (IOException | RuntimeException e) {
+            log.log(0, "warning: no status socket (sshuttle status will not see this client): " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static MetricsServer startMetrics(ClientOptions o, TunnelClient tunnel) throws SshuttleException {
+        if (o.metrics() == null) return null;
+        try {
+            return MetricsServer.start(o.metrics(), tunnel::status);
+        } catch (IOException e) {
+            throw new SshuttleException("--metrics " + o.metrics() + ": " + e.getMessage(), ExitCodes.USAGE);
+        }
+    }
+
+    /** sshpass on the PATH, or a usage error saying what to do: a password is never dropped silently. */
+    private static String sshpass() throws SshuttleException {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "sshpass"))) return Path.of(dir, "sshpass").toString();
+        }
+        throw new SshuttleException("-r user:password@host: the password is handed to ssh by sshpass, which is not "
+                + "installed (apt install sshpass); or leave the password out and use a key or ssh-agent", ExitCodes.USAGE);
+    }
+
     private static void refuseUnsupported(ClientOptions o) throws SshuttleException {
+        if (o.remote() != null && o.remote().password() != null
+                && (o.transport() != ClientOptions.Transport.SSH || o.agent() == ClientOptions.Agent.NONE)) {
+            throw new SshuttleException("-r user:password@host needs the system ssh (--transport ssh) with sshpass; "
+                    + "--transport builtin and --agent none use keys only", ExitCodes.USAGE);
+        }
         if (o.agent() == ClientOptions.Agent.NONE) {
             if (o.transport() != ClientOptions.Transport.BUILTIN || o.remote() == null) {
                 throw new SshuttleException("--agent none needs --transport builtin and -r: it uses ssh port forwarding", ExitCodes.USAGE);
@@ -105,13 +195,24 @@ public final class TunnelClientRunner implements ClientRunner {
             }
         }
         if (o.method() == ClientOptions.Method.TPROXY) {
-            throw new SshuttleException("--method tproxy is not available yet; use --method nat or nft", ExitCodes.USAGE);
+            if (o.agent() == ClientOptions.Agent.NONE) {
+                throw new SshuttleException("--method tproxy carries UDP, which --agent none cannot", ExitCodes.USAGE);
+            }
+            if (Integer.parseUnsignedInt(o.tmark().substring(2), 16) == 0) {
+                throw new SshuttleException("--tmark 0 marks nothing: use a mark of 1 or more", ExitCodes.USAGE);
+            }
+            if (new com.sun.security.auth.module.UnixSystem().getUid() != 0) {
+                throw new SshuttleException("--method tproxy needs the client itself to run as root (its transparent "
+                        + "sockets need CAP_NET_ADMIN): run it with sudo", ExitCodes.USAGE);
+            }
         }
         if ((o.user() != null || o.group() != null) && o.method() != ClientOptions.Method.AUTO
                 && o.method() != ClientOptions.Method.NAT) {
             throw new SshuttleException("--user/--group need --method nat (iptables' owner match)", ExitCodes.USAGE);
         }
-        if (o.hostwatch()) System.err.println("sshuttle: warning: -H/--seed-hosts are not available yet; ignored");
+        if (o.hostwatch() && o.agent() == ClientOptions.Agent.NONE) {
+            throw new SshuttleException("-H/--seed-hosts need an agent (the remote's hostwatch); not with --agent none", ExitCodes.USAGE);
+        }
     }
 
     private static TunnelSettings settings(ClientOptions o) {
@@ -145,7 +246,21 @@ public final class TunnelClientRunner implements ClientRunner {
 
     private static AgentLaunch launch(ClientOptions o, TunnelSettings s) throws IOException, SshuttleException {
         AgentOptions options = new AgentOptions(s.protocol(), o.latencyControl(), o.latencyBufferSize(), o.verbose(),
-                o.autoNets(), s.toNs());
+                o.autoNets(), s.toNs(), null, o.autoHosts());
+        // --channels: only over ssh to a remote, and only with 0002 (an 0001 session stays on one channel)
+        if (o.channels() != 1 && o.transport() != ClientOptions.Transport.LOCAL && o.remote() != null && s.protocol() == 2) {
+            StripeClient stripe = StripeClient.prepare(o.channels());
+            try {
+                return AgentLaunch.striped(agentLaunch(o, s, options.withStripe(stripe.agentOptions())), stripe);
+            } catch (IOException | SshuttleException | RuntimeException e) {
+                stripe.close();
+                throw e;
+            }
+        }
+        return agentLaunch(o, s, options);
+    }
+
+    private static AgentLaunch agentLaunch(ClientOptions o, TunnelSettings s, AgentOptions options) throws IOException, SshuttleException {
         AgentBootstrap python = o.python() == null ? AgentBootstrap.python() : AgentBootstrap.python(o.python());
         boolean auto = s.agent() == TunnelSettings.AgentKind.AUTO;
         Path jar = JavaAgentUpload.runningJar();

@@ -6,6 +6,8 @@ import dev.sshuttle.io.EventLoop;
 import dev.sshuttle.io.MuxDriver;
 import dev.sshuttle.io.NioSocket;
 import dev.sshuttle.io.NioStream;
+import dev.sshuttle.io.StreamEnd;
+import dev.sshuttle.io.StripedStream;
 import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolException;
@@ -13,6 +15,8 @@ import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.mux.SyncHeaderReader;
 import dev.sshuttle.mux.TcpTarget;
 import dev.sshuttle.startup.StartTimeline;
+import dev.sshuttle.stripe.StripeClient;
+import dev.sshuttle.transport.StreamChannels;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +29,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -40,6 +46,9 @@ public final class ClientSession {
 
         /** A log line at a verbosity level (1 = -v, 2 = -vv). */
         void log(int level, String message);
+
+        /** The server's HOST_LIST text (-H, --seed-hosts). Event loop thread. */
+        default void hostList(String text) {}
 
         /** Whether that level is shown (so a per-connection line is not built for nothing). */
         default boolean shows(int level) {
@@ -71,11 +80,22 @@ public final class ClientSession {
     private final CompletableFuture<String> routes = new CompletableFuture<>();
     private volatile boolean connected;
     private volatile ProtocolVersion version;
-    private EventLoop loop;
-    private Bridges bridges;
+    private volatile EventLoop loop;
+    private volatile Bridges bridges;
     private DnsListener dns;
+    private StripeClient stripe;
+    private List<StreamChannels> extraLanes = List.of();
+    private UdpFlows udp;
+    private String hostRequest;
     private Duration routesTimeout = ROUTES_TIMEOUT;
     private boolean firstAccepted; // event loop only
+    /** Where each open TCP channel goes and since when, for status. Event loop only. */
+    private final java.util.Map<Integer, Opened> opened = new java.util.HashMap<>();
+
+    private record Opened(String destination, long sinceNanos) {}
+
+    /** A status view of this session, taken on its loop. */
+    public record View(long rttNanos, long bytesOut, long bytesIn, int udpFlows, java.util.List<TunnelStatus.Connection> connections) {}
     private boolean firstByte; // event loop only
 
     public ClientSession(Transport transport, byte[] preamble, MuxConfig config, TransparentListener listener,
@@ -111,9 +131,25 @@ public final class ClientSession {
         }
         StartTimeline.mark("the agent answered (sync header)");
         hooks.log(1, "connected to the agent (protocol " + version.magic() + ")");
+        if (stripe != null && version == ProtocolVersion.V2) {
+            try {
+                StripeClient.LaneOpener own = transport.laneOpener(stripe.remoteSocket());
+                StripeClient.Outcome o = own == null
+                        ? stripe.negotiate(leftover, transport.in(), transport.out(), m -> hooks.log(2, m))
+                        : stripe.negotiate(leftover, transport.in(), transport.out(), m -> hooks.log(2, m), own);
+                extraLanes = o.lanes();
+                leftover = o.rest();
+                hooks.log(1, o.summary());
+            } catch (ProtocolException e) {
+                return finishBeforeConnect("stripe handshake: " + e.getMessage());
+            } catch (IOException e) {
+                return finishBeforeConnect("stripe handshake with " + transport.describe() + " failed: " + e.getMessage());
+            }
+        }
         try {
             loop = new EventLoop("client-loop", t -> end(new End(Reason.INTERNAL_ERROR, "internal error: " + t, -1, connected)));
         } catch (IOException e) {
+            closeExtraLanes();
             return new End(Reason.SETUP_FAILED, "cannot start the event loop: " + e.getMessage(), -1, false);
         }
         try (EventLoop ignored = loop) {
@@ -134,17 +170,42 @@ public final class ClientSession {
             // runs before close() returns, so before TunnelClient removes the rules: a close sent
             // once the REDIRECT rule is gone never reaches the application, which then hangs
             loop.execute(bridges::abortAll);
+            if (udp != null) loop.execute(udp::endSession);
             if (result.reason() == Reason.TRANSPORT_CLOSED) {
                 int code = transport.awaitExit(Duration.ofSeconds(3));
                 result = new End(result.reason(), result.message(), code, connected);
             }
             return result;
+        } finally {
+            closeExtraLanes();
         }
+    }
+
+    private void closeExtraLanes() {
+        extraLanes.forEach(StreamChannels::close);
+    }
+
+    /** Stripe the mux over extra ssh channels if the agent offers them (--channels). Call before run(). */
+    public ClientSession withStripe(StripeClient client) {
+        this.stripe = client;
+        return this;
     }
 
     /** Also serve DNS queries redirected to this listener (--dns). Call before run(). */
     public ClientSession withDns(DnsListener listener) {
         this.dns = listener;
+        return this;
+    }
+
+    /** -H / --seed-hosts: ask the server's hostwatch for names (seeds: newline-separated, may be empty). */
+    public ClientSession withHostRequest(String seeds) {
+        this.hostRequest = seeds;
+        return this;
+    }
+
+    /** Also carry the UDP flows TPROXY captures (--method tproxy). Call before run(). */
+    public ClientSession withUdp(UdpFlows flows) {
+        this.udp = flows;
         return this;
     }
 
@@ -222,6 +283,22 @@ public final class ClientSession {
             }
 
             @Override
+            public void onChannelFreed(int channel) {
+                super.onChannelFreed(channel);
+                opened.remove(channel);
+            }
+
+            @Override
+            public void onHostList(String text) {
+                hooks.hostList(text);
+            }
+
+            @Override
+            public void onUdpData(int channel, byte[] payload) {
+                if (udp != null) udp.onData(channel, payload);
+            }
+
+            @Override
             public void onDnsResponse(int channel, byte[] reply) {
                 if (dns != null) dns.onResponse(channel, reply);
             }
@@ -237,7 +314,17 @@ public final class ClientSession {
                 end(new End(Reason.TRANSPORT_CLOSED, "the server ended the session", -1, connected));
             }
         };
-        driver[0] = new MuxDriver(loop, new NioStream(loop, transport.channels()), bridges, new MuxDriver.Events() {
+        StreamEnd stream = new NioStream(loop, transport.channels());
+        if (!extraLanes.isEmpty()) {
+            List<NioStream> lanes = new ArrayList<>(List.of((NioStream) stream));
+            extraLanes.forEach(ch -> lanes.add(new NioStream(loop, ch)));
+            StripedStream striped = new StripedStream(lanes, loop::execute);
+            striped.preload(0, leftover);
+            leftover = null;
+            stream = striped;
+        }
+        ByteBuffer firstBytes = leftover;
+        driver[0] = new MuxDriver(loop, stream, bridges, new MuxDriver.Events() {
             public void onTransportClosed(String why) {
                 end(new End(Reason.TRANSPORT_CLOSED, why, -1, connected));
             }
@@ -247,11 +334,12 @@ public final class ClientSession {
             }
         });
         loop.execute(() -> {
-            Mux mux = new Mux(Mux.Role.CLIENT, version, config, bridges, EventLoop.now());
+            MuxConfig muxConfig = extraLanes.isEmpty() ? config : config.withInFlightGain(MuxConfig.STRIPED_IN_FLIGHT_GAIN);
+            Mux mux = new Mux(Mux.Role.CLIENT, version, muxConfig, bridges, EventLoop.now());
             bridges.attach(mux);
             mux.ping(CHICKEN);
             loop.setIterationHook(driver[0]::flush);
-            driver[0].start(mux, leftover);
+            driver[0].start(mux, firstBytes);
             tick();
         });
     }
@@ -282,6 +370,8 @@ public final class ClientSession {
             loop.register(server, SelectionKey.OP_ACCEPT, key -> acceptFrom(server, key));
         }
         if (dns != null) dns.start(loop, bridges.mux());
+        if (udp != null) udp.start(loop, bridges.mux());
+        if (hostRequest != null) bridges.mux().sendHostRequest(hostRequest);
         StartTimeline.mark("accepting connections");
         hooks.log(1, "listening on " + listener.addresses() + (dns == null ? "" : ", DNS on port " + dns.port()));
     }
@@ -329,12 +419,52 @@ public final class ClientSession {
                 firstAccepted = true;
                 StartTimeline.mark("first connection accepted");
             }
+            opened.put(channel, new Opened((v6 ? "[" + ip + "]" : ip) + ":" + dst.getPort(), EventLoop.now()));
             if (hooks.shows(2)) hooks.log(2, "channel " + channel + ": " + s.getRemoteAddress() + " -> " + dst);
             bridges.bridgeAccepted(channel, NioSocket.of(loop, s));
         } catch (IOException e) {
             hooks.log(1, "dropping an accepted connection: " + e.getMessage());
             LocalSockets.reset(s);
         }
+    }
+
+    /**
+     * The session as the loop sees it now (any thread); null before the mux runs or when the
+     * loop does not answer within 2 s.
+     */
+    public View view() {
+        EventLoop l = loop;
+        if (l == null || bridges == null) return null;
+        java.util.concurrent.CompletableFuture<View> v = new java.util.concurrent.CompletableFuture<>();
+        try {
+            l.execute(() -> snapshot(v));
+        } catch (RuntimeException closed) {
+            return null;
+        }
+        try {
+            return v.get(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Loop thread: the view, into v. */
+    private void snapshot(java.util.concurrent.CompletableFuture<View> v) {
+        Mux mux = bridges.mux();
+        if (mux == null) {
+            v.complete(null);
+            return;
+        }
+        long now = EventLoop.now();
+        java.util.List<TunnelStatus.Connection> conns = new java.util.ArrayList<>();
+        bridges.forEachOpen((channel, up, down) -> {
+            Opened o = opened.get(channel);
+            if (o != null) conns.add(new TunnelStatus.Connection(channel, o.destination(), up, down, Duration.ofNanos(now - o.sinceNanos())));
+        });
+        v.complete(new View(mux.smoothedRttNanos(), mux.bytesOut(), mux.bytesIn(), udp == null ? 0 : udp.flowCount(), conns));
     }
 
     /** Live connections being bridged (for stats and leak checks). */

@@ -26,6 +26,9 @@ public interface Firewall extends AutoCloseable {
     void install(int listenerPort, List<InetSocketAddress> listenerAddresses, List<InetAddress> neverCapture,
                  String routes) throws Exception;
 
+    /** -H: names the server found, checked already, for /etc/hosts (removed again on close). */
+    default void addHosts(List<dev.sshuttle.firewall.HostEntry> entries) throws java.io.IOException {}
+
     /** Removes every rule; the helper exits. Idempotent. */
     @Override
     void close();

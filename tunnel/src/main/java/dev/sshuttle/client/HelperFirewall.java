@@ -31,6 +31,8 @@ public final class HelperFirewall implements Firewall {
     private final Owner owner;
     private FirewallClient.Launched launched;
     private FirewallClient helper;
+    private boolean udp;
+    private int tmark = FirewallClient.DEFAULT_MARK;
 
     public HelperFirewall(String method, List<SubnetRule> includes, List<SubnetRule> excludes,
                           List<InetAddress> nameservers, int dnsPort, boolean autoNets, TunnelClient.Log log) {
@@ -48,6 +50,13 @@ public final class HelperFirewall implements Firewall {
         this.dnsPort = dnsPort;
         this.autoNets = autoNets;
         this.log = log;
+    }
+
+    /** --method tproxy: capture UDP too, marking with tmark. */
+    public HelperFirewall withTproxy(int mark) {
+        this.udp = true;
+        this.tmark = mark;
+        return this;
     }
 
     @Override
@@ -89,7 +98,8 @@ public final class HelperFirewall implements Firewall {
         FirewallClient.Launched starting = launched;
         launched = null;
         try {
-            helper = starting.install(method, new FirewallRules(usable, ns, ports, owner), FirewallClient.READY_TIMEOUT);
+            helper = starting.install(method, new FirewallRules(usable, ns, ports, owner), FirewallClient.READY_TIMEOUT,
+                    udp, tmark);
         } finally {
             if (helper == null) starting.close();
         }
@@ -107,6 +117,11 @@ public final class HelperFirewall implements Firewall {
         }
         if (r.accepted().isEmpty()) log.log(1, "-N: the server sent no route this client takes");
         return r.accepted();
+    }
+
+    @Override
+    public void addHosts(List<dev.sshuttle.firewall.HostEntry> entries) throws IOException {
+        if (helper != null) helper.sendHosts(entries);
     }
 
     @Override

@@ -41,12 +41,20 @@ public final class TransparentListener implements AutoCloseable {
 
     /** Binds all addresses; a port of 0 in the addresses means "search 12300..9001". */
     public static TransparentListener bind(List<InetSocketAddress> addresses) throws IOException {
+        return bind(addresses, false);
+    }
+
+    /**
+     * As {@link #bind(List)}; with {@code transparent} the sockets get IP_TRANSPARENT, which
+     * TPROXY requires of the socket it hands connections to (--method tproxy; needs root).
+     */
+    public static TransparentListener bind(List<InetSocketAddress> addresses, boolean transparent) throws IOException {
         int wanted = addresses.getFirst().getPort();
-        if (wanted != 0) return new TransparentListener(bindAll(addresses, wanted), wanted);
+        if (wanted != 0) return new TransparentListener(bindAll(addresses, wanted, transparent), wanted);
         IOException last = null;
         for (int p = FIRST_PORT; p >= LAST_PORT; p--) {
             try {
-                return new TransparentListener(bindAll(addresses, p), p);
+                return new TransparentListener(bindAll(addresses, p, transparent), p);
             } catch (BindException e) {
                 last = e;
             }
@@ -54,7 +62,8 @@ public final class TransparentListener implements AutoCloseable {
         throw new IOException("no free port between " + LAST_PORT + " and " + FIRST_PORT + " to listen on", last);
     }
 
-    private static List<ServerSocketChannel> bindAll(List<InetSocketAddress> addresses, int port) throws IOException {
+    private static List<ServerSocketChannel> bindAll(List<InetSocketAddress> addresses, int port, boolean transparent)
+            throws IOException {
         List<ServerSocketChannel> bound = new ArrayList<>();
         try {
             for (InetSocketAddress a : addresses) {
@@ -64,6 +73,7 @@ public final class TransparentListener implements AutoCloseable {
                 ServerSocketChannel s = ServerSocketChannel.open(v6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
                 bound.add(s);
                 if (v6) SocketOptions.setIpv6Only(s);
+                if (transparent) UdpFlows.transparent(s);
                 s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 s.bind(new InetSocketAddress(a.getAddress(), port), BACKLOG);
             }

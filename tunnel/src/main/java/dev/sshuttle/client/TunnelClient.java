@@ -33,7 +33,13 @@ public final class TunnelClient {
     private final CountDownLatch stopSignal = new CountDownLatch(1);
     private volatile ClientSession current;
     private DnsListener dns;
+    private Tproxy tproxy;
+    private String sshpass;
+    private String hostRequest;
+    private String password;
     private volatile boolean stopping;
+    private final long startedNanos = System.nanoTime();
+    private volatile int reconnects;
 
     /** Log sink with sshuttle's verbosity levels (0 always, 1 -v, 2 -vv). */
     public interface Log {
@@ -62,6 +68,27 @@ public final class TunnelClient {
         return this;
     }
 
+    /** --method tproxy: transparent listeners, and UDP flows with this idle timeout and cap. */
+    public record Tproxy(java.time.Duration udpIdle, int maxUdpFlows) {}
+
+    /** -r user:password@host: ssh runs under this sshpass program with the password in SSHPASS. */
+    public TunnelClient withSshPassword(String sshpassProgram, String pass) {
+        this.sshpass = sshpassProgram;
+        this.password = pass;
+        return this;
+    }
+
+    /** -H / --seed-hosts: the server's names go into /etc/hosts through the helper. */
+    public TunnelClient withHostWatch(List<String> seeds) {
+        this.hostRequest = String.join("\n", seeds);
+        return this;
+    }
+
+    public TunnelClient withTproxy(Tproxy settings) {
+        this.tproxy = settings;
+        return this;
+    }
+
     public int run() {
         try {
             return runSessions();
@@ -69,6 +96,23 @@ public final class TunnelClient {
             if (dns != null) dns.close();
             finished.countDown();
         }
+    }
+
+    /** What `sshuttle status` shows; any thread. */
+    public TunnelStatus status() {
+        ClientSession s = current;
+        ClientSession.View v = s == null ? null : s.view();
+        String remote = settings.host() == null ? "the local agent"
+                : (settings.user() == null ? "" : settings.user() + "@") + settings.host() + (settings.port() > 0 ? ":" + settings.port() : "");
+        return new TunnelStatus(ProcessHandle.current().pid(), remote, java.time.Duration.ofNanos(System.nanoTime() - startedNanos),
+                s != null && s.isConnected(), reconnects, v == null ? 0 : v.rttNanos(), v == null ? 0 : v.bytesOut(),
+                v == null ? 0 : v.bytesIn(), v == null ? 0 : v.udpFlows(), v == null ? List.of() : v.connections());
+    }
+
+    /** Connections the current session is bridging (0 between sessions); any thread, approximate. */
+    public int openConnections() {
+        ClientSession s = current;
+        return s == null ? 0 : s.openConnections();
     }
 
     /** Ends the run from any thread (SIGINT/SIGTERM) and waits, bounded, for the cleanup. */
@@ -87,6 +131,7 @@ public final class TunnelClient {
     private int runSessions() {
         SshCommand ssh = settings.host() == null || settings.builtinSsh() ? null
                 : new SshCommand(settings.sshCmd(), settings.user(), settings.host(), settings.port());
+        if (ssh != null && password != null) ssh = ssh.withPassword(sshpass, password);
         try (BuiltinSsh builtin = settings.host() != null && settings.builtinSsh()
                 ? BuiltinSsh.start(settings.user(), settings.host(), settings.port()) : null) {
             return runSessions(ssh, builtin);
@@ -108,17 +153,19 @@ public final class TunnelClient {
                 }, runnable -> Thread.ofVirtual().name("ssh-G").start(runnable));
         // closed in reverse order: the rules go first, then the listener; the other way round,
         // another local user could bind the freed port and receive connections still captured
-        try (TransparentListener listener = TransparentListener.bind(settings.listen());
+        try (TransparentListener listener = TransparentListener.bind(settings.listen(), tproxy != null);
+             UdpFlows udp = tproxy == null ? null : UdpFlows.bind(listener.addresses(), listener.port(),
+                     tproxy.udpIdle().toNanos(), tproxy.maxUdpFlows(), log);
              Firewall firewall = firewallFactory.get()) {
             // a sudo prompt comes before ssh's own; without one the helper starts just after ssh
             // (on two cores a JVM starting beside the client's own start slowed both)
             if (firewall.preparePrompts()) firewall.prepare();
-            log.log(1, "listener bound on port " + listener.port());
+            log.log(1, "listener bound on port " + listener.port() + (udp == null ? "" : " (TCP and UDP)"));
             boolean[] installed = {false};
             boolean everConnected = false;
             Duration backoff = Duration.ofSeconds(1);
             for (int attempt = 1; !stopping; attempt++) {
-                ClientSession.End end = runOneSession(ssh, builtin, listener, firewall, serverAddresses, installed);
+                ClientSession.End end = runOneSession(ssh, builtin, listener, udp, firewall, serverAddresses, installed);
                 everConnected |= end.wasConnected();
                 if (stopping || end.reason() == ClientSession.Reason.STOPPED) return 0;
                 if (settings.reconnect() && everConnected && end.reason() != ClientSession.Reason.SETUP_FAILED) {
@@ -138,18 +185,21 @@ public final class TunnelClient {
     }
 
     private ClientSession.End runOneSession(SshCommand ssh, BuiltinSsh builtin, TransparentListener listener,
-                                            Firewall firewall, CompletableFuture<List<InetAddress>> serverAddresses, boolean[] installed)
+                                            UdpFlows udp, Firewall firewall, CompletableFuture<List<InetAddress>> serverAddresses,
+                                            boolean[] installed)
             throws IOException {
         String remote = settings.remoteCommandOverride() != null ? settings.remoteCommandOverride() : launch.remoteCommand();
         Transport transport;
         if (builtin != null) {
             log.log(2, "starting the agent through " + builtin.describe());
-            transport = builtin.exec(remote);
+            transport = builtin.exec(remote, launch.stripe() != null);
         } else {
             // no ssh host: sshuttle's local mode, the agent runs here through the same shell command
-            List<String> argv = ssh == null ? List.of("/bin/sh", "-c", remote) : ssh.argv(remote);
+            List<String> argv = ssh == null ? List.of("/bin/sh", "-c", remote)
+                    : ssh.argv(remote, launch.stripe() == null ? List.of() : launch.stripe().sshOptions());
             log.log(2, "starting " + argv.subList(0, argv.size() - 1) + " <agent launcher>");
-            transport = ProcessTransport.start(argv, ssh == null ? "local agent" : ssh.describe());
+            transport = ProcessTransport.start(argv, ssh == null ? java.util.Map.of() : ssh.environment(),
+                    ssh == null ? "local agent" : ssh.describe());
         }
         StartTimeline.mark("ssh started");
         try {
@@ -171,6 +221,7 @@ public final class TunnelClient {
                                 log.log(0, "Connected to server.");
                                 onFirstConnect.run();
                             } else {
+                                reconnects++;
                                 log.log(0, "Reconnected to server.");
                             }
                         }
@@ -179,11 +230,18 @@ public final class TunnelClient {
                             log.log(level, message);
                         }
 
+                        public void hostList(String text) {
+                            addHosts(firewall, text);
+                        }
+
                         public boolean shows(int level) {
                             return log.shows(level);
                         }
                     });
             if (dns != null) session.withDns(dns);
+            if ((ssh != null || builtin != null) && launch.stripe() != null) session.withStripe(launch.stripe());
+            if (udp != null) session.withUdp(udp);
+            if (hostRequest != null) session.withHostRequest(hostRequest);
             current = session;
             if (stopping) return new ClientSession.End(ClientSession.Reason.STOPPED, "stopped", -1, false);
             end = session.run();
@@ -198,6 +256,23 @@ public final class TunnelClient {
             } else {
                 transport.close();
             }
+        }
+    }
+
+    /** Checks the server's names; the refused ones each get a log line (at most 20 a list), the rest go to the helper. */
+    private void addHosts(Firewall firewall, String text) {
+        HostList list = HostList.parse(text);
+        int shown = 0;
+        for (String why : list.refused()) {
+            if (shown++ < 20) log.log(0, "warning: -H: refusing a host entry from the server: " + why);
+        }
+        if (shown > 20) log.log(0, "warning: -H: ... and " + (shown - 20) + " more refused");
+        if (list.accepted().isEmpty()) return;
+        if (log.shows(1)) log.log(1, "-H: " + list.accepted().size() + " names from the server for /etc/hosts");
+        try {
+            firewall.addHosts(list.accepted());
+        } catch (java.io.IOException e) {
+            log.log(0, "warning: -H: cannot hand names to the firewall helper: " + e.getMessage());
         }
     }
 

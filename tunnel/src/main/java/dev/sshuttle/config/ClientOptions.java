@@ -43,6 +43,11 @@ import java.util.Objects;
  * @param keepaliveTimeout   {@code --keepalive-timeout}: session dead after this long without input (ZERO = off)
  * @param reconnect          {@code --reconnect}: start a new session when an established one dies
  * @param transport          {@code --transport}: how the byte stream to the agent is obtained
+ * @param channels           {@code --channels}: ssh channels to stripe the mux over, 1 (the default: one
+ *                           channel, as always), 2..16, or 0 for a count from the measured round trip
+ * @param udpIdle            {@code --udp-timeout}: a tproxy UDP flow idle this long is closed
+ * @param maxUdpFlows        {@code --udp-flows}: tproxy UDP flows open at once, at most
+ * @param metrics            {@code --metrics}: where to serve Prometheus text, or null
  */
 public record ClientOptions(
         RemoteTarget remote,
@@ -76,7 +81,11 @@ public record ClientOptions(
         Duration keepaliveTimeout,
         boolean reconnect,
         Transport transport,
-        String remoteJava) {
+        String remoteJava,
+        int channels,
+        Duration udpIdle,
+        int maxUdpFlows,
+        InetSocketAddress metrics) {
 
     public static final int DEFAULT_LATENCY_BUFFER_SIZE = 32768;
     public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(5);
@@ -128,6 +137,7 @@ public record ClientOptions(
         if (remote == null && transport != Transport.LOCAL) throw new IllegalArgumentException("remote is required");
         if (latencyBufferSize < 1) throw new IllegalArgumentException("latencyBufferSize " + latencyBufferSize);
         if (verbose < 0) throw new IllegalArgumentException("verbose " + verbose);
+        if (channels < 0 || channels > 16) throw new IllegalArgumentException("channels " + channels);
     }
 
     /** sshuttle runs hostwatch when {@code -H} or {@code --seed-hosts} is given. */

@@ -39,7 +39,20 @@ public final class FirewallClient implements AutoCloseable {
 
     /** Starts the helper from this program (with sudo/doas unless root) and installs the rules. */
     public static FirewallClient start(String method, FirewallRules rules) throws IOException {
-        return start(HelperCommand.forThisProgram(method), method, rules, READY_TIMEOUT);
+        return start(method, rules, false, DEFAULT_MARK);
+    }
+
+    /** As {@link #start(String, FirewallRules)}, with UDP captured too (tproxy) and the tproxy mark. */
+    public static FirewallClient start(String method, FirewallRules rules, boolean udp, int tmark) throws IOException {
+        return start(HelperCommand.forThisProgram(method), method, rules, READY_TIMEOUT, udp, tmark);
+    }
+
+    /** The tproxy mark when none is asked for (sshuttle's --tmark default). */
+    public static final int DEFAULT_MARK = TproxyMethod.DEFAULT_MARK;
+
+    public static FirewallClient start(List<String> helperCommand, String method, FirewallRules rules,
+            Duration readyTimeout) throws IOException {
+        return start(helperCommand, method, rules, readyTimeout, false, DEFAULT_MARK);
     }
 
     /**
@@ -63,8 +76,8 @@ public final class FirewallClient implements AutoCloseable {
      * for READY, sends the rules and waits for STARTED. The helper's stderr goes to ours.
      */
     public static FirewallClient start(List<String> helperCommand, String method, FirewallRules rules,
-            Duration readyTimeout) throws IOException {
-        return launch(helperCommand).install(method, rules, readyTimeout);
+            Duration readyTimeout, boolean udp, int tmark) throws IOException {
+        return launch(helperCommand).install(method, rules, readyTimeout, udp, tmark);
     }
 
     /**
@@ -103,12 +116,13 @@ public final class FirewallClient implements AutoCloseable {
         }
 
         /** Waits for READY, sends the rules and waits for STARTED: the rules are in place. */
-        public FirewallClient install(String method, FirewallRules rules, Duration readyTimeout) throws IOException {
+        public FirewallClient install(String method, FirewallRules rules, Duration readyTimeout, boolean udp, int tmark)
+                throws IOException {
             awaitReady(readyTimeout);
             FirewallClient client = new FirewallClient(process, lines, ready.substring(HelperLines.READY.length()).strip());
             try {
                 try {
-                    client.sendRules(method, rules);
+                    client.sendRules(method, rules, udp, tmark);
                 } catch (IOException e) {
                     // a helper that stopped reading has said why on stderr; its status is the clue here
                     throw new IOException("firewall helper stopped reading its rules ("
@@ -180,6 +194,15 @@ public final class FirewallClient implements AutoCloseable {
         }
     }
 
+    /** HOST lines for the helper's /etc/hosts block; one burst, so the helper rewrites the file once. */
+    public synchronized void sendHosts(List<HostEntry> entries) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (HostEntry e : entries) b.append(HelperLines.HOST).append(' ').append(e.text()).append('\n');
+        OutputStream out = process.getOutputStream();
+        out.write(b.toString().getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
     /** Completes with the helper's exit status when it ends; a session may treat an early end as fatal. */
     public CompletableFuture<Integer> onExit() {
         return process.onExit().thenApply(Process::exitValue);
@@ -190,7 +213,7 @@ public final class FirewallClient implements AutoCloseable {
         return process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
     }
 
-    private void sendRules(String requestedMethod, FirewallRules rules) throws IOException {
+    private void sendRules(String requestedMethod, FirewallRules rules, boolean udp, int tmark) throws IOException {
         StringBuilder request = new StringBuilder();
         request.append(HelperLines.METHOD).append(' ').append(requestedMethod).append('\n');
         request.append(HelperLines.ROUTES).append('\n');
@@ -198,7 +221,7 @@ public final class FirewallClient implements AutoCloseable {
         request.append(HelperLines.NSLIST).append('\n');
         for (Nameserver ns : rules.nameservers()) request.append(HelperLines.nameserver(ns)).append('\n');
         request.append(HelperLines.ports(rules.ports())).append('\n');
-        request.append(HelperLines.go(ProcessHandle.current().pid(), rules.owner())).append('\n');
+        request.append(HelperLines.go(ProcessHandle.current().pid(), rules.owner(), udp, tmark)).append('\n');
         OutputStream out = process.getOutputStream();
         out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
         out.flush();

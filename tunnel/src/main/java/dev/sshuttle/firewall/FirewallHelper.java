@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +18,7 @@ import java.util.List;
  * optional line:
  * <pre>
  * helper → client  READY &lt;method&gt;                 method resolved on this host (auto → nat|nft)
- * client → helper  METHOD &lt;auto|nat|nft&gt;          (ours, optional) use this method instead; the
+ * client → helper  METHOD &lt;auto|nat|nft|tproxy&gt;          (ours, optional) use this method instead; the
  *                                                  client sends it so the CLI need not pass --method
  * client → helper  ROUTES
  * client → helper  &lt;family&gt;,&lt;width&gt;,&lt;exclude 0|1&gt;,&lt;ip&gt;,&lt;fport&gt;,&lt;lport&gt;   per subnet
@@ -26,12 +27,13 @@ import java.util.List;
  * client → helper  PORTS &lt;tcp v6&gt;,&lt;tcp v4&gt;,&lt;dns v6&gt;,&lt;dns v4&gt;   (0 = none)
  * client → helper  GO &lt;udp&gt; &lt;uid|-&gt; [&lt;gid|-&gt;] &lt;tmark&gt; &lt;client pid&gt;
  * helper → client  STARTED                        rules are in place
- * client → helper  HOST &lt;name&gt;,&lt;ip&gt;               accepted and ignored (no /etc/hosts editing yet)
+ * client → helper  HOST &lt;name&gt;,&lt;ip&gt;               -H: the name goes into /etc/hosts (one marked block,
+ *                                                  rewritten at the end of each burst; see {@link HostsFile})
  * client → helper  EOF                            remove every rule, exit 0
  * </pre>
  * Family numbers are Linux AF values (2 = IPv4, anything else IPv6). Addresses must be IP
- * literals. GO with udp=1 or a uid/gid is refused (tproxy, --user, --group are not done yet);
- * the client pid is accepted and not used.
+ * literals. GO with udp=1 needs method tproxy, which takes its mark from the tmark field
+ * ({@code 0x} and hex digits); a uid/gid needs nat. The client pid is accepted and not used.
  *
  * <h2>Cleanup guarantees</h2>
  * The helper holds a lock per listener port and network namespace ({@link PortLock}): a port
@@ -48,6 +50,8 @@ import java.util.List;
 public final class FirewallHelper {
     /** Bound on route and nameserver lines in one request. */
     static final int MAX_RULE_LINES = 100_000;
+    /** Bound on -H names in the hosts file. */
+    static final int MAX_HOSTS = 10_000;
 
     /** Turns a method name into a method that works here. */
     interface MethodResolver {
@@ -66,8 +70,29 @@ public final class FirewallHelper {
     private final Object lock = new Object();
     private FirewallMethod method;
     private final List<Runnable> installedCleanups = new ArrayList<>();
+    private final Path hostsPath;
+    private final List<String> flushDnsCache;
+    private final java.util.Map<String, HostEntry> hosts = new java.util.LinkedHashMap<>();
+    private HostsFile hostsFile;
+    private boolean hostsDirty;
 
+    /**
+     * In-process (tests, fuzzing): HOST lines are checked and then dropped, no hosts file is
+     * ever written, and no DNS cache flushed.
+     */
     FirewallHelper(CommandRunner runner, PrintStream err, MethodResolver methods, PortLocker ports) {
+        this(runner, err, methods, ports, null, null);
+    }
+
+    /**
+     * @param hostsPath     the hosts file -H names go into; null for none
+     * @param flushDnsCache the command that empties the system resolver's cache (systemd-resolved's
+     *                      {@code resolvectl flush-caches}), run when DNS capture starts and ends; null for none
+     */
+    FirewallHelper(CommandRunner runner, PrintStream err, MethodResolver methods, PortLocker ports, Path hostsPath,
+                   List<String> flushDnsCache) {
+        this.hostsPath = hostsPath;
+        this.flushDnsCache = flushDnsCache;
         this.runner = runner;
         this.err = err;
         this.methods = methods;
@@ -82,11 +107,13 @@ public final class FirewallHelper {
     /**
      * Runs the helper until its input ends. Arguments: {@code --method auto|nat|nft} (default
      * auto), {@code --iptables-backend legacy|nft} (default: what {@code iptables -V} reports;
-     * also taken from env SSHUTTLE_IPTABLES_BACKEND). Returns the exit status.
+     * also taken from env SSHUTTLE_IPTABLES_BACKEND), {@code --hosts-file PATH} (default
+     * /etc/hosts; tests give a file of their own). Returns the exit status.
      */
     public static int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
         String methodName = "auto";
         String backend = System.getenv("SSHUTTLE_IPTABLES_BACKEND");
+        Path hostsFile = HostsFile.DEFAULT;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             boolean hasValue = i + 1 < args.size();
@@ -94,6 +121,8 @@ public final class FirewallHelper {
                 methodName = args.get(++i);
             } else if (arg.equals("--iptables-backend") && hasValue) {
                 backend = args.get(++i);
+            } else if (arg.equals("--hosts-file") && hasValue) {
+                hostsFile = Path.of(args.get(++i)); // tests: a file of theirs instead of /etc/hosts
             } else if (!arg.equals("--firewall") && !arg.startsWith("-v")) {
                 err.println("sshuttle firewall: unknown argument '" + arg + "'");
                 return 2;
@@ -101,8 +130,8 @@ public final class FirewallHelper {
         }
         ProcessRunner tools = new ProcessRunner();
         String iptablesBackend = backend;
-        return new FirewallHelper(tools, err, name -> FirewallMethods.resolve(name, tools, iptablesBackend), PortLock::acquire)
-                .serve(methodName, in, out);
+        return new FirewallHelper(tools, err, name -> FirewallMethods.resolve(name, tools, iptablesBackend), PortLock::acquire,
+                hostsFile, resolvedFlush()).serve(methodName, in, out);
     }
 
     /** Serves one client on {@code in}/{@code out} until its input ends; returns the exit status. */
@@ -126,9 +155,11 @@ public final class FirewallHelper {
             out.println(HelperLines.STARTED);
             out.flush();
             for (String line; (line = lines.readLine()) != null; ) {
-                if (!line.isEmpty() && !line.startsWith(HelperLines.HOST + " ")) {
-                    throw new FirewallException("unexpected line from client: " + line);
-                }
+                if (line.isEmpty()) continue;
+                if (!line.startsWith(HelperLines.HOST + " ")) throw new FirewallException("unexpected line from client: " + line);
+                addHost(line.substring(HelperLines.HOST.length() + 1), rules);
+                // a HOST_LIST arrives as a burst of lines: one rewrite at its end, not one per line
+                if (!lines.ready()) writeHosts();
             }
             return cleanup() ? 0 : 1;
         } catch (IOException e) {
@@ -175,7 +206,13 @@ public final class FirewallHelper {
         line = lines.readLine();
         if (line == null) return null;
         if (!line.startsWith(HelperLines.GO + " ")) expect(HelperLines.GO + " ...", line);
-        Owner owner = HelperLines.parseGo(line);
+        HelperLines.Go go = HelperLines.parseGo(line);
+        Owner owner = go.owner();
+        if (method instanceof TproxyMethod tproxy) {
+            method = tproxy.with(go.mark(), go.udp());
+        } else if (go.udp()) {
+            throw new FirewallException("UDP needs the tproxy method, not " + method.name());
+        }
         if (!owner.isAny() && !(method instanceof NatMethod)) {
             throw new FirewallException("--user/--group need the nat method, not " + method.name());
         }
@@ -203,6 +240,80 @@ public final class FirewallHelper {
                 installedCleanups.add(() -> removeReporting(m, family, port));
                 if (rules.hasRules(family)) m.setup(family, rules, runner);
             }
+            // a block of names a killed helper of this port left behind
+            if (hostsPort(rules) != 0 && hostsPath != null) newHostsFile(rules).restore();
+            if (flushDnsCache != null && !rules.nameservers().isEmpty()) {
+                // answers cached before the capture would bypass the tunnel, and ours outlive it: flush at both ends
+                flushDns();
+                installedCleanups.add(this::flushDns);
+            }
+        }
+    }
+
+    /** systemd-resolved's cache where it runs ({@link #resolvedFlush()}); a failure is a note, never fatal. */
+    private void flushDns() {
+        try {
+            CommandRunner.Result r = runner.run(flushDnsCache);
+            if (!r.ok()) err.println("sshuttle firewall: note: " + String.join(" ", flushDnsCache) + " failed: " + r.output().strip());
+        } catch (IOException e) {
+            err.println("sshuttle firewall: note: " + String.join(" ", flushDnsCache) + " did not run: " + e.getMessage());
+        }
+    }
+
+    /** {@code resolvectl flush-caches} where systemd-resolved runs (its runtime directory exists), else null. */
+    static List<String> resolvedFlush() {
+        String resolvectl = ToolPaths.find("resolvectl");
+        if (resolvectl == null || !java.nio.file.Files.isDirectory(Path.of("/run/systemd/resolve"))) return null;
+        return List.of(resolvectl, "flush-caches");
+    }
+
+    /** A HOST line: checked again here (the helper trusts no client), kept, written at the end of the burst. */
+    private void addHost(String nameCommaIp, FirewallRules rules) {
+        HostEntry e;
+        try {
+            e = HostEntry.parse(nameCommaIp);
+        } catch (IllegalArgumentException bad) {
+            err.println("sshuttle firewall: HOST refused: " + bad.getMessage());
+            return;
+        }
+        if (hosts.size() >= MAX_HOSTS && !hosts.containsKey(e.name())) {
+            err.println("sshuttle firewall: more than " + MAX_HOSTS + " host names; " + e.name() + " not added");
+            return;
+        }
+        if (hostsPath == null) return;
+        if (e.equals(hosts.put(e.name(), e))) return;
+        hostsDirty = true;
+        synchronized (lock) {
+            if (hostsFile == null) {
+                hostsFile = newHostsFile(rules);
+                installedCleanups.add(this::restoreHosts);
+            }
+        }
+    }
+
+    /** The block is named after the listener port, as the chains are (v4's, or v6's when there is no v4 listener). */
+    private static int hostsPort(FirewallRules rules) {
+        return rules.ports().tcpV4() != 0 ? rules.ports().tcpV4() : rules.ports().tcpV6();
+    }
+
+    private HostsFile newHostsFile(FirewallRules rules) {
+        return new HostsFile(hostsPath, hostsPort(rules), m -> err.println("sshuttle firewall: " + m));
+    }
+
+    private void writeHosts() throws IOException {
+        if (!hostsDirty) return;
+        hostsDirty = false;
+        synchronized (lock) {
+            hostsFile.write(hosts.values());
+        }
+    }
+
+    private void restoreHosts() {
+        try {
+            hostsFile.restore();
+        } catch (IOException e) {
+            failures++;
+            err.println("sshuttle firewall: removing the names from " + hostsPath + " failed: " + e.getMessage());
         }
     }
 

@@ -4,7 +4,7 @@ import java.util.List;
 
 /** Turns a method name (auto, nat, nft) into a working method on this host. */
 public final class FirewallMethods {
-    public static final List<String> NAMES = List.of("auto", "nat", "nft");
+    public static final List<String> NAMES = List.of("auto", "nat", "nft", "tproxy");
 
     private FirewallMethods() {}
 
@@ -29,23 +29,36 @@ public final class FirewallMethods {
                     }
                 }
             }
-            case "tproxy" -> throw new FirewallException("method tproxy is not supported yet; use nat or nft");
+            case "tproxy" -> tproxy(runner, iptablesBackend);
             default -> throw new FirewallException("unknown firewall method '" + name + "' (use one of "
                     + String.join(", ", NAMES) + ")");
         };
     }
 
     private static NatMethod nat(ProcessRunner runner, String backend) throws FirewallException {
+        return new NatMethod(usableIptables(runner, backend, "nat", "OUTPUT"));
+    }
+
+    /** The mark and UDP come with the client's GO line ({@link TproxyMethod#with}). */
+    private static TproxyMethod tproxy(ProcessRunner runner, String backend) throws FirewallException {
+        Iptables iptables = usableIptables(runner, backend, "mangle", "PREROUTING");
+        String ip = ToolPaths.find("ip");
+        if (ip == null) throw new FirewallException("ip (iproute2) not found (looked for a root-owned ip in " + ToolPaths.DIRECTORIES + "); tproxy needs it for its policy routing");
+        return new TproxyMethod(iptables, ip, TproxyMethod.DEFAULT_MARK, false);
+    }
+
+    /** iptables whose table is usable, not just present (a kernel without that table fails here). */
+    private static Iptables usableIptables(ProcessRunner runner, String backend, String table, String chain)
+            throws FirewallException {
         Iptables iptables = Iptables.detect(runner, backend);
-        // the nat table must be usable, not just the binary present (a kernel without it fails here)
         CommandRunner.Result probe;
         try {
-            probe = runner.run(List.of(iptables.v4(), "-w", "-t", "nat", "-S", "OUTPUT"));
+            probe = runner.run(List.of(iptables.v4(), "-w", "-t", table, "-S", chain));
         } catch (java.io.IOException e) {
             throw new FirewallException(iptables.v4() + " does not run: " + e.getMessage());
         }
         probe.orThrow();
-        return new NatMethod(iptables);
+        return iptables;
     }
 
     private static NftMethod nft(ProcessRunner runner) throws FirewallException {

@@ -34,6 +34,13 @@ public final class HelperCommand {
 
     public static List<String> forThisProgram(String method) throws IOException {
         List<String> command = new ArrayList<>(privilegePrefix());
+        command.addAll(helperArgv(method));
+        return command;
+    }
+
+    /** The helper's own command line, without sudo/doas: what a sudoers rule must allow. */
+    public static List<String> helperArgv(String method) throws IOException {
+        List<String> command = new ArrayList<>();
         command.add(javaBinary());
         command.addAll(JVM_FLAGS);
         command.addAll(aotCache(System.getenv(AOT_CACHE_ENV)));

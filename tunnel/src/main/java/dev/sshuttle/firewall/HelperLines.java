@@ -66,21 +66,32 @@ final class HelperLines {
         }
     }
 
-    /** sshuttle 1.1.2's {@code GO <udp> <uid|-> <gid|-> <tmark> <client pid>}; no UDP (no tproxy yet). */
-    static String go(long clientPid, Owner owner) {
-        return GO + " 0 " + (owner.uid() == null ? "-" : owner.uid()) + " " + (owner.gid() == null ? "-" : owner.gid())
-                + " 0x01 " + clientPid;
+    /** What a GO line asks for: whose traffic, whether UDP too (tproxy), and the tproxy mark. */
+    record Go(Owner owner, boolean udp, int mark) {}
+
+    /** sshuttle 1.1.2's {@code GO <udp> <uid|-> <gid|-> <tmark> <client pid>}. */
+    static String go(long clientPid, Owner owner, boolean udp, int mark) {
+        return GO + " " + (udp ? 1 : 0) + " " + (owner.uid() == null ? "-" : owner.uid()) + " "
+                + (owner.gid() == null ? "-" : owner.gid()) + " 0x" + Integer.toHexString(mark) + " " + clientPid;
     }
 
-    /** Reads a GO line (1.1.1 form without gid, or 1.1.2 form): whose traffic to capture. */
-    static Owner parseGo(String line) throws FirewallException {
+    /** Reads a GO line (1.1.1 form without gid, or 1.1.2 form). */
+    static Go parseGo(String line) throws FirewallException {
         String[] f = line.split(" ");
         if (f.length != 5 && f.length != 6) {
             throw new FirewallException("bad GO line '" + line + "': expected GO <udp> <uid> [<gid>] <tmark> <pid>");
         }
-        if (!f[1].equals("0")) throw new FirewallException("UDP needs the tproxy method, which is not supported yet");
+        boolean udp = switch (f[1]) {
+            case "0" -> false;
+            case "1" -> true;
+            default -> throw new FirewallException("bad udp flag in GO line '" + line + "' (0 or 1)");
+        };
+        String mark = f[f.length - 2];
+        if (!mark.matches("0x[0-9a-fA-F]{1,8}")) throw new FirewallException("bad tmark in GO line '" + line + "' (0x and 1 to 8 hex digits)");
+        int markValue = Integer.parseUnsignedInt(mark.substring(2), 16);
+        if (markValue == 0) throw new FirewallException("tmark 0 in GO line '" + line + "': 0 marks nothing");
         try {
-            return new Owner(idOrNone(f[2]), f.length == 6 ? idOrNone(f[3]) : null);
+            return new Go(new Owner(idOrNone(f[2]), f.length == 6 ? idOrNone(f[3]) : null), udp, markValue);
         } catch (IllegalArgumentException e) {
             throw new FirewallException("bad uid or gid in GO line '" + line + "': " + e.getMessage());
         }

@@ -14,6 +14,11 @@ final class LineReader {
         this.in = in;
     }
 
+    /** Whether more input can be read without blocking (the rest of a burst). */
+    boolean ready() throws IOException {
+        return in.available() > 0;
+    }
+
     /** The next line without its terminator (and without a '\r' before it), or null at EOF. */
     String readLine() throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();

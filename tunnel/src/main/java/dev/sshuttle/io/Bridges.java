@@ -59,6 +59,16 @@ public class Bridges implements MuxListener {
         return open;
     }
 
+    /** What a status report sees of one open connection. */
+    public interface BridgeVisitor {
+        void visit(int channel, long bytesUp, long bytesDown);
+    }
+
+    /** Each open bridge: its channel, bytes from the local socket into the tunnel and back. Loop thread. */
+    public void forEachOpen(BridgeVisitor visitor) {
+        for (SocketBridge b : bridges) if (b != null) visitor.visit(b.channel, b.bytesUp, b.bytesDown);
+    }
+
     /** Bytes received for local sockets that they have not taken yet, over all bridges. */
     public long pendingBytes() {
         return pendingBytes;

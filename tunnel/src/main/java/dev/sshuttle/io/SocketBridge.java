@@ -30,6 +30,9 @@ final class SocketBridge implements ChannelSource, ConnectOutcome {
 
     private boolean connecting;
     long connectDeadlineNanos;
+    /** Bytes read from the local socket into the mux, and written to it from the mux (status). */
+    long bytesUp;
+    long bytesDown;
     private boolean readArmed = true;   // wants onReadable: the mux has pulled everything it was told about
     private boolean readingStopped;     // local EOF seen, or the peer asked us to stop sending
     private boolean peerEof;
@@ -97,6 +100,7 @@ final class SocketBridge implements ChannelSource, ConnectOutcome {
             abortLocal();
             return RESET;
         }
+        if (n > 0) bytesUp += n;
         if (n < 0) {
             readingStopped = true;
         } else if (n < wanted) {
@@ -157,6 +161,7 @@ final class SocketBridge implements ChannelSource, ConnectOutcome {
         try {
             if (!pending.isEmpty()) {
                 long n = pending.writeTo(socket);
+                bytesDown += n;
                 owner.pendingChanged(-n);
                 if (n > 0) mux.consumed(channel, (int) n, pending.isEmpty());
             }
@@ -173,6 +178,7 @@ final class SocketBridge implements ChannelSource, ConnectOutcome {
     }
 
     private void consumed(long bytes) {
+        bytesDown += bytes;
         if (bytes > 0) mux.consumed(channel, (int) bytes);
     }
 

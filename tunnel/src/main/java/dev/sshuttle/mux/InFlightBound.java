@@ -30,7 +30,6 @@ public final class InFlightBound {
     static final int MAX_PROBES = 8;
     static final long MIN_PROBE_GAP_BYTES = 16 * 1024;
     static final long MIN_RTT_FLOOR_NANOS = 50_000;
-    static final double GAIN = 2.0;
     static final long RATE_BUCKET_NANOS = 1_000_000_000L;
     static final byte[] PREFIX = "ack".getBytes(StandardCharsets.US_ASCII);
     static final int PAYLOAD_BYTES = PREFIX.length + Long.BYTES;
@@ -50,6 +49,16 @@ public final class InFlightBound {
     private final double[] rateBucket = new double[2]; // bytes per nanosecond, max per bucket
     private long rateBucketIndex = Long.MIN_VALUE;
     private long limit = FLOOR_BYTES;
+    private final double gain;
+
+    InFlightBound() {
+        this(MuxConfig.IN_FLIGHT_GAIN);
+    }
+
+    /** With the bound at {@code gain} times the bandwidth-delay product. */
+    InFlightBound(double gain) {
+        this.gain = gain;
+    }
 
     long inFlight(long offset) {
         return offset - acked;
@@ -152,6 +161,6 @@ public final class InFlightBound {
         }
         rateBucket[1] = Math.max(rateBucket[1], (double) deliveredBytes / Math.max(rtt, intervalNanos));
         double maxRate = Math.max(rateBucket[0], rateBucket[1]);
-        limit = Math.clamp((long) (GAIN * maxRate * minRttNanos), FLOOR_BYTES, CAP_BYTES);
+        limit = Math.clamp((long) (gain * maxRate * minRttNanos), FLOOR_BYTES, CAP_BYTES);
     }
 }

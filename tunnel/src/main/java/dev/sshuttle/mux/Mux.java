@@ -69,6 +69,7 @@ public final class Mux {
     private final Keepalive keepalive;
 
     private final ArrayDeque<Frame> control = new ArrayDeque<>();
+    private final UdpQueue udp = new UdpQueue();
     private long controlBytes;
     private int pongsQueued; // PONG frames in control
     private long pongBytesQueued;
@@ -98,7 +99,7 @@ public final class Mux {
         this.listener = listener;
         this.now = nowNanos;
         this.table = new ChannelTable(config.maxChannel(), role == Role.CLIENT);
-        this.inFlight = version == ProtocolVersion.V2 ? new InFlightBound() : null;
+        this.inFlight = version == ProtocolVersion.V2 ? new InFlightBound(config.inFlightGain()) : null;
         this.pacing = new ClassicPacing(version == ProtocolVersion.V1 && config.latencyControl(), config.latencyBufferBytes());
         this.keepalive = new Keepalive(config.keepaliveIntervalNanos(), config.keepaliveTimeoutNanos(), nowNanos);
     }
@@ -500,9 +501,35 @@ public final class Mux {
         queue(Frame.of(0, Command.HOST_LIST, hosts));
     }
 
-    /** Server: a datagram for an open UDP channel ("ip,port," + data, the source of the reply). */
-    public void sendUdpData(int channel, byte[] payload) {
-        if (table.isUdp(channel)) queue(new Frame(channel, Command.UDP_DATA, payload));
+    /**
+     * A datagram for an open UDP channel: "ip,port," + data, the destination (client) or the
+     * source of the reply (server). It waits in the UDP queue, which takes turns with the TCP
+     * channels; false when that queue is full and the datagram was dropped, as a full router
+     * queue drops (the application's retry is UDP's answer to loss, never our memory).
+     */
+    public boolean sendUdpData(int channel, byte[] payload) {
+        return table.isUdp(channel) && udp.offer(new Frame(channel, Command.UDP_DATA, payload));
+    }
+
+    /** Client: opens a UDP channel for an address family (2 IPv4, 10 IPv6). Returns the channel or -1. */
+    public int openUdp(int family) {
+        int ch = table.allocate(now, reuseDelayNanos());
+        if (ch < 0) return -1;
+        table.putUdp(ch);
+        queue(Frame.of(ch, Command.UDP_OPEN, Integer.toString(family)));
+        return ch;
+    }
+
+    /** Client: ends a UDP channel (idle flow): UDP_CLOSE, and the number is freed. */
+    public void closeUdp(int channel) {
+        if (!table.isUdp(channel)) return;
+        table.free(channel, now);
+        queue(new Frame(channel, Command.UDP_CLOSE, new byte[0]));
+    }
+
+    /** UDP datagrams dropped because the UDP queue was full. */
+    public long udpDropped() {
+        return udp.dropped();
     }
 
     public void sendDnsResponse(int channel, byte[] reply) {
@@ -555,6 +582,7 @@ public final class Mux {
     /** True when drainTo may write something now. */
     public boolean hasOutput() {
         if (probeEchoCount > 0 || !control.isEmpty() || !grants.isEmpty() || !blocked.isEmpty()) return true;
+        if (udpMayGo()) return true;
         if (inFlight != null && inFlight.probeDue(streamOffset)) return true;
         if (scheduler.isEmpty() || pacing.holdsData()) return false;
         return inFlight == null || inFlight.hasSparseRoom(streamOffset);
@@ -565,7 +593,9 @@ public final class Mux {
         now = nowNanos;
         long start = streamOffset;
         boolean room = writeControl(out) && writeProbe(out);
-        while (room && stageData(out)) {
+        // UDP and TCP take turns, one frame each: neither a datagram flood nor a bulk transfer
+        // shuts the other out
+        while (room && (stageUdp(out) | stageData(out))) {
             room = writeControl(out) && writeProbe(out);
         }
         return (int) (streamOffset - start);
@@ -617,6 +647,24 @@ public final class Mux {
             streamOffset += Frame.HEADER_BYTES + 4;
         }
         return true;
+    }
+
+    /** One queued datagram, under the same bounds as TCP data; false when none can go now. */
+    private boolean stageUdp(ByteBuffer out) {
+        if (!udpMayGo()) return false;
+        Frame f = udp.peek();
+        if (out.remaining() < Frame.HEADER_BYTES + f.payload().length) return false;
+        udp.poll();
+        if (!table.isUdp(f.channel())) return true; // closed meanwhile
+        FrameEncoder.write(out, f);
+        pacing.sent(f.payload().length);
+        streamOffset += Frame.HEADER_BYTES + f.payload().length;
+        return true;
+    }
+
+    private boolean udpMayGo() {
+        if (udp.isEmpty() || pacing.holdsData()) return false;
+        return inFlight == null || !inFlight.full(streamOffset);
     }
 
     private boolean writeProbe(ByteBuffer out) {

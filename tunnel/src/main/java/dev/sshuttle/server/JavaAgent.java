@@ -5,10 +5,13 @@ import dev.sshuttle.io.EventLoop;
 import dev.sshuttle.io.MuxDriver;
 import dev.sshuttle.io.NioConnector;
 import dev.sshuttle.io.NioStream;
+import dev.sshuttle.io.StreamEnd;
+import dev.sshuttle.io.StripedStream;
 import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolException;
 import dev.sshuttle.mux.ProtocolVersion;
+import dev.sshuttle.stripe.StripeAgent;
 import dev.sshuttle.sys.Stdio;
 import dev.sshuttle.transport.AgentOptions;
 import dev.sshuttle.transport.StreamChannels;
@@ -17,6 +20,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
@@ -81,7 +87,12 @@ public final class JavaAgent {
         try (EventLoop loop = new EventLoop("agent-loop", t -> fatal("internal error: " + t))) {
             AgentBridges bridges = new AgentBridges(loop, options);
             MuxConfig config = MuxConfig.defaults().withLatencyControl(options.latencyControl(), options.latencyBufferSize());
-            MuxDriver driver = new MuxDriver(loop, new NioStream(loop, stream), bridges, new MuxDriver.Events() {
+            out.write(version.syncHeader());
+            out.flush();
+            StripeAgent.Lanes lanes = options.stripe() != null && version == ProtocolVersion.V2
+                    ? StripeAgent.handshake(options.stripe(), in, out, this::debug)
+                    : new StripeAgent.Lanes(List.of(), null);
+            MuxDriver driver = new MuxDriver(loop, streamEnd(loop, stream, lanes), bridges, new MuxDriver.Events() {
                 public void onTransportClosed(String why) {
                     debug("client went away: " + why);
                     exit.complete(EXIT_NORMAL);
@@ -91,15 +102,15 @@ public final class JavaAgent {
                     fatal("protocol error: " + e.getMessage());
                 }
             });
-            out.write(version.syncHeader());
-            out.flush();
+            ByteBuffer leftover = lanes.extra().isEmpty() ? lanes.rest() : null;
             loop.execute(() -> {
-                Mux mux = new Mux(Mux.Role.SERVER, version, config, bridges, EventLoop.now());
+                MuxConfig muxConfig = lanes.extra().isEmpty() ? config : config.withInFlightGain(MuxConfig.STRIPED_IN_FLIGHT_GAIN);
+                Mux mux = new Mux(Mux.Role.SERVER, version, muxConfig, bridges, EventLoop.now());
                 bridges.attach(mux);
                 mux.ping(CHICKEN);
                 mux.sendRoutes(options.autoNets() ? RouteLister.ipv4Routes() : "");
                 loop.setIterationHook(driver::flush);
-                driver.start(mux, null);
+                driver.start(mux, leftover);
             });
             loop.start();
             if (verbosity > 0) log.println(" s: Java agent running, protocol " + version.magic());
@@ -109,10 +120,20 @@ public final class JavaAgent {
                 bridges.abortAll();
             });
             return code;
-        } catch (IOException e) {
+        } catch (IOException | ProtocolException e) {
             log.println("sshuttle-agent: fatal: " + e.getMessage());
             return EXIT_FATAL;
         }
+    }
+
+    /** The first transport alone, or striped with the extra lanes (bytes read past the handshake go to lane 0). */
+    private static StreamEnd streamEnd(EventLoop loop, StreamChannels stream, StripeAgent.Lanes lanes) {
+        if (lanes.extra().isEmpty()) return new NioStream(loop, stream);
+        List<NioStream> all = new ArrayList<>(List.of(new NioStream(loop, stream)));
+        lanes.extra().forEach(ch -> all.add(new NioStream(loop, StreamChannels.of(ch))));
+        StripedStream striped = new StripedStream(all, loop::execute);
+        if (lanes.rest() != null) striped.preload(0, lanes.rest());
+        return striped;
     }
 
     private void fatal(String message) {
@@ -140,11 +161,18 @@ public final class JavaAgent {
     private final class AgentBridges extends Bridges {
         private final DnsForwarder dns;
         private final UdpRelay udp;
+        private final HostWatch hosts;
 
         AgentBridges(EventLoop loop, AgentOptions options) {
             super(loop, new NioConnector(loop), JavaAgent.this::debug);
             this.dns = new DnsForwarder(loop, options.toNs());
             this.udp = new UdpRelay(loop, JavaAgent.this::debug);
+            this.hosts = new HostWatch(loop, options.autoHosts(), JavaAgent.this::debug);
+        }
+
+        @Override
+        public void onHostRequest(String seeds) {
+            hosts.start(mux(), seeds);
         }
 
         @Override
@@ -166,6 +194,7 @@ public final class JavaAgent {
         public void abortAll() {
             super.abortAll();
             udp.closeAll();
+            hosts.stop();
         }
 
         @Override

@@ -2,14 +2,13 @@ package dev.sshuttle.server;
 
 import dev.sshuttle.io.EventLoop;
 import dev.sshuttle.mux.Mux;
+import dev.sshuttle.mux.UdpPayload;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -47,29 +46,17 @@ final class UdpRelay {
             buf.clear();
             InetSocketAddress from = (InetSocketAddress) udp.receive(buf);
             if (from == null) return;
-            byte[] head = (from.getAddress().getHostAddress().split("%")[0] + "," + from.getPort() + ",")
-                    .getBytes(StandardCharsets.US_ASCII);
-            byte[] payload = new byte[head.length + buf.position()];
-            System.arraycopy(head, 0, payload, 0, head.length);
-            System.arraycopy(buf.array(), 0, payload, head.length, buf.position());
-            if (payload.length <= 65535) mux.sendUdpData(channel, payload);
+            byte[] payload = UdpPayload.encode(from, buf.array(), 0, buf.position());
+            if (payload != null) mux.sendUdpData(channel, payload);
         }
     }
 
     void send(int channel, byte[] payload) {
         DatagramChannel udp = sockets.get(channel);
         if (udp == null) return;
-        int first = indexOf(payload, 0);
-        int second = first < 0 ? -1 : indexOf(payload, first + 1);
-        if (second < 0) {
-            log.accept("UDP channel " + channel + ": datagram without 'ip,port,' dropped");
-            return;
-        }
         try {
-            String ip = new String(payload, 0, first, StandardCharsets.US_ASCII);
-            int port = Integer.parseInt(new String(payload, first + 1, second - first - 1, StandardCharsets.US_ASCII));
-            InetSocketAddress to = new InetSocketAddress(InetAddress.ofLiteral(ip), port);
-            udp.send(ByteBuffer.wrap(payload, second + 1, payload.length - second - 1), to);
+            UdpPayload.Parsed p = UdpPayload.parse(payload);
+            udp.send(p.data(), p.address());
         } catch (IOException | IllegalArgumentException e) {
             log.accept("UDP channel " + channel + ": datagram dropped: " + e.getMessage());
         }
@@ -87,10 +74,5 @@ final class UdpRelay {
 
     void closeAll() {
         for (Integer ch : sockets.keySet().toArray(new Integer[0])) close(ch);
-    }
-
-    private static int indexOf(byte[] b, int from) {
-        for (int i = from; i < b.length; i++) if (b[i] == ',') return i;
-        return -1;
     }
 }

@@ -79,6 +79,11 @@ public final class SpawnedProcess {
 
     /** Starts argv[0] (searched on the PATH) with this process's environment. */
     public static SpawnedProcess start(List<String> argv) throws IOException {
+        return start(argv, Map.of());
+    }
+
+    /** As {@link #start(List)}, with {@code extraEnv} added to (or replacing in) this process's environment. */
+    public static SpawnedProcess start(List<String> argv, Map<String, String> extraEnv) throws IOException {
         if (argv.isEmpty()) throw new IllegalArgumentException("no program");
         Pipe toChild = Pipe.open();
         Pipe fromChild = Pipe.open();
@@ -88,7 +93,12 @@ public final class SpawnedProcess {
             for (int fd : new int[] {childIn, childOut}) setBlocking(fd);
             growPipe(childIn);
             growPipe(childOut);
-            int pid = spawn(argv, System.getenv(), childIn, childOut);
+            Map<String, String> env = System.getenv();
+            if (!extraEnv.isEmpty()) {
+                env = new java.util.HashMap<>(env);
+                env.putAll(extraEnv);
+            }
+            int pid = spawn(argv, env, childIn, childOut);
             toChild.source().close();
             fromChild.sink().close();
             return new SpawnedProcess(pid, toChild.sink(), fromChild.source());

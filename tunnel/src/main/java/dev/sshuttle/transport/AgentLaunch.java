@@ -14,4 +14,30 @@ public interface AgentLaunch {
 
     /** A dialogue that must happen before the preamble (the Java agent's jar upload); default none. */
     default void beforePreamble(InputStream in, OutputStream out) throws IOException {}
+
+    /** The extra ssh channels the options ask the agent for (--channels), or null: one channel. */
+    default dev.sshuttle.stripe.StripeClient stripe() {
+        return null;
+    }
+
+    /** {@code base} (whose agent options ask for striping) with the client side of it. */
+    static AgentLaunch striped(AgentLaunch base, dev.sshuttle.stripe.StripeClient stripe) {
+        return new AgentLaunch() {
+            public String remoteCommand() {
+                return base.remoteCommand();
+            }
+
+            public byte[] preamble() {
+                return base.preamble();
+            }
+
+            public void beforePreamble(InputStream in, OutputStream out) throws IOException {
+                base.beforePreamble(in, out);
+            }
+
+            public dev.sshuttle.stripe.StripeClient stripe() {
+                return stripe;
+            }
+        };
+    }
 }

@@ -15,9 +15,21 @@ import java.util.regex.Pattern;
  * @param verbosity          the client's -v count; the agent logs to stderr at >= 1
  * @param autoNets           send this host's IPv4 routes in ROUTES (-N)
  * @param toNs               "ip@port" DNS server the agent asks instead of its resolv.conf, or null
+ * @param stripe             where to listen for the client's extra ssh channels (docs/protocol.md,
+ *                           "Striping"), or null: one channel, and the line as before striping
+ * @param autoHosts          -H: the hostwatch reads this host's hosts files too, not just the seeds
  */
 public record AgentOptions(
-        int protocol, boolean latencyControl, int latencyBufferSize, int verbosity, boolean autoNets, String toNs) {
+        int protocol, boolean latencyControl, int latencyBufferSize, int verbosity, boolean autoNets, String toNs,
+        Stripe stripe, boolean autoHosts) {
+
+    /** Striping asked: the unix socket path to listen on, the session's token (hex), at most this many extra lanes. */
+    public record Stripe(String socket, String token, int lanes) {}
+
+    public AgentOptions(int protocol, boolean latencyControl, int latencyBufferSize, int verbosity, boolean autoNets,
+                        String toNs) {
+        this(protocol, latencyControl, latencyBufferSize, verbosity, autoNets, toNs, null, false);
+    }
 
     public AgentOptions {
         if (protocol != 1 && protocol != 2) throw new IllegalArgumentException("protocol must be 1 or 2, not " + protocol);
@@ -31,19 +43,27 @@ public record AgentOptions(
     }
 
     public AgentOptions withVerbosity(int v) {
-        return new AgentOptions(protocol, latencyControl, latencyBufferSize, v, autoNets, toNs);
+        return new AgentOptions(protocol, latencyControl, latencyBufferSize, v, autoNets, toNs, stripe, autoHosts);
     }
 
     public AgentOptions withLatencyControl(boolean on, int bufferSize) {
-        return new AgentOptions(protocol, on, bufferSize, verbosity, autoNets, toNs);
+        return new AgentOptions(protocol, on, bufferSize, verbosity, autoNets, toNs, stripe, autoHosts);
     }
 
     public AgentOptions withAutoNets(boolean on) {
-        return new AgentOptions(protocol, latencyControl, latencyBufferSize, verbosity, on, toNs);
+        return new AgentOptions(protocol, latencyControl, latencyBufferSize, verbosity, on, toNs, stripe, autoHosts);
     }
 
     public AgentOptions withToNs(String ipAtPort) {
-        return new AgentOptions(protocol, latencyControl, latencyBufferSize, verbosity, autoNets, ipAtPort);
+        return new AgentOptions(protocol, latencyControl, latencyBufferSize, verbosity, autoNets, ipAtPort, stripe, autoHosts);
+    }
+
+    public AgentOptions withStripe(Stripe s) {
+        return new AgentOptions(protocol, latencyControl, latencyBufferSize, verbosity, autoNets, toNs, s, autoHosts);
+    }
+
+    public AgentOptions withAutoHosts(boolean on) {
+        return new AgentOptions(protocol, latencyControl, latencyBufferSize, verbosity, autoNets, toNs, stripe, on);
     }
 
     /** The options line, newline included, exactly as the agents read it. */
@@ -54,6 +74,9 @@ public record AgentOptions(
                 + ", \"verbosity\": " + verbosity
                 + ", \"auto_nets\": " + autoNets
                 + ", \"to_ns\": " + (toNs == null ? "null" : jsonString(toNs))
+                + (stripe == null ? "" : ", \"stripe_socket\": " + jsonString(stripe.socket())
+                        + ", \"stripe_token\": " + jsonString(stripe.token()) + ", \"stripe_lanes\": " + stripe.lanes())
+                + ", \"auto_hosts\": " + autoHosts
                 + "}\n";
     }
 
@@ -90,7 +113,10 @@ public record AgentOptions(
                 intOf(values, "latency_buffer_size", 32768),
                 intOf(values, "verbosity", 0),
                 boolOf(values, "auto_nets", false),
-                "null".equals(values.getOrDefault("to_ns", "null")) ? null : values.get("to_ns"));
+                "null".equals(values.getOrDefault("to_ns", "null")) ? null : values.get("to_ns"),
+                values.containsKey("stripe_socket") && values.containsKey("stripe_token")
+                        ? new Stripe(values.get("stripe_socket"), values.get("stripe_token"), intOf(values, "stripe_lanes", 0)) : null,
+                boolOf(values, "auto_hosts", false));
     }
 
     private static int intOf(Map<String, String> v, String key, int dflt) {

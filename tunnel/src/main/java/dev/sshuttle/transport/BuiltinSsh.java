@@ -107,9 +107,24 @@ public final class BuiltinSsh implements AutoCloseable {
         }
     }
 
+    /**
+     * The receive window the builtin ssh advertises on each channel of a striped session (--channels):
+     * what the agent may send per round trip per channel, past OpenSSH's and MINA's 2 MiB.
+     */
+    static final long STRIPED_WINDOW_BYTES = 16L << 20;
+
     /** A new ssh session running remoteCommand; its stdin/stdout are the transport. */
     public Transport exec(String remoteCommand) throws IOException {
+        return exec(remoteCommand, false);
+    }
+
+    /**
+     * As {@link #exec(String)}; with {@code striped}, the session's channels advertise
+     * {@link #STRIPED_WINDOW_BYTES} and the transport opens extra channels to the agent.
+     */
+    public Transport exec(String remoteCommand, boolean striped) throws IOException {
         ClientSession session = openSession();
+        if (striped) CoreModuleProperties.WINDOW_SIZE.set(session, STRIPED_WINDOW_BYTES);
         try {
             ChannelExec channel = session.createExecChannel(remoteCommand);
             channel.open().verify(CONNECT_TIMEOUT);
@@ -171,6 +186,22 @@ public final class BuiltinSsh implements AutoCloseable {
         @Override
         public StreamChannels channels() {
             return channels;
+        }
+
+        /** Extra channels of this session, each a direct-streamlocal channel to the agent's socket. */
+        @Override
+        public dev.sshuttle.stripe.StripeClient.LaneOpener laneOpener(String remoteSocket) {
+            return () -> {
+                DirectStreamLocalChannel lane = new DirectStreamLocalChannel(remoteSocket);
+                session.getService(org.apache.sshd.common.session.ConnectionService.class).registerChannel(lane);
+                try {
+                    lane.open().verify(CONNECT_TIMEOUT);
+                } catch (IOException e) {
+                    lane.close(true);
+                    throw new IOException("the server refused a stream-local channel: " + reason(e), e);
+                }
+                return StreamChannels.bridging(lane.getInvertedOut(), lane.getInvertedIn(), "ssh-lane");
+            };
         }
 
         /** The remote command's exit status; 255 (as ssh) when the connection ended without one. */

@@ -23,7 +23,13 @@ public final class ProcessTransport implements Transport {
     }
 
     public static ProcessTransport start(List<String> argv, String description) throws IOException {
-        return new ProcessTransport(SpawnedProcess.start(argv), description);
+        return start(argv, java.util.Map.of(), description);
+    }
+
+    /** With extra environment variables for the child (sshpass's SSHPASS). */
+    public static ProcessTransport start(List<String> argv, java.util.Map<String, String> extraEnv, String description)
+            throws IOException {
+        return new ProcessTransport(SpawnedProcess.start(argv, extraEnv), description);
     }
 
     @Override

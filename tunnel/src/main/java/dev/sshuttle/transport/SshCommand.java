@@ -17,20 +17,50 @@ public final class SshCommand {
     private final String user;
     private final String host;
     private final int port;
+    private final String sshpass;
+    private final String password;
 
     /**
      * @param sshCmd the ssh program and its own options (-e, already split), e.g. ["ssh"]
      * @param port   0 when not given
      */
     public SshCommand(List<String> sshCmd, String user, String host, int port) {
+        this(sshCmd, user, host, port, null, null);
+    }
+
+    private SshCommand(List<String> sshCmd, String user, String host, int port, String sshpass, String password) {
         this.sshCmd = sshCmd.isEmpty() ? List.of("ssh") : List.copyOf(sshCmd);
         this.user = user;
         this.host = host;
         this.port = port;
+        this.sshpass = sshpass;
+        this.password = password;
+    }
+
+    /**
+     * The password of {@code -r user:password@host}, given to ssh by sshpass as sshuttle does:
+     * {@code sshpass -e ssh ...} with the password in SSHPASS (never on a command line, where
+     * every local user could read it).
+     */
+    public SshCommand withPassword(String sshpassProgram, String pass) {
+        return new SshCommand(sshCmd, user, host, port, sshpassProgram, pass);
+    }
+
+    /** What the ssh process needs in its environment beyond ours. */
+    public java.util.Map<String, String> environment() {
+        return password == null ? java.util.Map.of() : java.util.Map.of("SSHPASS", password);
     }
 
     public List<String> argv(String remoteCommand) {
-        List<String> argv = new ArrayList<>(sshCmd);
+        return argv(remoteCommand, List.of());
+    }
+
+    /** As {@link #argv(String)}, with more ssh options (forwards) after the user's own. */
+    public List<String> argv(String remoteCommand, List<String> options) {
+        List<String> argv = new ArrayList<>();
+        if (password != null) argv.addAll(List.of(sshpass, "-e"));
+        argv.addAll(sshCmd);
+        argv.addAll(options);
         if (port > 0) {
             argv.add("-p");
             argv.add(Integer.toString(port));
@@ -46,7 +76,7 @@ public final class SshCommand {
     }
 
     public String describe() {
-        return String.join(" ", sshCmd) + (port > 0 ? " -p " + port : "") + " " + destination();
+        return (password != null ? "sshpass -e " : "") + String.join(" ", sshCmd) + (port > 0 ? " -p " + port : "") + " " + destination();
     }
 
     /**

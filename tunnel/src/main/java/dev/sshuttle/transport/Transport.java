@@ -22,6 +22,14 @@ public interface Transport extends AutoCloseable {
     /** Waits up to {@code timeout} for the remote side to end; its exit code, or -1 if still running/unknown. */
     int awaitExit(Duration timeout);
 
+    /**
+     * Opens extra channels to a unix socket on the remote itself (the builtin ssh), or null: the
+     * system ssh's own forward is used (docs/protocol.md, "Striping").
+     */
+    default dev.sshuttle.stripe.StripeClient.LaneOpener laneOpener(String remoteSocket) {
+        return null;
+    }
+
     /** What this is, for messages: "ssh user@host", "local agent". */
     String describe();
 

@@ -44,7 +44,7 @@ class AgentBootstrapTest {
             assertArrayEquals(src.readAllBytes(), agent);
         }
         assertEquals("{\"protocol\": 2, \"latency_control\": true, \"latency_buffer_size\": 32768, \"verbosity\": 0,"
-                        + " \"auto_nets\": false, \"to_ns\": \"10.0.0.1@53\"}\n",
+                        + " \"auto_nets\": false, \"to_ns\": \"10.0.0.1@53\", \"auto_hosts\": false}\n",
                 new String(Arrays.copyOfRange(preamble, n, preamble.length), StandardCharsets.UTF_8));
     }
 

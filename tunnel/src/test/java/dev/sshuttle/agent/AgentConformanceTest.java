@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -480,6 +481,74 @@ class AgentConformanceTest {
                 Frame response = a.expect(9, Command.DNS_RESPONSE);
                 assertArrayEquals(reply, response.payload());
             }
+        }
+    }
+
+    /**
+     * -H: HOST_REQ starts the hostwatch; with auto_hosts it reads ~/.sshuttle.hosts ($HOME) and
+     * sends each usable name, full and short, IPv4 and IPv6, in HOST_LIST; loopback addresses
+     * and names that are not host names stay out. A second HOST_REQ starts nothing more.
+     */
+    @Test
+    void hostRequestAnswersWithTheNamesOfTheHostsFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path home) throws Exception {
+        java.nio.file.Files.writeString(home.resolve(".sshuttle.hosts"),
+                "10.1.2.3 db.internal  # a comment\n127.0.0.1 lo.internal\nfd00::5 v6.internal\n10.1.2.4 bad;name\nnot-an-ip x.y\n");
+        try (AgentConnection a = AgentConnection.start(launcher, AgentOptions.defaults(2).withAutoHosts(true),
+                java.util.Map.of("HOME", home.toString()))) {
+            a.send(0, Command.HOST_REQ, "");
+            String list = a.expect(0, Command.HOST_LIST).text();
+            java.util.Set<String> lines = new java.util.HashSet<>(List.of(list.split("\n")));
+            for (String expected : List.of("db.internal,10.1.2.3", "db,10.1.2.3", "v6.internal,fd00::5", "v6,fd00::5")) {
+                assertTrue(lines.contains(expected), expected + " in " + lines);
+            }
+            assertTrue(lines.stream().noneMatch(l -> l.contains("lo.internal") || l.contains("bad") || l.contains("x.y")), list);
+            assertTrue(list.endsWith("\n"), "complete lines");
+            a.send(0, Command.HOST_REQ, "");
+            a.roundTrip("second HOST_REQ");
+            assertTrue(a.process.isAlive(), a.stderrText());
+        }
+    }
+
+    /**
+     * 0002: a UDP flood from the remote side goes out under the bytes-in-flight bound like TCP
+     * data: with no probe answered the agent stops near the 256 KiB limit (the rest waits in, or
+     * overflows, socket buffers and the UDP queue), and the PONGs let more through.
+     */
+    @Test
+    void aUdpFloodWaitsForTheInFlightBound() throws Exception {
+        int datagrams = 3000;
+        try (DatagramSocket target = new DatagramSocket(0, InetAddress.getLoopbackAddress()); AgentConnection a = start(ProtocolVersion.V2)) {
+            target.setSoTimeout((int) WAIT.toMillis());
+            a.roundTrip("chicken answered");
+            a.autoPong(false);
+            java.util.concurrent.atomic.AtomicLong stream = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicLong udpBytes = new java.util.concurrent.atomic.AtomicLong();
+            List<byte[]> probes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            a.tap((f, end) -> {
+                stream.set(end);
+                if (f.command() == Command.UDP_DATA) udpBytes.addAndGet(f.payload().length);
+                if (f.command() == Command.PING && f.payload().length == 11) probes.add(f.payload());
+            });
+            long before = stream.get();
+            a.send(5, Command.UDP_OPEN, "2");
+            a.send(5, Command.UDP_DATA, "127.0.0.1," + target.getLocalPort() + ",hello");
+            DatagramPacket p = new DatagramPacket(new byte[512], 512);
+            target.receive(p);
+            byte[] chunk = new byte[1000];
+            for (int i = 0; i < datagrams; i++) target.send(new DatagramPacket(chunk, chunk.length, p.getSocketAddress()));
+            await("UDP data up to the limit").atMost(WAIT).until(() -> udpBytes.get() >= 200 * 1024);
+            long[] last = {stream.get()};
+            await("nothing more without PONGs").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> {
+                boolean same = stream.get() == last[0];
+                last[0] = stream.get();
+                return same;
+            });
+            long sent = stream.get() - before;
+            assertTrue(sent <= 256 * 1024 + 64 * 1024 + 4096, launcher + " sent " + sent + " bytes with no probe answered");
+            long stalled = udpBytes.get();
+            for (byte[] probe : probes) a.send(0, Command.PONG, probe);
+            await("more UDP data after the PONGs").atMost(WAIT).until(() -> udpBytes.get() > stalled);
+            assertTrue(a.process.isAlive(), a.stderrText());
         }
     }
 

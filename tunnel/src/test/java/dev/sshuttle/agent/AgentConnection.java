@@ -74,6 +74,11 @@ final class AgentConnection implements AutoCloseable {
         return new AgentConnection(launcher.launch(options));
     }
 
+    static AgentConnection start(AgentLauncher launcher, AgentOptions options, java.util.Map<String, String> env)
+            throws IOException {
+        return new AgentConnection(launcher.launch(options, env));
+    }
+
     // ---------- reading ----------
     private void pumpStdout() {
         SyncHeaderReader headerReader = new SyncHeaderReader();

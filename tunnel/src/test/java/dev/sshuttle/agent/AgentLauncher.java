@@ -14,5 +14,10 @@ public interface AgentLauncher {
      * the Python agent: the compressed source and the options line; for the Java agent: the
      * options line). The caller then reads the header from stdout and owns the process.
      */
-    Process launch(AgentOptions options) throws IOException;
+    default Process launch(AgentOptions options) throws IOException {
+        return launch(options, java.util.Map.of());
+    }
+
+    /** As {@link #launch(AgentOptions)}, with these variables added to the agent's environment. */
+    Process launch(AgentOptions options, java.util.Map<String, String> env) throws IOException;
 }

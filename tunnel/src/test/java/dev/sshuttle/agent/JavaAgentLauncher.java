@@ -10,12 +10,14 @@ import java.nio.file.Path;
 public record JavaAgentLauncher() implements AgentLauncher {
 
     @Override
-    public Process launch(AgentOptions options) throws IOException {
+    public Process launch(AgentOptions options, java.util.Map<String, String> env) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        ProcessBuilder pb = new ProcessBuilder(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "--enable-native-access=ALL-UNNAMED", "--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"),
-                "dev.sshuttle.cli.Main", "--server").start();
+                "dev.sshuttle.cli.Main", "--server");
+        pb.environment().putAll(env);
+        Process process = pb.start();
         OutputStream in = process.getOutputStream();
         in.write(options.toJsonLine().getBytes(StandardCharsets.UTF_8));
         in.flush();

@@ -11,12 +11,14 @@ import java.nio.file.Path;
 public record PythonAgentLauncher(String python) implements AgentLauncher {
 
     @Override
-    public Process launch(AgentOptions options) throws IOException {
+    public Process launch(AgentOptions options, java.util.Map<String, String> env) throws IOException {
         if (python != null) {
             Prerequisites.require(Files.isExecutable(Path.of(python)), python + " is not installed");
         }
         AgentBootstrap bootstrap = python == null ? AgentBootstrap.python() : AgentBootstrap.python(python);
-        Process process = new ProcessBuilder(bootstrap.localArgv()).start();
+        ProcessBuilder pb = new ProcessBuilder(bootstrap.localArgv());
+        pb.environment().putAll(env);
+        Process process = pb.start();
         OutputStream in = process.getOutputStream();
         in.write(bootstrap.stdinPreamble(options));
         in.flush();

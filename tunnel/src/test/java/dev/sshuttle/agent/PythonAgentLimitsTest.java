@@ -24,7 +24,7 @@ class PythonAgentLimitsTest {
 
     /** The python agent started by sh after {@code ulimit FLAG FD_LIMIT}. */
     private static AgentLauncher underUlimit(String flag) {
-        return options -> {
+        return (options, env) -> {
             AgentBootstrap b = AgentBootstrap.python(PYTHON);
             Process p = new ProcessBuilder("/bin/sh", "-c", "ulimit " + flag + " " + FD_LIMIT + "; " + b.remoteCommand()).start();
             OutputStream in = p.getOutputStream();

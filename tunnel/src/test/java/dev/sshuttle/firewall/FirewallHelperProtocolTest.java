@@ -10,6 +10,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -47,8 +49,8 @@ class FirewallHelperProtocolTest {
     @Test
     void clientSeesAHelperThatDiesBeforeReadyAsAClearError() {
         List<String> helper = List.of(HelperCommand.javaBinary(), "-cp",
-                System.getProperty("java.class.path"), FirewallMain.class.getName(), "--method", "tproxy");
-        IOException e = assertThrows(IOException.class, () -> FirewallClient.start(helper, "tproxy",
+                System.getProperty("java.class.path"), FirewallMain.class.getName(), "--method", "pf");
+        IOException e = assertThrows(IOException.class, () -> FirewallClient.start(helper, "pf",
                 HelperLaunch.rules(HelperLaunch.PORT), Duration.ofSeconds(60)));
         assertTrue(e.getMessage().contains("ended before READY (exit status 1"), e.getMessage());
     }
@@ -91,12 +93,18 @@ class FirewallHelperProtocolTest {
     }
 
     @Test
-    void hostLinesAreIgnoredAndEofRemovesTheRules() throws Exception {
+    void hostLinesGoIntoTheHostsFileAndEofRemovesThemAndTheRules() throws Exception {
+        Path hosts = Files.writeString(Files.createTempFile("sshj-hosts-", ""), "127.0.0.1 localhost\n");
         try (TestNamespace ns = namespace()) {
-            Outcome outcome = runIn(ns, List.of("--method", "nft"), "ROUTES\n2,8,0,10.0.0.0,0,0\n"
-                    + "NSLIST\nPORTS 0,12300,0,0\n" + GO + "HOST box,10.0.0.2\n\nHOST other,10.0.0.3\n");
-            assertEquals(new Outcome(0, "READY nft\nSTARTED\n", ""), outcome);
+            Outcome outcome = Netns.call(ns.name(), () -> run(List.of("--method", "nft"), "ROUTES\n2,8,0,10.0.0.0,0,0\n"
+                    + "NSLIST\nPORTS 0,12300,0,0\n" + GO + "HOST box,10.0.0.2\n\nHOST other,10.0.0.3\nHOST bad name,10.0.0.4\n", hosts));
+            assertEquals(0, outcome.status(), outcome.err());
+            assertEquals("READY nft\nSTARTED\n", outcome.out());
+            assertTrue(outcome.err().contains("HOST refused: name 'bad name' is not a host name"), outcome.err());
             assertFalse(ns.exec("nft", "list", "ruleset").contains("sshuttle"));
+            assertEquals("127.0.0.1 localhost\n", Files.readString(hosts), "the block is gone at EOF");
+        } finally {
+            Files.deleteIfExists(hosts);
         }
     }
 
@@ -137,7 +145,23 @@ class FirewallHelperProtocolTest {
         return Netns.call(ns.name(), () -> run(args, input));
     }
 
+    /** Every in-process run gets a hosts file of its own: HOST lines must never reach the machine's /etc/hosts. */
     private static Outcome run(List<String> args, String input) {
+        try {
+            Path hosts = Files.createTempFile("sshj-hosts-", "");
+            try {
+                return run(args, input, hosts);
+            } finally {
+                Files.deleteIfExists(hosts);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Outcome run(List<String> args, String input, Path hostsFile) {
+        args = new java.util.ArrayList<>(args);
+        args.addAll(List.of("--hosts-file", hostsFile.toString()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = FirewallHelper.run(args, new ByteArrayInputStream(input.getBytes(StandardCharsets.US_ASCII)),

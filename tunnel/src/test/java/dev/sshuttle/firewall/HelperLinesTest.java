@@ -38,16 +38,20 @@ class HelperLinesTest {
     }
 
     @Test
-    void goLineReadsBothSshuttleFormsWithTheOwnerAndRefusesUdp() throws FirewallException {
-        assertEquals(Owner.ANY, HelperLines.parseGo("GO 0 - 0x01 1234"));
-        assertEquals(Owner.ANY, HelperLines.parseGo("GO 0 - - 0x01 1234"));
-        assertEquals(new Owner(1000, null), HelperLines.parseGo("GO 0 1000 - 0x01 1234"));
-        assertEquals(new Owner(null, 27), HelperLines.parseGo("GO 0 - 27 0x01 1234"));
-        assertEquals(new Owner(1000, null), HelperLines.parseGo("GO 0 1000 0x01 1234"), "1.1.1 form: uid only");
+    void goLineReadsBothSshuttleFormsWithTheOwnerUdpAndMark() throws FirewallException {
+        assertEquals(Owner.ANY, HelperLines.parseGo("GO 0 - 0x01 1234").owner());
+        assertEquals(Owner.ANY, HelperLines.parseGo("GO 0 - - 0x01 1234").owner());
+        assertEquals(new Owner(1000, null), HelperLines.parseGo("GO 0 1000 - 0x01 1234").owner());
+        assertEquals(new Owner(null, 27), HelperLines.parseGo("GO 0 - 27 0x01 1234").owner());
+        assertEquals(new Owner(1000, null), HelperLines.parseGo("GO 0 1000 0x01 1234").owner(), "1.1.1 form: uid only");
         Owner both = new Owner(5, 6);
-        assertEquals(both, HelperLines.parseGo(HelperLines.go(99, both)));
-        assertEquals(Owner.ANY, HelperLines.parseGo(HelperLines.go(99, Owner.ANY)));
-        assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO 1 - - 0x01 1234"));
+        assertEquals(new HelperLines.Go(both, false, 1), HelperLines.parseGo(HelperLines.go(99, both, false, 1)));
+        assertEquals(new HelperLines.Go(Owner.ANY, true, 0x2a), HelperLines.parseGo(HelperLines.go(99, Owner.ANY, true, 0x2a)));
+        assertEquals(new HelperLines.Go(Owner.ANY, true, 0xffffffff), HelperLines.parseGo("GO 1 - - 0xffffffff 1234"));
+        assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO 2 - - 0x01 1234"));
+        assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO 1 - - 0x0 1234"), "mark 0 marks nothing");
+        assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO 1 - - 01 1234"));
+        assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO 1 - - 0x123456789 1234"));
         assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO 0 alice - 0x01 1234"));
         assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO 0 -5 - 0x01 1234"));
         assertThrows(FirewallException.class, () -> HelperLines.parseGo("GO"));

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Assertions;
 
 /**
  * Reads a namespace's firewall (iptables nat and mangle, v4 and v6, and the nft ruleset) and
- * picks out what belongs to sshuttle (chain or table names containing "sshuttle").
+ * picks out what belongs to sshuttle (chain or table names containing "sshuttle"), and its
+ * policy routing (--method tproxy): any {@code ip rule} on a fwmark, any route in a table
+ * other than local, main and default. The topology itself has neither.
  */
 public final class FirewallRules {
     private static final String MARK = "sshuttle";
@@ -25,6 +27,14 @@ public final class FirewallRules {
             for (String table : List.of("nat", "mangle")) collect(ns, found, tool, "-t", table, "-S");
         }
         if (Cmd.which("nft") != null) collect(ns, found, "nft", "list", "ruleset");
+        for (String family : List.of("-4", "-6")) {
+            Cmd.Result rules = ns.run("ip", family, "rule", "show");
+            rules.stdout().lines().filter(l -> l.contains("fwmark"))
+                    .forEach(l -> found.add("ip " + family + " rule: " + l.strip()));
+            Cmd.Result routes = ns.run("ip", family, "route", "show", "table", "all");
+            routes.stdout().lines().filter(l -> l.contains(" table ") && !l.matches(".* table (local|main|default)\\b.*"))
+                    .forEach(l -> found.add("ip " + family + " route: " + l.strip()));
+        }
         return found;
     }
 

@@ -31,15 +31,17 @@ public final class TargetServices implements AutoCloseable {
     private final HttpService http;
     private final DnsService dns;
     private final ResetService reset;
+    private final UdpEchoService udpEcho;
 
     private TargetServices(EchoService echo, SinkService sink, SourceService source, HttpService http, DnsService dns,
-                           ResetService reset) {
+                           ResetService reset, UdpEchoService udpEcho) {
         this.echo = echo;
         this.sink = sink;
         this.source = source;
         this.http = http;
         this.dns = dns;
         this.reset = reset;
+        this.udpEcho = udpEcho;
     }
 
     /**
@@ -53,9 +55,10 @@ public final class TargetServices implements AutoCloseable {
         ServerSocket resetSocket = home.call(() -> listen(bindAddress, RESET_PORT));
         HttpServer httpServer = home.call(() -> HttpServer.create(new InetSocketAddress(bindAddress, HTTP_PORT), 128));
         DatagramSocket dnsSocket = home.call(() -> new DatagramSocket(new InetSocketAddress(bindAddress, DNS_PORT)));
+        DatagramSocket udpEchoSocket = home.call(() -> new DatagramSocket(new InetSocketAddress(bindAddress, ECHO_PORT)));
         TargetServices services = new TargetServices(new EchoService(echoSocket), new SinkService(sinkSocket),
                 new SourceService(sourceSocket), new HttpService(httpServer), new DnsService(dnsSocket, dnsRecords),
-                new ResetService(resetSocket));
+                new ResetService(resetSocket), new UdpEchoService(udpEchoSocket));
         services.echo.start();
         services.sink.start();
         services.source.start();
@@ -94,6 +97,11 @@ public final class TargetServices implements AutoCloseable {
         return reset;
     }
 
+    /** UDP echo on {@link #ECHO_PORT}, beside the TCP one. */
+    public UdpEchoService udpEcho() {
+        return udpEcho;
+    }
+
     /** Open TCP connections over all services; returns to 0 when nothing leaks. */
     public int openConnections() {
         return echo.openConnections() + sink.openConnections() + source.openConnections() + reset.openConnections();
@@ -107,5 +115,6 @@ public final class TargetServices implements AutoCloseable {
         reset.close();
         http.close();
         dns.close();
+        udpEcho.close();
     }
 }

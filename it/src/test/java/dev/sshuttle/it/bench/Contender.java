@@ -12,7 +12,6 @@ import dev.sshuttle.it.tunnel.Tunnels;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,12 +34,6 @@ final class Contender implements AutoCloseable {
     static final Duration STOP_WITHIN = Duration.ofSeconds(15);
     static final int FORWARD_IPERF_PORT = 15201;
     static final int FORWARD_ECHO_PORT = 15007;
-    /**
-     * A checkout of the commit to compare against, its jar built (git archive C | tar -x -C DIR/C;
-     * cd DIR/C; ./mvnw -pl tunnel -am package -DskipTests): its launcher runs as two more
-     * contenders in the same run. Empty: none.
-     */
-    static final String BASELINE = System.getProperty("bench.baseline", "");
 
     /** How to start one contender; ours: compared with ssh -L in the table and the checks. */
     record Spec(String name, boolean ours, Starter starter) {}
@@ -69,31 +62,53 @@ final class Contender implements AutoCloseable {
         this.sshdBefore = sshdBefore;
     }
 
-    /** The contenders that carry iperf3 and echo connections (all but the raw ssh pipe), in table order. */
-    static List<Spec> all() {
-        List<Spec> all = new ArrayList<>(List.of(
-                new Spec("ssh -L", false, Contender::sshForward),
-                new Spec("stock sshuttle", false, (t, n) -> transparent(t, n,
-                        List.of("sshuttle", "--method", "nat", "-e", sshCommand(t), "-r", t.ssh().destination(), t.targetSubnet()))),
-                new Spec("ours, python agent", true, (t, n) -> ours(t, n, Tunnels.repositoryRoot(), "python")),
-                new Spec("ours, java agent", true, (t, n) -> ours(t, n, Tunnels.repositoryRoot(), "java"))));
-        if (!BASELINE.isEmpty()) {
-            Path root = Path.of(BASELINE);
-            String commit = root.getFileName() == null ? BASELINE : root.getFileName().toString();
-            all.add(new Spec("ours before (" + commit + "), python agent", true, (t, n) -> ours(t, n, root, "python")));
-            all.add(new Spec("ours before (" + commit + "), java agent", true, (t, n) -> ours(t, n, root, "java")));
+    /**
+     * Where a contender's ssh connects: the gateway's sshd itself, or something in front of it in
+     * the client namespace (a delaying relay), as host and port.
+     */
+    record SshPath(String host, int port) {
+        static SshPath direct(Topology t) {
+            return new SshPath(t.gatewayIp().getHostAddress(), t.ssh().port());
         }
-        return all;
+
+        String destination() {
+            return "root@" + host;
+        }
+    }
+
+    /** The contenders that carry iperf3 and echo connections (all but the raw ssh pipe), in table order, straight to sshd. */
+    static List<Spec> all() {
+        return all(SshPath::direct);
+    }
+
+    /** As {@link #all()}, every ssh going the given path. */
+    static List<Spec> all(java.util.function.Function<Topology, SshPath> path) {
+        return List.of(
+                new Spec("ssh -L", false, (t, n) -> sshForward(t, n, path.apply(t))),
+                new Spec("stock sshuttle", false, (t, n) -> transparent(t, n, List.of("sshuttle", "--method", "nat",
+                        "-e", sshCommand(t, path.apply(t)), "-r", path.apply(t).destination(), t.targetSubnet()))),
+                new Spec("ours, python agent", true, (t, n) -> ours(t, n, path.apply(t), "python")),
+                new Spec("ours, java agent", true, (t, n) -> ours(t, n, path.apply(t), "java")));
     }
 
     /** The topology's ssh command (sshuttle's -e) with the benchmark's cipher. */
     static String sshCommand(Topology t) {
-        return t.ssh().sshCommand() + " -c " + CIPHER;
+        return sshCommand(t, SshPath.direct(t));
+    }
+
+    /** As {@link #sshCommand(Topology)}, to the given path's port. */
+    static String sshCommand(Topology t, SshPath path) {
+        return t.ssh().sshCommand(path.port()) + " -c " + CIPHER;
     }
 
     /** Full ssh argv to the gateway with the benchmark's cipher, then options, destination and remote command. */
     static List<String> sshArgv(Topology t, List<String> options, String... remoteCommand) {
-        List<String> argv = new ArrayList<>(t.ssh().sshArgv(remoteCommand));
+        return sshArgv(t, SshPath.direct(t), options, remoteCommand);
+    }
+
+    /** As {@link #sshArgv(Topology, List, String...)}, along the given path. */
+    static List<String> sshArgv(Topology t, SshPath path, List<String> options, String... remoteCommand) {
+        List<String> argv = new ArrayList<>(t.ssh().sshArgvVia(path.host(), path.port(), remoteCommand));
         List<String> extra = new ArrayList<>(List.of("-c", CIPHER));
         extra.addAll(options);
         argv.addAll(1, extra);
@@ -101,9 +116,9 @@ final class Contender implements AutoCloseable {
     }
 
     /** ssh -N -L for iperf3 and echo on 127.0.0.1 of the client namespace, once both forwards accept. */
-    private static Contender sshForward(Topology t, String name) {
+    private static Contender sshForward(Topology t, String name, SshPath path) {
         String target = t.targetIp().getHostAddress();
-        List<String> argv = sshArgv(t, List.of("-N", "-o", "ExitOnForwardFailure=yes",
+        List<String> argv = sshArgv(t, path, List.of("-N", "-o", "ExitOnForwardFailure=yes",
                 "-L", "127.0.0.1:" + FORWARD_IPERF_PORT + ":" + target + ":" + Iperf3.PORT,
                 "-L", "127.0.0.1:" + FORWARD_ECHO_PORT + ":" + target + ":" + TargetServices.ECHO_PORT));
         Set<Long> before = sshdProcesses(t);
@@ -115,11 +130,15 @@ final class Contender implements AutoCloseable {
         return c;
     }
 
-    /** Our client as users start it: the ./sshuttle launcher of the checkout at root (its JVM options, its caches), -e/-r, --agent, the target subnet. */
-    private static Contender ours(Topology t, String name, Path root, String agent) {
+    /** Our client as users start it: the launcher's JVM options, -e/-r, --agent, the target subnet. */
+    /** Ours with the given agent along path, with extra client arguments before the subnet. */
+    static Contender ours(Topology t, String name, SshPath path, String agent, String... extra) {
         Set<Long> before = sshdProcesses(t);
-        BackgroundProcess p = t.client().start(t.workDir().resolve(logName(name)), root.resolve("sshuttle").toString(),
-                "-e", sshCommand(t), "-r", t.ssh().destination(), "--agent", agent, t.targetSubnet());
+        List<String> args = new ArrayList<>(List.of("--agent", agent));
+        args.addAll(List.of(extra));
+        args.add(t.targetSubnet());
+        BackgroundProcess p = Tunnels.startVia(t, logName(name).replace(".log", ""), sshCommand(t, path), path.destination(),
+                args.toArray(String[]::new));
         return connected(t, name, p, before);
     }
 

@@ -279,7 +279,7 @@ class DataPathBenchmarkTest {
                 .append("OpenSSH sshd, target with iperf3 and an echo service; see it/README.md), every ssh with `-c ").append(Contender.CIPHER)
                 .append("`:\n")
                 .append("the raw ssh pipe (bytes through one session's stdin/stdout, a ceiling), `ssh -N -L` to the target's iperf3 and echo,\n")
-                .append("stock sshuttle (`--method nat`), and ours (the `./sshuttle` launcher: `./sshuttle -e ... -r ... --agent python|java`; with -Dbench.baseline=DIR also the launcher of the checkout in DIR).\n")
+                .append("stock sshuttle (`--method nat`), and ours (`java @tunnel/jvm.options -jar sshuttle.jar -e ... -r ... --agent python|java`).\n")
                 .append(String.format("Median of %d runs (contenders take turns); iperf3 tests of %d s; CPU = utime+stime of every tunnel process%n",
                         RUNS, TRANSFER.toSeconds()))
                 .append("(client side and sshd side, iperf3 not counted) over the 1-stream up and down tests; connections: 2000 (connect, 100 B,\n")
@@ -302,6 +302,7 @@ class DataPathBenchmarkTest {
             for (String n : notes) md.append("- ").append(n).append('\n');
         }
         md.append("\n![throughput and ping beside bulk](benchmarks.png)\n");
+        md.append("\nLong round trips (10-150 ms, past ssh's 2 MiB channel window with `--channels`): [benchmarks-lfn.md](benchmarks-lfn.md).\n");
         System.out.println(md);
         Files.createDirectories(docs);
         Path file = docs.resolve("benchmarks.md");
@@ -312,7 +313,7 @@ class DataPathBenchmarkTest {
         for (DataPathResults.Check c : checks) System.out.println(c);
     }
 
-    private static String git(Path repo, String... args) {
+    static String git(Path repo, String... args) {
         List<String> argv = new ArrayList<>(List.of("git", "-C", repo.toString()));
         argv.addAll(List.of(args));
         Cmd.Result r = Cmd.run(Duration.ofSeconds(10), argv);
@@ -320,7 +321,7 @@ class DataPathBenchmarkTest {
     }
 
     /** The first line a tool prints (stdout, else stderr: ssh -V), or "?". */
-    private static String firstLine(String... argv) {
+    static String firstLine(String... argv) {
         Cmd.Result r = Cmd.run(Duration.ofSeconds(10), argv);
         String out = r.stdout().isBlank() ? r.stderr() : r.stdout();
         return out.isBlank() ? "?" : out.strip().lines().findFirst().orElse("?");

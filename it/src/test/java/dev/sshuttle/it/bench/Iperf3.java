@@ -93,16 +93,25 @@ final class Iperf3 implements AutoCloseable {
 
     /** Starts `iperf3 -c` from `from` towards server for `time`, with `streams` parallel streams; reverse: the server sends (-R). */
     Running start(Netns from, InetSocketAddress to, Duration time, int streams, boolean reverse) {
+        return start(from, to, time, streams, reverse, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #start(Netns, InetSocketAddress, Duration, int, boolean)}, the first `omit` of the
+     * test left out of the result (--omit: the ramp-up, which over a long round trip is seconds).
+     */
+    Running start(Netns from, InetSocketAddress to, Duration time, int streams, boolean reverse, Duration omit) {
         List<String> argv = new ArrayList<>(List.of("iperf3", "-c", to.getAddress().getHostAddress(),
                 "-p", Integer.toString(to.getPort()), "-t", Long.toString(time.toSeconds()), "-J",
                 "--connect-timeout", "5000", "-P", Integer.toString(streams)));
         if (reverse) argv.add("-R");
+        if (!omit.isZero()) argv.addAll(List.of("-O", Long.toString(omit.toSeconds())));
         String what = "iperf3 " + String.join(" ", argv.subList(1, argv.size()));
         awaitIdleServer();
         int serverLogChars = server.log().length();
         BackgroundProcess client = from.start(t.workDir().resolve("iperf3-client-" + runs.incrementAndGet() + ".json"),
                 argv.toArray(String[]::new));
-        return new Running(client, time, what, serverLogChars);
+        return new Running(client, time.plus(omit), what, serverLogChars);
     }
 
     /**

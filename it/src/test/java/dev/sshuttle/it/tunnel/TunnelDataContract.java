@@ -48,6 +48,11 @@ abstract class TunnelDataContract {
     /** Extra client arguments that choose the agent. */
     abstract String[] agentArgs();
 
+    /** What the client logged so far. */
+    String clientLog() {
+        return tunnel.log();
+    }
+
     @BeforeAll
     void startTunnel(Topology t) {
         List<String> args = new ArrayList<>(List.of(agentArgs()));

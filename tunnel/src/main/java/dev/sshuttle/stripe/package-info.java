@@ -1,0 +1,7 @@
+/**
+ * Striping (docs/protocol.md, "Striping"): the handshake that opens extra ssh channels to the
+ * agent (direct-streamlocal channels to a unix socket the agent listens on, through the ssh
+ * client's own {@code -L} forward), and its wire constants. The striped stream itself is
+ * {@link dev.sshuttle.io.StripedStream}.
+ */
+package dev.sshuttle.stripe;
