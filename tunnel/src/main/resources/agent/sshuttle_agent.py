@@ -12,11 +12,9 @@ import collections
 import errno
 import json
 import os
-import random
 import selectors
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -977,6 +975,7 @@ class Mux:
             except OSError:
                 pass
             self.ns_cache = servers or ["127.0.0.1"]
+        import random  # here, not at the top: only DNS needs it, and every start paid its import
         return random.choice(self.ns_cache), 53
 
     def dns_request(self, ch, query):
@@ -1666,6 +1665,7 @@ class TcpChannel:
 
 def list_routes():
     """IPv4 routes of this host as sshuttle's --auto-nets reports them (from `ip route`)."""
+    import subprocess  # only -N needs it; imported here so a start without -N does not pay for it
     try:
         out = subprocess.run(["ip", "-4", "route"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                              timeout=10, check=False).stdout.decode("ascii", "replace")

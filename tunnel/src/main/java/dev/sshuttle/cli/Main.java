@@ -50,6 +50,10 @@ public final class Main {
     /** Runs one command line to its end and returns the exit code (see {@link ExitCodes}). */
     public int run(String[] args) {
         List<String> argv = Arrays.asList(args);
+        if (argv.equals(List.of(AotTraining.OPTION))) {
+            StartTimeline.discard();
+            return AotTraining.run(err);
+        }
         if (argv.contains("--server") || argv.contains("--firewall")) StartTimeline.discard();
         if (argv.contains("--server")) {
             return runGuarded(() -> runners.agent().run(without(argv, "--server")), 0);

@@ -7,6 +7,18 @@ import java.util.List;
 /** The client's view of the privileged firewall helper: install the rules once, remove them on close. */
 public interface Firewall extends AutoCloseable {
     /**
+     * Starts what {@link #install} needs before the rules are known (the privileged helper), so
+     * it gets ready while ssh connects. Optional: install does it when it was not called; a
+     * second call does nothing.
+     */
+    default void prepare() throws Exception {}
+
+    /** Whether {@link #prepare} may ask the user something (a sudo password): then it runs before ssh, which may ask too. */
+    default boolean preparePrompts() {
+        return false;
+    }
+
+    /**
      * Installs the redirect rules for this listener port. {@code neverCapture} holds addresses
      * that must stay outside the tunnel (the listener's own, the ssh server's); {@code routes}
      * is the server's ROUTES text, added as subnets with --auto-nets.

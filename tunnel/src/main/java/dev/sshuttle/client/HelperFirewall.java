@@ -16,8 +16,9 @@ import java.util.List;
 
 /**
  * The production firewall: the privileged helper process (sudo/doas unless root). It is
- * started once the server is ready, with the user's subnets plus what must never be captured
- * (the listener's own addresses and the ssh server's, so 0/0 cannot swallow the tunnel).
+ * started beside ssh ({@link #prepare}) and gets its rules once the server is ready: the user's
+ * subnets plus what must never be captured (the listener's own addresses and the ssh server's,
+ * so 0/0 cannot swallow the tunnel).
  */
 public final class HelperFirewall implements Firewall {
     private final String method;
@@ -28,6 +29,7 @@ public final class HelperFirewall implements Firewall {
     private final boolean autoNets;
     private final TunnelClient.Log log;
     private final Owner owner;
+    private FirewallClient.Launched launched;
     private FirewallClient helper;
     private boolean udp;
     private int tmark = FirewallClient.DEFAULT_MARK;
@@ -58,6 +60,16 @@ public final class HelperFirewall implements Firewall {
     }
 
     @Override
+    public boolean preparePrompts() {
+        return FirewallClient.launchMayPrompt();
+    }
+
+    @Override
+    public void prepare() throws IOException {
+        if (launched == null && helper == null) launched = FirewallClient.launch(method);
+    }
+
+    @Override
     public void install(int listenerPort, List<InetSocketAddress> listenerAddresses, List<InetAddress> neverCapture,
                         String routes) throws IOException {
         boolean v4 = listenerAddresses.stream().anyMatch(a -> Family.of(a.getAddress()) == Family.IPV4);
@@ -82,7 +94,15 @@ public final class HelperFirewall implements Firewall {
                 .filter(n -> n.family() == Family.IPV4 ? v4 : v6).toList();
         ListenPorts ports = new ListenPorts(v4 ? listenerPort : 0, v6 ? listenerPort : 0,
                 v4 && dnsPort > 0 ? dnsPort : 0, v6 && dnsPort > 0 ? dnsPort : 0);
-        helper = FirewallClient.start(method, new FirewallRules(usable, ns, ports, owner), udp, tmark);
+        prepare();
+        FirewallClient.Launched starting = launched;
+        launched = null;
+        try {
+            helper = starting.install(method, new FirewallRules(usable, ns, ports, owner), FirewallClient.READY_TIMEOUT,
+                    udp, tmark);
+        } finally {
+            if (helper == null) starting.close();
+        }
         log.log(1, "firewall rules installed with method " + helper.helperMethod());
     }
 
@@ -106,6 +126,10 @@ public final class HelperFirewall implements Firewall {
 
     @Override
     public void close() {
+        if (launched != null) {
+            launched.close(); // started, never given rules
+            launched = null;
+        }
         if (helper == null) return;
         try {
             helper.close();

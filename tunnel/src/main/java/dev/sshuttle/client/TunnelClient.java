@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
@@ -141,18 +142,24 @@ public final class TunnelClient {
     }
 
     private int runSessions(SshCommand ssh, BuiltinSsh builtin) {
-        List<InetAddress> serverAddresses = ssh != null ? ssh.resolveServerAddresses()
-                : builtin != null ? builtin.serverAddresses() : List.of();
-        if (settings.host() != null) {
-            StartTimeline.mark("ssh server address known (ssh -G)");
-            log.log(2, "ssh server " + settings.host() + " resolves to " + serverAddresses);
-        }
+        // ssh -G runs beside the helper's start and ssh's connect: only the rules need its answer
+        CompletableFuture<List<InetAddress>> serverAddresses = ssh == null
+                ? CompletableFuture.completedFuture(builtin != null ? builtin.serverAddresses() : List.of())
+                : CompletableFuture.supplyAsync(() -> {
+                    List<InetAddress> found = ssh.resolveServerAddresses();
+                    StartTimeline.mark("ssh server address known (ssh -G)");
+                    log.log(2, "ssh server " + settings.host() + " resolves to " + found);
+                    return found;
+                }, runnable -> Thread.ofVirtual().name("ssh-G").start(runnable));
         // closed in reverse order: the rules go first, then the listener; the other way round,
         // another local user could bind the freed port and receive connections still captured
         try (TransparentListener listener = TransparentListener.bind(settings.listen(), tproxy != null);
              UdpFlows udp = tproxy == null ? null : UdpFlows.bind(listener.addresses(), listener.port(),
                      tproxy.udpIdle().toNanos(), tproxy.maxUdpFlows(), log);
              Firewall firewall = firewallFactory.get()) {
+            // a sudo prompt comes before ssh's own; without one the helper starts just after ssh
+            // (on two cores a JVM starting beside the client's own start slowed both)
+            if (firewall.preparePrompts()) firewall.prepare();
             log.log(1, "listener bound on port " + listener.port() + (udp == null ? "" : " (TCP and UDP)"));
             boolean[] installed = {false};
             boolean everConnected = false;
@@ -171,17 +178,15 @@ public final class TunnelClient {
                 return explain(end);
             }
             return 0;
-        } catch (IOException e) {
-            log.log(0, "sshuttle: " + e.getMessage());
-            return 99;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             log.log(0, "sshuttle: " + e.getMessage());
             return 99;
         }
     }
 
     private ClientSession.End runOneSession(SshCommand ssh, BuiltinSsh builtin, TransparentListener listener,
-                                            UdpFlows udp, Firewall firewall, List<InetAddress> serverAddresses, boolean[] installed)
+                                            UdpFlows udp, Firewall firewall, CompletableFuture<List<InetAddress>> serverAddresses,
+                                            boolean[] installed)
             throws IOException {
         String remote = settings.remoteCommandOverride() != null ? settings.remoteCommandOverride() : launch.remoteCommand();
         Transport transport;
@@ -197,6 +202,12 @@ public final class TunnelClient {
                     ssh == null ? "local agent" : ssh.describe());
         }
         StartTimeline.mark("ssh started");
+        try {
+            firewall.prepare();
+        } catch (Exception e) {
+            transport.close();
+            return new ClientSession.End(ClientSession.Reason.SETUP_FAILED, e.getMessage(), -1, false);
+        }
         ClientSession.End end = null;
         try {
             launch.beforePreamble(transport.in(), transport.out());
@@ -204,7 +215,7 @@ public final class TunnelClient {
                     new ClientSession.Hooks() {
                         public void serverReady(int port, String routes) throws Exception {
                             if (!installed[0]) {
-                                firewall.install(port, listener.addresses(), serverAddresses, routes);
+                                firewall.install(port, listener.addresses(), serverAddresses.join(), routes);
                                 StartTimeline.mark("firewall rules installed");
                                 installed[0] = true;
                                 log.log(0, "Connected to server.");

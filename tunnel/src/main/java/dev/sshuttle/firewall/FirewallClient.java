@@ -56,35 +56,105 @@ public final class FirewallClient implements AutoCloseable {
     }
 
     /**
+     * Starts the helper from this program ahead of its rules. Through sudo/doas it waits for
+     * READY here, so a password prompt comes before ssh's own prompts (sshuttle's order); as
+     * root it returns at once and the helper gets ready while ssh connects.
+     */
+    public static Launched launch(String method) throws IOException {
+        Launched launched = launch(HelperCommand.forThisProgram(method));
+        if (launchMayPrompt()) launched.awaitReady(READY_TIMEOUT);
+        return launched;
+    }
+
+    /** Not root: the helper runs through sudo/doas, which may ask for a password. */
+    public static boolean launchMayPrompt() {
+        return !HelperCommand.isRoot();
+    }
+
+    /**
      * Starts the helper with an explicit command line (tests run it inside a namespace), waits
      * for READY, sends the rules and waits for STARTED. The helper's stderr goes to ours.
      */
     public static FirewallClient start(List<String> helperCommand, String method, FirewallRules rules,
             Duration readyTimeout, boolean udp, int tmark) throws IOException {
+        return launch(helperCommand).install(method, rules, readyTimeout, udp, tmark);
+    }
+
+    /**
+     * Starts the helper process without waiting for it: its JVM starts and it finds its tools
+     * while ssh connects, and {@link Launched#install} sends the rules once they are known.
+     */
+    public static Launched launch(List<String> helperCommand) throws IOException {
         Process process = new ProcessBuilder(helperCommand).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BlockingQueue<String> lines = new ArrayBlockingQueue<>(MAX_JUNK_LINES + 16);
         Thread.ofVirtual().name("firewall-helper-stdout").start(() -> pump(process, lines));
-        try {
-            String ready = awaitReady(process, lines, readyTimeout);
+        return new Launched(process, lines);
+    }
+
+    /** A helper started ahead of its rules; closing it before {@link #install} ends it, nothing installed. */
+    public static final class Launched implements AutoCloseable {
+        private final Process process;
+        private final BlockingQueue<String> lines;
+        private String ready;
+        private boolean handedOver;
+
+        private Launched(Process process, BlockingQueue<String> lines) {
+            this.process = process;
+            this.lines = lines;
+        }
+
+        /** Waits for READY (a sudo password prompt may come first); idempotent. */
+        public void awaitReady(Duration timeout) throws IOException {
+            if (ready != null) return;
+            try {
+                ready = FirewallClient.awaitReady(process, lines, timeout);
+            } catch (IOException | RuntimeException e) {
+                process.destroyForcibly();
+                throw e;
+            }
             StartTimeline.mark("firewall helper ready");
+        }
+
+        /** Waits for READY, sends the rules and waits for STARTED: the rules are in place. */
+        public FirewallClient install(String method, FirewallRules rules, Duration readyTimeout, boolean udp, int tmark)
+                throws IOException {
+            awaitReady(readyTimeout);
             FirewallClient client = new FirewallClient(process, lines, ready.substring(HelperLines.READY.length()).strip());
             try {
-                client.sendRules(method, rules, udp, tmark);
-            } catch (IOException e) {
-                // a helper that stopped reading has said why on stderr; its status is the clue here
-                throw new IOException("firewall helper stopped reading its rules ("
-                        + (process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                                ? "exit status " + process.exitValue() : e.getMessage()) + ")", e);
+                try {
+                    client.sendRules(method, rules, udp, tmark);
+                } catch (IOException e) {
+                    // a helper that stopped reading has said why on stderr; its status is the clue here
+                    throw new IOException("firewall helper stopped reading its rules ("
+                            + (process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                                    ? "exit status " + process.exitValue() : e.getMessage()) + ")", e);
+                }
+                client.awaitLine(HelperLines.STARTED, STARTED_TIMEOUT);
+                handedOver = true;
+                return client;
+            } catch (IOException | RuntimeException e) {
+                process.destroyForcibly();
+                throw e;
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting the firewall helper", e);
             }
-            client.awaitLine(HelperLines.STARTED, STARTED_TIMEOUT);
-            return client;
-        } catch (IOException | RuntimeException e) {
-            process.destroyForcibly();
-            throw e;
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while starting the firewall helper", e);
+        }
+
+        /** Before install: EOF on its stdin (it exits 0 with nothing installed), then a bounded wait. */
+        @Override
+        public void close() {
+            if (handedOver) return;
+            try {
+                process.getOutputStream().close();
+                if (!process.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) process.destroyForcibly();
+            } catch (IOException e) {
+                process.destroyForcibly();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

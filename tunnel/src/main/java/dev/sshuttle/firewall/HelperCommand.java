@@ -18,9 +18,19 @@ public final class HelperCommand {
     static final String MAIN_CLASS = "dev.sshuttle.cli.Main";
     /** The helper is tiny and short-lived per call: start fast, stay small. */
     static final List<String> JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
+            "-XX:+UseCompactObjectHeaders", // as the client: the AOT cache it shares is refused with other header flags
             "-Xss512k", "--enable-native-access=ALL-UNNAMED");
 
+    /** Set by the launcher to the AOT cache the client runs with: the helper runs the same jar and JDK. */
+    static final String AOT_CACHE_ENV = "SSHUTTLE_AOT_CACHE";
+
     private HelperCommand() {}
+
+    /** -XX:AOTCache for the helper when the launcher named an existing cache (a JVM that cannot use it ignores it). */
+    static List<String> aotCache(String path) {
+        if (path == null || path.isEmpty() || !Files.isRegularFile(Path.of(path))) return List.of();
+        return List.of("-XX:AOTCache=" + path);
+    }
 
     public static List<String> forThisProgram(String method) throws IOException {
         List<String> command = new ArrayList<>(privilegePrefix());
@@ -33,6 +43,7 @@ public final class HelperCommand {
         List<String> command = new ArrayList<>();
         command.add(javaBinary());
         command.addAll(JVM_FLAGS);
+        command.addAll(aotCache(System.getenv(AOT_CACHE_ENV)));
         Path codeSource = codeSource();
         if (codeSource.toString().endsWith(".jar") && Files.isRegularFile(codeSource)) {
             command.addAll(List.of("-jar", codeSource.toString()));

@@ -25,13 +25,23 @@ import java.util.List;
  */
 public final class JavaAgentUpload {
     /**
-     * The remote agent shares a host we are only guests on, so it starts with a small heap
-     * that G1 grows only as far as it needs to (the client's choice too, see tunnel/jvm.options).
-     * Before this it ran with the serial collector at its default size. Under 3000 mixed
-     * connections it went from 195 to 320 MiB resident, and the serial collector grows its
-     * heap without bound under sustained traffic.
+     * The remote agent shares a host we are only guests on: the client's memory choices (see
+     * tunnel/jvm.options for why each): the serial collector with a small capped heap, a cap
+     * on direct chunks, compact object headers, freed native memory trimmed every 2 s, exit at once on an OutOfMemoryError. Before
+     * this it ran G1 from a 16 MiB start and sat at ~85-97 MiB resident after 10,000 mixed
+     * connections; the serial collector uncapped grew its heap without bound under traffic.
      */
-    static final List<String> AGENT_JVM_OPTIONS = List.of("-Xms16m");
+    static final List<String> AGENT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m",
+            "-XX:MaxDirectMemorySize=512m", "-XX:+UseCompactObjectHeaders", "-XX:TrimNativeHeapInterval=2000",
+            "-XX:+ExitOnOutOfMemoryError");
+    /**
+     * The agent's own class-data archive beside its jar in the 0700 cache: the first session
+     * writes it when the agent exits, later ones load their classes from it; the JVM checks it
+     * against this JDK and jar and makes a new one when it does not fit (JDK 19+ dynamic CDS).
+     */
+    static final String CDS_OPTIONS = "-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=\"$J.jsa\" -Xlog:cds=off -Xlog:aot=off";
+    /** glibc's malloc arenas for the agent JVM's threads (see the launcher): two, not eight per core. */
+    static final String AGENT_ENVIRONMENT = "MALLOC_ARENA_MAX=2";
 
     public static final int EXIT_NO_JAVA = 96;
     private static final String TAG = "SSHUTTLE-JAR ";
@@ -68,8 +78,12 @@ public final class JavaAgentUpload {
         // used only when it is ours, a plain file, and has the right size and SHA-256 (sha256sum,
         // shasum or openssl; with none of them it is sent again every time).
         String script = "D=\"$HOME/.cache/sshuttle-java\"; J=\"$D/" + sha256 + ".jar\"; X=; "
+                // the version from the JDK's release file when there is one: each `java -version` is a JVM start
                 + "for c in " + candidates + "; do "
-                + "v=$(\"$c\" -version 2>&1 | sed -n 's/.*version \"\\([0-9]*\\).*/\\1/p' | head -n 1); "
+                + "if [ \"$c\" = java ]; then c=$(command -v java 2>/dev/null) || continue; c=$(readlink -f \"$c\" 2>/dev/null || echo \"$c\"); fi; "
+                + "v=; r=\"${c%/bin/java}/release\"; if [ \"$r\" != \"$c/release\" ] && [ -x \"$c\" ] && [ -r \"$r\" ]; then "
+                + "v=$(sed -n 's/^JAVA_VERSION=\"\\([0-9]*\\).*/\\1/p' \"$r\"); fi; "
+                + "[ -n \"$v\" ] || v=$(\"$c\" -version 2>&1 | sed -n 's/.*version \"\\([0-9]*\\).*/\\1/p' | head -n 1); "
                 + "if [ \"${v:-0}\" -ge 25 ] 2>/dev/null; then X=$c; break; fi; done; "
                 + "if [ -z \"$X\" ]; then echo '" + TAG + "NOJAVA'; "
                 + (fallbackScript == null ? "exit " + EXIT_NO_JAVA : fallbackScript) + "; fi; "
@@ -83,7 +97,8 @@ public final class JavaAgentUpload {
                 + "if [ -d \"$D\" ] && head -c " + size + " > \"$J.$$\" && [ \"$(wc -c < \"$J.$$\")\" -eq " + size + " ] "
                 + "&& mv -f \"$J.$$\" \"$J\"; "
                 + "then echo '" + TAG + "STORED'; else rm -f \"$J.$$\"; echo '" + TAG + "NOSTORE'; exit 99; fi; fi; "
-                + "exec \"$X\" " + String.join(" ", AGENT_JVM_OPTIONS) + " -jar \"$J\" --server";
+                + "export " + AGENT_ENVIRONMENT + "; exec \"$X\" " + String.join(" ", AGENT_JVM_OPTIONS)
+                + " " + CDS_OPTIONS + " -jar \"$J\" --server";
         return "/bin/sh -c " + ShellQuote.quote(script);
     }
 

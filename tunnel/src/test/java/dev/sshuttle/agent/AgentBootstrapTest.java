@@ -24,7 +24,7 @@ class AgentBootstrapTest {
     @Test
     void remoteCommandIsOneShellWordAfterShC() {
         String cmd = AgentBootstrap.python().remoteCommand();
-        assertTrue(cmd.startsWith("/bin/sh -c 'P=python3; $P -V >/dev/null 2>&1 || P=python; exec \"$P\" -c \""), cmd);
+        assertTrue(cmd.startsWith("/bin/sh -c 'P=python3; command -v $P >/dev/null 2>&1 || P=python; exec \"$P\" -S -c \""), cmd);
         assertTrue(cmd.endsWith("\"; exit 97'"), cmd);
         String loader = AgentBootstrap.python().loader();
         assertFalse(loader.matches(".*['\"$`\\\\].*"), "loader must survive the shell quoting: " + loader);

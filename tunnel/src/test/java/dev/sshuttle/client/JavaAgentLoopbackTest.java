@@ -1,6 +1,7 @@
 package dev.sshuttle.client;
 
 import dev.sshuttle.mux.ProtocolVersion;
+import dev.sshuttle.server.LoopbackAgentTransport;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 class JavaAgentLoopbackTest extends TunnelContract {
     @Override
     Transport transport() throws IOException {
-        return new LoopbackAgentTransport();
+        return new LoopbackAgentTransport(System.err);
     }
 
     @Override

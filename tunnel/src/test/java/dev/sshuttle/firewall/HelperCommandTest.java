@@ -3,7 +3,10 @@ package dev.sshuttle.firewall;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -18,5 +21,15 @@ class HelperCommandTest {
         List<String> tail = command.subList(command.size() - 6, command.size());
         assertEquals(List.of("-cp", System.getProperty("java.class.path"), HelperCommand.MAIN_CLASS,
                 "--firewall", "--method", "nft"), tail);
+    }
+
+    @Test
+    void theHelperUsesTheLaunchersAotCacheOnlyWhenTheFileIsThere(@TempDir Path dir) throws IOException {
+        Path cache = dir.resolve("sshuttle.aot");
+        assertEquals(List.of(), HelperCommand.aotCache(cache.toString()), "no file yet");
+        assertEquals(List.of(), HelperCommand.aotCache(null));
+        assertEquals(List.of(), HelperCommand.aotCache(""));
+        Files.write(cache, new byte[] {1});
+        assertEquals(List.of("-XX:AOTCache=" + cache), HelperCommand.aotCache(cache.toString()));
     }
 }

@@ -80,6 +80,8 @@ class DataPathBenchmarkTest {
     static final Duration WARM_UP_TRANSFER = Duration.ofSeconds(2);
     static final int WARM_UP_CONNECTIONS = 200;
     static final String COMMAND = "./mvnw -B -ntp -pl tunnel,it -am verify -Pbench";
+    /** Where the sections of the start and footprint benchmark begin in docs/benchmarks.md. */
+    static final String KEPT_FROM = "# Start time and footprint";
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.MINUTES)
@@ -255,6 +257,14 @@ class DataPathBenchmarkTest {
         }));
     }
 
+    /** The other benchmarks' sections of docs/benchmarks.md (from {@link #KEPT_FROM} on): a new data-path run keeps them. */
+    static String keptSections(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) return "";
+        String old = Files.readString(file);
+        int at = old.indexOf(KEPT_FROM);
+        return at < 0 ? "" : "\n" + old.substring(at);
+    }
+
     /** Prints the table and the checks, and writes docs/benchmarks.md and docs/benchmarks.png. */
     private static void report(DataPathResults results, Duration took) throws IOException {
         Path docs = Path.of(System.getProperty("bench.docs", "../docs")).toAbsolutePath().normalize();
@@ -297,7 +307,8 @@ class DataPathBenchmarkTest {
         md.append("\nLong round trips (10-150 ms, past ssh's 2 MiB channel window with `--channels`): [benchmarks-lfn.md](benchmarks-lfn.md).\n");
         System.out.println(md);
         Files.createDirectories(docs);
-        Files.writeString(docs.resolve("benchmarks.md"), md);
+        Path file = docs.resolve("benchmarks.md");
+        Files.writeString(file, md + keptSections(file));
         DataPathPlot.write(results.columns(), "data-path benchmark, median of " + RUNS + " runs, " + commit + ", " + date,
                 docs.resolve("benchmarks.png"));
         System.out.println("wrote " + docs.resolve("benchmarks.md") + " and " + docs.resolve("benchmarks.png"));

@@ -64,6 +64,8 @@ class StartAndFootprintBenchmarkTest {
     static final Duration POLL_CONNECT_TIMEOUT = Duration.ofMillis(10);
     static final String JAVA_OPTS = System.getProperty("footprint.java.opts", "");
     static final String ONLY = System.getProperty("footprint.only", "");
+    /** Extra environment of our client and of the Java agent ("K=V K=V"), e.g. MALLOC_ARENA_MAX=2. */
+    static final String ENV = System.getProperty("footprint.env", "");
     /** JVM options for the Java agent, through a --remote-java wrapper (comparing options; empty: the product's own). */
     static final String AGENT_OPTS = System.getProperty("footprint.agent.opts", "");
     /** Prints jcmd VM.native_memory of both JVMs at the end (needs -XX:NativeMemoryTracking=summary in the options). */
@@ -83,7 +85,8 @@ class StartAndFootprintBenchmarkTest {
     void startAndFootprint(Topology t) throws Exception {
         StringBuilder md = new StringBuilder("# Start time and footprint\n\n")
                 .append("- commit: ").append(git("rev-parse", "--short", "HEAD")).append(git("status", "--porcelain", "--untracked-files=no").isEmpty() ? "" : " with uncommitted changes")
-                .append(", JDK ").append(Runtime.version()).append(", SSHUTTLE_JAVA_OPTS='").append(JAVA_OPTS).append("'\n\n");
+                .append(", JDK ").append(Runtime.version()).append(", SSHUTTLE_JAVA_OPTS='").append(JAVA_OPTS).append("'")
+                .append(ENV.isBlank() ? "" : ", environment '" + ENV + "'").append("\n\n");
         try {
             if (!ONLY.equals("memory")) md.append(startTimes(t)).append('\n');
             if (!ONLY.equals("start")) md.append(footprint(t));
@@ -329,7 +332,11 @@ class StartAndFootprintBenchmarkTest {
         Path launcher = root.resolve("sshuttle");
         List<String> argv = new ArrayList<>();
         boolean mine = root.equals(Tunnels.repositoryRoot()); // the options under test are for this checkout only
-        if (mine && !JAVA_OPTS.isEmpty()) argv.addAll(List.of("env", "SSHUTTLE_JAVA_OPTS=" + JAVA_OPTS));
+        if (mine && !(JAVA_OPTS + ENV).isBlank()) {
+            argv.add("env");
+            if (!JAVA_OPTS.isEmpty()) argv.add("SSHUTTLE_JAVA_OPTS=" + JAVA_OPTS);
+            if (!ENV.isBlank()) argv.addAll(List.of(ENV.strip().split("\\s+")));
+        }
         argv.addAll(List.of(launcher.toString(), "-v", "-e", t.ssh().sshCommand(), "-r", t.ssh().destination(), "--agent", agent,
                 t.targetSubnet()));
         if (mine && agent.equals("java") && !AGENT_OPTS.isEmpty()) argv.addAll(List.of("--remote-java", agentJavaWrapper(t).toString()));
@@ -342,7 +349,7 @@ class StartAndFootprintBenchmarkTest {
     private static Path agentJavaWrapper(Topology t) {
         Path wrapper = t.workDir().resolve("agent-java");
         try {
-            Files.writeString(wrapper, "#!/bin/sh\nexec " + Path.of(System.getProperty("java.home"), "bin", "java") + " " + AGENT_OPTS + " \"$@\"\n");
+            Files.writeString(wrapper, "#!/bin/sh\nexec env " + ENV + " " + Path.of(System.getProperty("java.home"), "bin", "java") + " " + AGENT_OPTS + " \"$@\"\n");
             wrapper.toFile().setExecutable(true);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -1,11 +1,14 @@
 package dev.sshuttle.it.tunnel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.it.gates.FirewallRules;
 import dev.sshuttle.it.topology.BackgroundProcess;
 import dev.sshuttle.it.topology.Topology;
 import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,6 +93,17 @@ public final class Tunnels {
         BackgroundProcess p = startVia(t, name, t.ssh().sshCommand(sshPort), "root@127.0.0.1", args);
         p.awaitLog("Connected to server", CONNECT_WITHIN);
         return p;
+    }
+
+    /** An HTTP GET to the target's web server from the client namespace answers (through the tunnel); returns the reply. */
+    public static String assertHttpThroughTunnel(Topology t) throws IOException {
+        try (Socket s = t.client().connect(t.http(), Duration.ofSeconds(10))) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET / HTTP/1.0\r\nHost: target\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(reply.startsWith("HTTP/1."), "an HTTP answer through the tunnel, got: " + reply);
+            return reply;
+        }
     }
 
     /** The gateway's sshd runs as root on this machine: removes the Java agent's jar cache a test created there. */

@@ -1,6 +1,5 @@
-package dev.sshuttle.client;
+package dev.sshuttle.server;
 
-import dev.sshuttle.server.JavaAgent;
 import dev.sshuttle.transport.StreamChannels;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
@@ -14,13 +13,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** The Java agent in this JVM, joined to the client by a loopback TCP connection instead of ssh. */
-final class LoopbackAgentTransport implements Transport {
+/**
+ * The Java agent in this JVM, joined to the client by a loopback TCP connection instead of ssh:
+ * the AOT training run and the tests drive a real session with it.
+ */
+public final class LoopbackAgentTransport implements Transport {
     private final SocketChannel clientEnd;
     private final StreamChannels channels;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
-    LoopbackAgentTransport() throws IOException {
+    /** The agent logs to {@code log}. */
+    public LoopbackAgentTransport(PrintStream log) throws IOException {
         try (ServerSocketChannel server = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1)) {
             clientEnd = SocketChannel.open(server.getLocalAddress());
@@ -28,9 +31,9 @@ final class LoopbackAgentTransport implements Transport {
             SocketChannel agentEnd = server.accept();
             Thread.ofPlatform().daemon(true).name("loopback-agent").start(() -> {
                 try (agentEnd) {
-                    exit.complete(JavaAgent.run(StreamChannels.of(agentEnd), new PrintStream(System.err)));
+                    exit.complete(JavaAgent.run(StreamChannels.of(agentEnd), log));
                 } catch (IOException e) {
-                    exit.complete(99);
+                    exit.complete(JavaAgent.EXIT_FATAL);
                 }
             });
         }
