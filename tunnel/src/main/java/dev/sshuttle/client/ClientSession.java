@@ -89,6 +89,7 @@ public final class ClientSession {
     private String hostRequest;
     private Duration routesTimeout = ROUTES_TIMEOUT;
     private boolean firstAccepted; // event loop only
+    private boolean firstByte; // event loop only
     /** Where each open TCP channel goes and since when, for status. Event loop only. */
     private final java.util.Map<Integer, Opened> opened = new java.util.HashMap<>();
 
@@ -96,7 +97,6 @@ public final class ClientSession {
 
     /** A status view of this session, taken on its loop. */
     public record View(long rttNanos, long bytesOut, long bytesIn, int udpFlows, java.util.List<TunnelStatus.Connection> connections) {}
-    private boolean firstByte; // event loop only
 
     public ClientSession(Transport transport, byte[] preamble, MuxConfig config, TransparentListener listener,
                          DestinationLookup lookup, Hooks hooks) {
