@@ -1,5 +1,6 @@
 package dev.sshuttle.agent;
 
+import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -50,7 +51,7 @@ class AgentBootstrapTest {
 
     @Test
     void python3FromPathRunsTheAgent() throws Exception {
-        Prerequisites.require(onPath("python3"), "no python3 on PATH");
+        Prerequisites.require(Prerequisites.onPath("python3"), "no python3 on PATH");
         assertAgentAnswersPing(new PythonAgentLauncher(null));
     }
 
@@ -110,12 +111,5 @@ class AgentBootstrapTest {
             a.closeStdin();
             assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit(), a.stderrText());
         }
-    }
-
-    private static boolean onPath(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) return true;
-        }
-        return false;
     }
 }

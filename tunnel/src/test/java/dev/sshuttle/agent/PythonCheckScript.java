@@ -1,5 +1,6 @@
 package dev.sshuttle.agent;
 
+import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

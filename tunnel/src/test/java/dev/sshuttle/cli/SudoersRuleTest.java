@@ -1,5 +1,6 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,7 +50,7 @@ class SudoersRuleTest {
 
     @Test
     void visudoAcceptsTheRuleForAUserAndAGroup() throws Exception {
-        dev.sshuttle.sys.Prerequisites.require(Files.isExecutable(Path.of("/usr/sbin/visudo")), "needs /usr/sbin/visudo (package sudo)");
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/sbin/visudo")), "needs /usr/sbin/visudo (package sudo)");
         for (String who : List.of("alice", "%netadmins")) {
             out.reset();
             assertEquals(0, run("--sudoers-no-modify", "--sudoers-user", who));

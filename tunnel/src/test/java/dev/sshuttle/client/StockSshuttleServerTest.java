@@ -1,5 +1,6 @@
 package dev.sshuttle.client;
 
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.transport.ProcessTransport;
 import dev.sshuttle.transport.Transport;

@@ -3,7 +3,7 @@ package dev.sshuttle.firewall;
 import dev.sshuttle.sys.NeedsRoot;
 import dev.sshuttle.sys.Netns;
 import dev.sshuttle.sys.OriginalDestination;
-import dev.sshuttle.sys.Prerequisites;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.sys.TestNamespace;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

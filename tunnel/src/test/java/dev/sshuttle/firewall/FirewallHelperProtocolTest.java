@@ -2,7 +2,7 @@ package dev.sshuttle.firewall;
 
 import dev.sshuttle.sys.NeedsRoot;
 import dev.sshuttle.sys.Netns;
-import dev.sshuttle.sys.Prerequisites;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.sys.TestNamespace;
 import org.junit.jupiter.api.Test;
 

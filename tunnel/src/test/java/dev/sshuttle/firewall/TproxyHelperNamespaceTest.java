@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.sys.NeedsRoot;
-import dev.sshuttle.sys.Prerequisites;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.sys.TestNamespace;
 import java.io.BufferedReader;
 import java.io.IOException;

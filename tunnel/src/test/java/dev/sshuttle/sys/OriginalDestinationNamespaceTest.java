@@ -1,5 +1,6 @@
 package dev.sshuttle.sys;
 
+import dev.sshuttle.testkit.Prerequisites;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.sshuttle.it.topology;
 
+import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,7 +19,7 @@ class KilledRunTest {
 
     @BeforeEach
     void needsRoot() {
-        Prerequisites.requireTopology();
+        Prerequisites.requireRootAndTools(Topology.TOOLS);
     }
 
     private static Child startHolder() throws IOException {

@@ -1,5 +1,6 @@
 package dev.sshuttle.it.topology;
 
+import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class TopologyLifecycleTest {
     @BeforeEach
     void needsRoot() {
-        Prerequisites.requireTopology();
+        Prerequisites.requireRootAndTools(Topology.TOOLS);
     }
 
     @Test
