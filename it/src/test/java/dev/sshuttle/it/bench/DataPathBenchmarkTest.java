@@ -66,6 +66,11 @@ class DataPathBenchmarkTest {
      * bisection) prints its table and writes it to target/, never over docs/benchmarks.md.
      */
     static final String ONLY = System.getProperty("bench.contenders", "");
+    /**
+     * Another checkout (its jar built) whose client and agents run beside ours as "before (DIR), ..."
+     * contenders: a regression check in one run. None by default.
+     */
+    static final String BASELINE = System.getProperty("bench.baseline", "");
     static final int CONNECTIONS = 2000;
     static final int CONCURRENCY = 32;
     static final int CONNECTION_PAYLOAD = 100;
@@ -99,7 +104,11 @@ class DataPathBenchmarkTest {
         long ticksPerSecond = ProcessGauge.clockTicksPerSecond();
         Column raw = new Column("raw ssh pipe", false);
         boolean withRaw = selected(raw.name());
-        List<Contender.Spec> specs = Contender.all().stream().filter(s -> s.name().equals("ssh -L") || selected(s.name())).toList();
+        List<Contender.Spec> specs = new ArrayList<>(Contender.all().stream()
+                .filter(s -> s.name().equals("ssh -L") || selected(s.name())).toList());
+        if (!BASELINE.isBlank()) {
+            for (String agent : List.of("python", "java")) specs.add(Contender.before(Path.of(BASELINE).toAbsolutePath(), agent));
+        }
         List<Column> columns = new ArrayList<>(withRaw ? List.of(raw) : List.of());
         specs.forEach(s -> columns.add(new Column(s.name(), s.ours())));
         long started = System.nanoTime();
@@ -280,7 +289,7 @@ class DataPathBenchmarkTest {
     private static void report(DataPathResults results, Duration took) throws IOException {
         Path docs = Path.of(System.getProperty("bench.docs", "../docs")).toAbsolutePath().normalize();
         Path repo = docs.getParent();
-        if (!ONLY.isBlank()) docs = Path.of("target", "benchmarks-partial").toAbsolutePath();
+        if (!ONLY.isBlank() || !BASELINE.isBlank()) docs = Path.of("target", "benchmarks-partial").toAbsolutePath();
         String commit = git(repo, "rev-parse", "--short", "HEAD");
         String dirty = git(repo, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md", ":!docs/benchmarks.png");
         String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
