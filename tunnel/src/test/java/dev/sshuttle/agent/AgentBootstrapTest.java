@@ -1,12 +1,12 @@
 package dev.sshuttle.agent;
 
-import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.mux.ProtocolVersion;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.transport.AgentOptions;
 import java.io.ByteArrayInputStream;

@@ -1,6 +1,5 @@
 package dev.sshuttle.agent;
 
-import dev.sshuttle.testkit.Prerequisites;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,6 +12,7 @@ import dev.sshuttle.mux.ConnectFailure;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolVersion;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.transport.AgentOptions;
 import java.io.ByteArrayOutputStream;

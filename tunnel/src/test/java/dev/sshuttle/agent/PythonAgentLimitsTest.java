@@ -1,6 +1,5 @@
 package dev.sshuttle.agent;
 
-import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sshuttle.mux.Command;
 import dev.sshuttle.mux.ConnectFailure;
 import dev.sshuttle.mux.Frame;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.transport.AgentOptions;
 import java.io.OutputStream;

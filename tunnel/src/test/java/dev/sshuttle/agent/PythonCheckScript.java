@@ -1,9 +1,9 @@
 package dev.sshuttle.agent;
 
-import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
 import java.io.IOException;
 import java.io.InputStream;

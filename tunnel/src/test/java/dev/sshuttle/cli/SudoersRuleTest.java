@@ -1,12 +1,12 @@
 package dev.sshuttle.cli;
 
-import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.config.HostResolver;
 import dev.sshuttle.firewall.FirewallMethods;
 import dev.sshuttle.firewall.HelperCommand;
+import dev.sshuttle.testkit.Prerequisites;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

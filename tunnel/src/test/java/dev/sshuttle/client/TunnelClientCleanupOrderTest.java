@@ -1,10 +1,10 @@
 package dev.sshuttle.client;
 
-import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.mux.MuxConfig;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.transport.AgentLaunch;
 import dev.sshuttle.transport.AgentOptions;

@@ -1,9 +1,9 @@
 package dev.sshuttle.it.topology;
 
-import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sshuttle.testkit.Prerequisites;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

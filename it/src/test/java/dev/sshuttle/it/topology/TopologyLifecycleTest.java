@@ -1,11 +1,11 @@
 package dev.sshuttle.it.topology;
 
-import dev.sshuttle.testkit.Prerequisites;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.it.sys.Cmd;
+import dev.sshuttle.testkit.Prerequisites;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
