@@ -68,6 +68,7 @@ public final class Main {
     }
 
     private int runClient(List<String> argv) {
+        dev.sshuttle.sys.NativeWarmUp.start(); // beside the parse: see its comment
         List<String> expanded;
         ClientCommand command = new ClientCommand();
         CommandLine commandLine = newCommandLine(command);
