@@ -7,7 +7,7 @@ import dev.sshuttle.config.ListenAddresses;
 import dev.sshuttle.config.RemoteTarget;
 import dev.sshuttle.config.ShellWords;
 import dev.sshuttle.config.SubnetParser;
-import dev.sshuttle.config.SubnetRule;
+import dev.sshuttle.net.SubnetRule;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

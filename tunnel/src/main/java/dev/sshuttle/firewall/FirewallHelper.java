@@ -1,5 +1,9 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.Family;
+
+import dev.sshuttle.net.SubnetRule;
+
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 /**
  * The firewall side of the tunnel: which connections are captured and how.
  * <ul>
- * <li>Model: {@link dev.sshuttle.firewall.FirewallRules} = {@link dev.sshuttle.firewall.SubnetRule}s
+ * <li>Model: {@link dev.sshuttle.firewall.FirewallRules} = {@link dev.sshuttle.net.SubnetRule}s
  * (include/exclude, prefix, port range), {@link dev.sshuttle.firewall.Nameserver}s and the
  * {@link dev.sshuttle.firewall.ListenPorts}.</li>
  * <li>Methods: {@link dev.sshuttle.firewall.NatMethod} (iptables REDIRECT, nf_tables or legacy
@@ -13,3 +13,5 @@
  * </ul>
  */
 package dev.sshuttle.firewall;
+
+import dev.sshuttle.net.SubnetRule;

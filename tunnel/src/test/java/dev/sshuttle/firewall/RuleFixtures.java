@@ -1,5 +1,7 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.SubnetRule;
+
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.List;
