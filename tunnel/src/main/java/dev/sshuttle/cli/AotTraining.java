@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.client.ClientSession;
 import dev.sshuttle.client.TransparentListener;
 import dev.sshuttle.config.HostResolver;

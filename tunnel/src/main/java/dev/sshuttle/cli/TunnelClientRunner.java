@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.client.DirectTcpipTunnel;
 import dev.sshuttle.client.DnsListener;
 import dev.sshuttle.client.HelperFirewall;

@@ -1,5 +1,7 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.net.Family;
 
 import dev.sshuttle.net.SubnetRule;
@@ -129,7 +131,7 @@ public final class FirewallHelper {
                 hostsFile = Path.of(args.get(++i)); // tests: a file of theirs instead of /etc/hosts
             } else if (!arg.equals("--firewall") && !arg.startsWith("-v")) {
                 err.println("sshuttle firewall: unknown argument '" + arg + "'");
-                return 2;
+                return ExitCodes.USAGE;
             }
         }
         ProcessRunner tools = new ProcessRunner();
@@ -144,7 +146,7 @@ public final class FirewallHelper {
             method = methods.resolve(methodName);
         } catch (FirewallException e) {
             err.println("sshuttle firewall: " + e.getMessage());
-            return 1;
+            return ExitCodes.FAILURE;
         }
         Thread hook = Thread.ofPlatform().unstarted(this::cleanup);
         Runtime.getRuntime().addShutdownHook(hook);
@@ -154,7 +156,7 @@ public final class FirewallHelper {
             out.flush();
             LineReader lines = new LineReader(new BufferedInputStream(in));
             FirewallRules rules = readRequest(lines);
-            if (rules == null) return 0; // the client went away before GO: nothing was installed
+            if (rules == null) return ExitCodes.OK; // the client went away before GO: nothing was installed
             install(rules);
             out.println(HelperLines.STARTED);
             out.flush();
@@ -169,13 +171,13 @@ public final class FirewallHelper {
         } catch (IOException e) {
             err.println("sshuttle firewall: " + e.getMessage());
             cleanup();
-            return 1;
+            return ExitCodes.FAILURE;
         } catch (RuntimeException | Error e) {
             // whatever went wrong (a bug, out of memory), the rules go: they were put in for a
             // session that is over now
             cleanup();
             err.println("sshuttle firewall: " + e);
-            return 1;
+            return ExitCodes.FAILURE;
         } finally {
             try {
                 // a cleanup that failed half-way (an Error inside it) leaves the hook to retry at exit

@@ -1,5 +1,7 @@
 package dev.sshuttle.server;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.transport.StreamChannels;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
@@ -33,7 +35,7 @@ public final class LoopbackAgentTransport implements Transport {
                 try (agentEnd) {
                     exit.complete(JavaAgent.run(StreamChannels.of(agentEnd), log));
                 } catch (IOException e) {
-                    exit.complete(JavaAgent.EXIT_FATAL);
+                    exit.complete(ExitCodes.REMOTE_FATAL);
                 }
             });
         }

@@ -1,5 +1,7 @@
 package dev.sshuttle.agent;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,7 +58,7 @@ class PythonAgentLimitsTest {
             a.roundTrip("still alive");
             assertTrue(a.process.isAlive());
             a.closeStdin();
-            assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit());
+            assertEquals(ExitCodes.REMOTE_RETURNED, a.awaitExit());
             assertFalse(a.stderrText().contains("fatal"), a.stderrText());
         } finally {
             for (LocalPeer p : peers) p.close();
