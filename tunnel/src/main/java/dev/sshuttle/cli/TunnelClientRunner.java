@@ -25,7 +25,7 @@ import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.transport.AgentJar;
 import dev.sshuttle.transport.AgentLaunch;
 import dev.sshuttle.stripe.StripeClient;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import dev.sshuttle.transport.BuiltinSsh;
 import dev.sshuttle.transport.JavaAgentUpload;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package dev.sshuttle.transport;
 
+import dev.sshuttle.mux.AgentOptions;
+
 import dev.sshuttle.exit.ExitCodes;
 
 import java.io.ByteArrayOutputStream;

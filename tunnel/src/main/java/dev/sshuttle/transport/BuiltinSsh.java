@@ -1,5 +1,7 @@
 package dev.sshuttle.transport;
 
+import dev.sshuttle.io.StreamChannels;
+
 import dev.sshuttle.exit.ExitCodes;
 
 import java.io.IOException;

@@ -15,7 +15,7 @@ import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.transport.AgentBootstrap;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

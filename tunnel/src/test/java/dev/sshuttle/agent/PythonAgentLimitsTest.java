@@ -10,7 +10,7 @@ import dev.sshuttle.mux.Command;
 import dev.sshuttle.mux.ConnectFailure;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.transport.AgentBootstrap;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,10 @@
-package dev.sshuttle.server;
+package dev.sshuttle.transport;
+
+import dev.sshuttle.agent.JavaAgent;
 
 import dev.sshuttle.exit.ExitCodes;
 
-import dev.sshuttle.transport.StreamChannels;
+import dev.sshuttle.io.StreamChannels;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
 import java.io.PrintStream;

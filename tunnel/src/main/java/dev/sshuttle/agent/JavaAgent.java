@@ -1,4 +1,4 @@
-package dev.sshuttle.server;
+package dev.sshuttle.agent;
 
 import dev.sshuttle.exit.ExitCodes;
 
@@ -15,8 +15,8 @@ import dev.sshuttle.mux.ProtocolException;
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.stripe.StripeAgent;
 import dev.sshuttle.sys.Stdio;
-import dev.sshuttle.transport.AgentOptions;
-import dev.sshuttle.transport.StreamChannels;
+import dev.sshuttle.mux.AgentOptions;
+import dev.sshuttle.io.StreamChannels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +45,7 @@ public final class JavaAgent {
         this.log = log;
     }
 
-    /** Entry point without the CLI: {@code java -cp sshuttle.jar dev.sshuttle.server.JavaAgent}. */
+    /** Entry point without the CLI: {@code java -cp sshuttle.jar dev.sshuttle.agent.JavaAgent}. */
     public static void main(String[] args) {
         System.exit(runOnStdio());
     }
