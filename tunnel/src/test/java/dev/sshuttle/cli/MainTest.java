@@ -318,8 +318,8 @@ class MainTest {
     }
 
     @Test
-    void discoverFindsTheProductionRunners() {
-        Runners runners = Runners.discover();
+    void productionHasTheRealRunners() {
+        Runners runners = Runners.production();
         assertEquals("TunnelClientRunner", runners.client().getClass().getSimpleName());
         assertEquals("JavaAgentRunner", runners.agent().getClass().getSimpleName());
         assertEquals("FirewallHelperRunner", runners.firewall().getClass().getSimpleName());
