@@ -20,7 +20,7 @@ import java.util.List;
  * is not root) with the client on the other end of its stdin/stdout.
  *
  * <h2>Line protocol</h2>
- * ASCII lines ending in {@code \n}, sshuttle 1.1.2's (research/sshuttle.md 2.7) plus one
+ * ASCII lines ending in {@code \n}, sshuttle 1.1.2's (its client.py FirewallClient and firewall.py main) plus one
  * optional line:
  * <pre>
  * helper → client  READY &lt;method&gt;                 method resolved on this host (auto → nat|nft)

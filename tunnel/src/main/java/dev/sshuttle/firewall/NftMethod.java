@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 /**
  * sshuttle's {@code nft} method: one {@code inet} table per family and port,
  * {@code sshuttle-ipv4-<port>} / {@code sshuttle-ipv6-<port>}, with nat chains on the output and
- * prerouting hooks jumping to a chain of the table's name (sshuttle.md 3.2). The jumps carry
+ * prerouting hooks jumping to a chain of the table's name (sshuttle 1.1.2's methods/nft.py). The jumps carry
  * this session's {@link RuleTag} as a comment; the end of a session deletes the table only
  * while it carries its own tag. The table is the port's, and the helper holds the port's
  * {@link PortLock} while it has one.
