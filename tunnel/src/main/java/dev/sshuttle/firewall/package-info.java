@@ -11,6 +11,9 @@
  * and the client's {@link dev.sshuttle.firewall.FirewallClient}, which launches it with the
  * command from {@link dev.sshuttle.firewall.HelperCommand}.</li>
  * </ul>
+ * <p>
+ * Allowed imports: {@code exit}, {@code net}, {@code startup}; nothing else of ours. The helper
+ * runs as root in its own process: it never loads the client, the agent or the mux.
  */
 package dev.sshuttle.firewall;
 
