@@ -12,6 +12,8 @@ import dev.sshuttle.it.tunnel.Tunnels;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,6 +91,25 @@ final class Contender implements AutoCloseable {
                         "-e", sshCommand(t, path.apply(t)), "-r", path.apply(t).destination(), t.targetSubnet()))),
                 new Spec("ours, python agent", true, (t, n) -> ours(t, n, path.apply(t), "python")),
                 new Spec("ours, java agent", true, (t, n) -> ours(t, n, path.apply(t), "java")));
+    }
+
+    /**
+     * Ours as built in another checkout at root (its tunnel/target/sshuttle.jar and its
+     * tunnel/jvm.options, started as {@link #ours} starts this checkout's), named "before (DIR), AGENT agent":
+     * a regression check in the same run.
+     */
+    static Spec before(Path root, String agent) {
+        String name = "before (" + root.getFileName() + "), " + agent + " agent";
+        return new Spec(name, true, (t, n) -> {
+            Path jar = root.resolve("tunnel/target/sshuttle.jar");
+            if (!Files.isRegularFile(jar)) throw new IllegalStateException("no jar at " + jar + ": build that checkout first");
+            Set<Long> before = sshdProcesses(t);
+            List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "@" + root.resolve("tunnel/jvm.options"), "-jar", jar.toString(),
+                    "-e", sshCommand(t), "-r", t.ssh().destination(), "--agent", agent, t.targetSubnet()));
+            BackgroundProcess p = t.client().start(t.workDir().resolve(logName(n)), argv.toArray(String[]::new));
+            return connected(t, n, p, before);
+        });
     }
 
     /** The topology's ssh command (sshuttle's -e) with the benchmark's cipher. */

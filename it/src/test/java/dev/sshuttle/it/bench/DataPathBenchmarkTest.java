@@ -60,6 +60,17 @@ class DataPathBenchmarkTest {
     /** Bytes through the raw ssh pipe, each way. */
     static final long RAW_BYTES = Long.getLong("bench.raw.bytes", 2L << 30);
     static final Duration RAW_LIMIT = Duration.ofSeconds(120);
+    /**
+     * Contender names to run besides ssh -L (the baseline of every ratio), separated by ';' (the
+     * names have commas); "raw ssh pipe" is one of them. All by default. A partial run (for a
+     * bisection) prints its table and writes it to target/, never over docs/benchmarks.md.
+     */
+    static final String ONLY = System.getProperty("bench.contenders", "");
+    /**
+     * Another checkout (its jar built) whose client and agents run beside ours as "before (DIR), ..."
+     * contenders: a regression check in one run. None by default.
+     */
+    static final String BASELINE = System.getProperty("bench.baseline", "");
     static final int CONNECTIONS = 2000;
     static final int CONCURRENCY = 32;
     static final int CONNECTION_PAYLOAD = 100;
@@ -92,18 +103,23 @@ class DataPathBenchmarkTest {
         for (Netns ns : List.of(t.client(), t.gateway())) ns.runOrThrow("sysctl", "-q", "-w", "net.ipv4.tcp_tw_reuse=1");
         long ticksPerSecond = ProcessGauge.clockTicksPerSecond();
         Column raw = new Column("raw ssh pipe", false);
-        List<Contender.Spec> specs = Contender.all();
-        List<Column> columns = new ArrayList<>(List.of(raw));
+        boolean withRaw = selected(raw.name());
+        List<Contender.Spec> specs = new ArrayList<>(Contender.all().stream()
+                .filter(s -> s.name().equals("ssh -L") || selected(s.name())).toList());
+        if (!BASELINE.isBlank()) {
+            for (String agent : List.of("python", "java")) specs.add(Contender.before(Path.of(BASELINE).toAbsolutePath(), agent));
+        }
+        List<Column> columns = new ArrayList<>(withRaw ? List.of(raw) : List.of());
         specs.forEach(s -> columns.add(new Column(s.name(), s.ours())));
         long started = System.nanoTime();
         try (Iperf3 iperf3 = Iperf3.serve(t)) {
             for (int run = 1; run <= RUNS; run++) {
-                raw.runs().add(rawPipe(t));
+                if (withRaw) raw.runs().add(rawPipe(t));
                 for (int i = 0; i < specs.size(); i++) {
                     Contender.Spec spec = specs.get(i);
                     long t0 = System.nanoTime();
                     try (Contender c = spec.starter().start(t, spec.name())) {
-                        columns.get(i + 1).runs().add(measure(t, iperf3, c, ticksPerSecond));
+                        columns.get(i + (withRaw ? 1 : 0)).runs().add(measure(t, iperf3, c, ticksPerSecond));
                     }
                     System.out.printf("data-path benchmark: run %d/%d, %s done in %.0f s%n", run, RUNS, spec.name(),
                             (System.nanoTime() - t0) / 1e9);
@@ -113,6 +129,10 @@ class DataPathBenchmarkTest {
             Tunnels.removeUploadedJavaAgent();
         }
         report(new DataPathResults(columns), Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    static boolean selected(String name) {
+        return ONLY.isBlank() || List.of(ONLY.split(";")).contains(name);
     }
 
     /** One run of one contender, every metric but the raw pipe's. */
@@ -269,6 +289,7 @@ class DataPathBenchmarkTest {
     private static void report(DataPathResults results, Duration took) throws IOException {
         Path docs = Path.of(System.getProperty("bench.docs", "../docs")).toAbsolutePath().normalize();
         Path repo = docs.getParent();
+        if (!ONLY.isBlank() || !BASELINE.isBlank()) docs = Path.of("target", "benchmarks-partial").toAbsolutePath();
         String commit = git(repo, "rev-parse", "--short", "HEAD");
         String dirty = git(repo, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md", ":!docs/benchmarks.png");
         String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
