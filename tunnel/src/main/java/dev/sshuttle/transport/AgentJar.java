@@ -47,7 +47,15 @@ public final class AgentJar {
         Path tmp = Files.createTempFile(dir, "agent", ".jar.tmp");
         try {
             try (JarFile in = new JarFile(clientJar.toFile());
-                 JarOutputStream out = new JarOutputStream(Files.newOutputStream(tmp), in.getManifest())) {
+                 JarOutputStream out = new JarOutputStream(Files.newOutputStream(tmp))) {
+                // the manifest with the client jar's time, not now (as JarOutputStream(out, manifest)
+                // would): the same client jar must give the same bytes
+                ZipEntry manifest = new ZipEntry(JarFile.MANIFEST_NAME);
+                JarEntry clientManifest = in.getJarEntry(JarFile.MANIFEST_NAME);
+                manifest.setTime(clientManifest != null ? clientManifest.getTime() : Files.getLastModifiedTime(clientJar).toMillis());
+                out.putNextEntry(manifest);
+                in.getManifest().write(out);
+                out.closeEntry();
                 for (JarEntry e : Collections.list(in.entries())) {
                     String name = e.getName();
                     if (name.equals(JarFile.MANIFEST_NAME) || name.equals("META-INF/") || clientOnly(name)) continue;

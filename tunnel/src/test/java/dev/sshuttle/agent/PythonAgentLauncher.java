@@ -1,7 +1,7 @@
 package dev.sshuttle.agent;
 
 import dev.sshuttle.transport.AgentBootstrap;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

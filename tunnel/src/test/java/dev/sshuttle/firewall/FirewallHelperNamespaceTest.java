@@ -1,5 +1,9 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.Family;
+
+import dev.sshuttle.net.SubnetRule;
+
 import dev.sshuttle.sys.NeedsRoot;
 import dev.sshuttle.sys.Netns;
 import dev.sshuttle.sys.OriginalDestination;

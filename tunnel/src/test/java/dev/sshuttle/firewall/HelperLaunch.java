@@ -1,5 +1,7 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.SubnetRule;
+
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
