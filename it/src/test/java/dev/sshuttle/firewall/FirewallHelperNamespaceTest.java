@@ -1,6 +1,8 @@
 package dev.sshuttle.firewall;
 
 import dev.sshuttle.it.topology.ScratchNamespace;
+import dev.sshuttle.net.Family;
+import dev.sshuttle.net.SubnetRule;
 import dev.sshuttle.sys.NeedsRoot;
 import dev.sshuttle.sys.OriginalDestination;
 import dev.sshuttle.testkit.Prerequisites;

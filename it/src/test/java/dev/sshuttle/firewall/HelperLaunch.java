@@ -1,5 +1,6 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.SubnetRule;
 import java.net.InetAddress;
 import java.net.URISyntaxException;
 import java.nio.file.Path;

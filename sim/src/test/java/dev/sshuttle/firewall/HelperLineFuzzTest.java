@@ -1,5 +1,7 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.IpText;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.sim.fuzz.SeedPlan;

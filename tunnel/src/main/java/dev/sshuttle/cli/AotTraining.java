@@ -1,11 +1,13 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.client.ClientSession;
 import dev.sshuttle.client.TransparentListener;
 import dev.sshuttle.config.HostResolver;
 import dev.sshuttle.mux.MuxConfig;
-import dev.sshuttle.server.LoopbackAgentTransport;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.transport.LoopbackAgentTransport;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.config.BadArgumentException;
 import dev.sshuttle.config.ClientOptions;
 import dev.sshuttle.config.HostResolver;
@@ -7,7 +9,7 @@ import dev.sshuttle.config.ListenAddresses;
 import dev.sshuttle.config.RemoteTarget;
 import dev.sshuttle.config.ShellWords;
 import dev.sshuttle.config.SubnetParser;
-import dev.sshuttle.config.SubnetRule;
+import dev.sshuttle.net.SubnetRule;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -31,8 +33,10 @@ import picocli.CommandLine.Parameters;
         description = "Transparent proxy over ssh: every TCP connection to the subnets you name goes"
                 + " through the ssh server. Arguments may also come from @FILE (one per line) and"
                 + " the SSHUTTLE_ARGS environment variable.",
-        footer = {"", "Exit codes: 0 normal end (also SIGINT/SIGTERM), 1 failure, 2 usage error,"
-                + " 5 pidfile names a running sshuttle, 99 remote fatal error, 255 ssh failed or the connection was lost."})
+        footer = {"", "Exit codes: " + ExitCodes.OK + " normal end (also SIGINT/SIGTERM), " + ExitCodes.FAILURE
+                + " failure, " + ExitCodes.USAGE + " usage error, " + ExitCodes.PIDFILE_CONFLICT
+                + " pidfile names a running sshuttle, " + ExitCodes.REMOTE_FATAL + " remote fatal error, "
+                + ExitCodes.SSH_FAILED + " ssh failed or the connection was lost."})
 final class ClientCommand {
 
     @Parameters(paramLabel = "IP/MASK[:PORT[-PORT]]", arity = "0..*",

@@ -1,5 +1,8 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.sys.Libc;
+import dev.sshuttle.sys.NativeIOException;
+
 import java.io.FileOutputStream;
 import java.io.FileDescriptor;
 import java.io.IOException;
@@ -32,7 +35,9 @@ final class DaemonChild {
                 () -> Daemonizer.removePidfileIfItHolds(pidfile, pid), "sshuttle-pidfile-remove"));
         boolean nativeOk = true;
         try {
-            if (Posix.setsid() < 0) System.err.println("sshuttle: warning: setsid failed; staying in the terminal's session");
+            Libc.setsid();
+        } catch (NativeIOException e) {
+            System.err.println("sshuttle: warning: setsid failed; staying in the terminal's session");
         } catch (RuntimeException | LinkageError e) {
             nativeOk = false;
         }
@@ -63,21 +68,33 @@ final class DaemonChild {
 
     /** Opens the log for appending: never through a symlink, created owner-only. -1 when it cannot. */
     static int openLogFile(String target) {
-        return Posix.open(target, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, 0600);
+        return openOrMinusOne(target, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0600);
+    }
+
+    private static int openOrMinusOne(String path, int flags, int mode) {
+        try {
+            return Libc.open(path, flags, mode);
+        } catch (NativeIOException e) {
+            return -1;
+        }
     }
 
     /** fd 1 and 2 (also those ssh inherits) go to the log file, or /dev/null when logging to syslog. */
     private void redirectNativeOutput() {
         String target = logfile == null ? "/dev/null" : logfile.toString();
-        int fd = logfile == null ? Posix.open(target, Posix.O_WRONLY, 0) : openLogFile(target);
+        int fd = logfile == null ? openOrMinusOne(target, Libc.O_WRONLY, 0) : openLogFile(target);
         if (fd < 0) {
-            fd = Posix.open("/dev/null", Posix.O_WRONLY, 0);
+            fd = openOrMinusOne("/dev/null", Libc.O_WRONLY, 0);
             System.err.println("sshuttle: warning: cannot open log file " + target + "; output is discarded");
         }
         if (fd >= 0) {
-            Posix.dup2(fd, 1);
-            Posix.dup2(fd, 2);
-            if (fd > 2) Posix.close(fd);
+            try {
+                Libc.dup2(fd, 1, "dup2(log, stdout)");
+                Libc.dup2(fd, 2, "dup2(log, stderr)");
+            } catch (NativeIOException e) {
+                System.err.println("sshuttle: warning: " + e.getMessage());
+            }
+            if (fd > 2) Libc.closeQuietly(fd);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.sshuttle.cli;
 
-import dev.sshuttle.server.JavaAgent;
+import dev.sshuttle.agent.JavaAgent;
 
 /** {@code sshuttle.jar --server}: the Java agent on this process's stdin/stdout. */
 public final class JavaAgentRunner implements AgentRunner {

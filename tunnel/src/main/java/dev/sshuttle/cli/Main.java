@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.config.ArgsExpander;
 import dev.sshuttle.config.BadArgumentException;
 import dev.sshuttle.config.ClientOptions;
@@ -40,7 +42,7 @@ public final class Main {
 
     public static void main(String[] args) {
         StartTimeline.mark("the JVM runs main()");
-        Main main = new Main(Runners.discover(), System.out, System.err, System.getenv(), HostResolver.SYSTEM,
+        Main main = new Main(Runners.production(), System.out, System.err, System.getenv(), HostResolver.SYSTEM,
                 Path.of("").toAbsolutePath());
         int code = main.run(args);
         System.out.flush();
@@ -68,6 +70,7 @@ public final class Main {
     }
 
     private int runClient(List<String> argv) {
+        dev.sshuttle.sys.NativeWarmUp.start(); // beside the parse: see its comment
         List<String> expanded;
         ClientCommand command = new ClientCommand();
         CommandLine commandLine = newCommandLine(command);

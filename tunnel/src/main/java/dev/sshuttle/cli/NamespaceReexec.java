@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.config.BadArgumentException;
 import java.io.IOException;
 import java.nio.file.Files;

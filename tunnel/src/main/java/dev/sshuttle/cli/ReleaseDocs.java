@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import java.io.PrintStream;
 import java.time.LocalDate;
 import picocli.AutoComplete;
@@ -19,7 +21,7 @@ public final class ReleaseDocs {
     public static void main(String[] args) {
         if (args.length != 3) {
             System.err.println("usage: ReleaseDocs man|bash|zsh COMMAND-NAME VERSION");
-            System.exit(2);
+            System.exit(ExitCodes.USAGE);
         }
         CommandLine commandLine = Main.newCommandLine(new ClientCommand());
         commandLine.getCommandSpec().name(args[1]);
@@ -32,7 +34,7 @@ public final class ReleaseDocs {
                     + AutoComplete.bash(args[1], commandLine));
             default -> {
                 System.err.println("ReleaseDocs: unknown kind '" + args[0] + "' (man, bash or zsh)");
-                System.exit(2);
+                System.exit(ExitCodes.USAGE);
             }
         }
         out.flush();

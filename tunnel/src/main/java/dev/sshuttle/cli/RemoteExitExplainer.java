@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 /**
  * Turns the exit code of the ssh/agent process into the sentence the user reads (sshuttle's
  * {@code client.py} messages, shorter and with the fix first).

@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.client.StatusDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -56,7 +58,7 @@ final class StatusCommand {
             }
         } catch (IOException e) {
             err.println("sshuttle status: " + e.getMessage());
-            return 1;
+            return ExitCodes.FAILURE;
         }
         int answered = 0;
         for (Path socket : sockets) {
@@ -79,7 +81,7 @@ final class StatusCommand {
         if (answered == 0) {
             err.println("sshuttle status: no running sshuttle client of yours" + (pid == null ? "" : " with pid " + pid)
                     + " (looked in " + dir + ")");
-            return 1;
+            return ExitCodes.FAILURE;
         }
         return ExitCodes.OK;
     }

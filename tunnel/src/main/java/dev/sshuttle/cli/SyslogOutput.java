@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.sys.Libc;
+
 import dev.sshuttle.sys.ChannelFd;
 import dev.sshuttle.sys.SpawnedProcess;
 import java.io.IOException;
@@ -30,8 +32,8 @@ final class SyslogOutput {
             int fd = ChannelFd.of(logger.stdin());
             System.out.flush();
             System.err.flush();
-            Posix.dup2(fd, 1);
-            Posix.dup2(fd, 2);
+            Libc.dup2(fd, 1, "dup2(logger, stdout)");
+            Libc.dup2(fd, 2, "dup2(logger, stderr)");
             // logger's stdout is ours to drain: it prints nothing, but an unread pipe must not fill
             logger.stdout().close();
             return true;

@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.client.DirectTcpipTunnel;
 import dev.sshuttle.client.DnsListener;
 import dev.sshuttle.client.HelperFirewall;
@@ -12,8 +14,8 @@ import dev.sshuttle.client.TerminationSignals;
 import dev.sshuttle.client.TunnelClient;
 import dev.sshuttle.client.TunnelSettings;
 import dev.sshuttle.config.ClientOptions;
-import dev.sshuttle.config.SubnetRule;
-import dev.sshuttle.firewall.Family;
+import dev.sshuttle.net.SubnetRule;
+import dev.sshuttle.net.Family;
 import dev.sshuttle.firewall.Owner;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.MuxConfig;
@@ -23,7 +25,7 @@ import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.transport.AgentJar;
 import dev.sshuttle.transport.AgentLaunch;
 import dev.sshuttle.stripe.StripeClient;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import dev.sshuttle.transport.BuiltinSsh;
 import dev.sshuttle.transport.JavaAgentUpload;
 import java.io.IOException;
@@ -130,7 +132,7 @@ public final class TunnelClientRunner implements ClientRunner {
         HelperFirewall create() {
             // --user/--group work with nat only: auto picks it rather than failing in the helper
             String method = !owner.isAny() && o.method() == ClientOptions.Method.AUTO ? "nat" : o.method().name().toLowerCase();
-            HelperFirewall firewall = new HelperFirewall(method, convert(o.includes()), convert(o.excludes()),
+            HelperFirewall firewall = new HelperFirewall(method, o.includes(), o.excludes(),
                     nameservers, dnsPort, o.autoNets(), owner, log);
             return o.method() == ClientOptions.Method.TPROXY
                     ? firewall.withTproxy(Integer.parseUnsignedInt(o.tmark().substring(2), 16)) : firewall;
@@ -320,17 +322,6 @@ public final class TunnelClientRunner implements ClientRunner {
                 }
             }
         };
-    }
-
-    static List<dev.sshuttle.firewall.SubnetRule> convert(List<SubnetRule> rules) {
-        List<dev.sshuttle.firewall.SubnetRule> out = new ArrayList<>();
-        for (SubnetRule r : rules) {
-            dev.sshuttle.firewall.SubnetRule f = r.exclude()
-                    ? dev.sshuttle.firewall.SubnetRule.exclude(r.address(), r.width())
-                    : dev.sshuttle.firewall.SubnetRule.include(r.address(), r.width());
-            out.add(r.allPorts() ? f : f.ports(r.fromPort(), r.toPort()));
-        }
-        return out;
     }
 
     /** Would our own rules capture the ssh server? Then ssh failing (255) is probably why. */

@@ -1,8 +1,7 @@
 package dev.sshuttle.client;
 
-import dev.sshuttle.firewall.Family;
-import dev.sshuttle.firewall.IpText;
-import dev.sshuttle.firewall.SubnetRule;
+import dev.sshuttle.net.Family;
+import dev.sshuttle.net.SubnetRule;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -115,12 +114,12 @@ public final class AutoNetRoutes {
             if (overlap(r, s.net())) return "overlaps " + s.name();
         }
         for (InetAddress server : serverAddresses) {
-            if (Family.of(server) == r.family() && r.width() == r.family().maxWidth && contains(r, server)) {
+            if (Family.of(server) == r.family() && r.width() == r.family().maxWidth && r.contains(server)) {
                 return "is the ssh server's own address";
             }
         }
         for (SubnetRule x : excludes) {
-            if (x.family() == r.family() && x.width() <= r.width() && contains(x, r.address())) {
+            if (x.family() == r.family() && x.width() <= r.width() && x.contains(r.address())) {
                 return "lies inside your exclude -x " + x.cidr() + " and would override it";
             }
         }
@@ -130,21 +129,7 @@ public final class AutoNetRoutes {
     /** Two prefixes overlap exactly when the shorter one contains the other's address. */
     static boolean overlap(SubnetRule a, SubnetRule b) {
         if (a.family() != b.family()) return false;
-        return a.width() <= b.width() ? contains(a, b.address()) : contains(b, a.address());
-    }
-
-    static boolean contains(SubnetRule net, InetAddress candidate) {
-        if (Family.of(candidate) != net.family()) return false;
-        byte[] n = net.address().getAddress();
-        byte[] c = candidate.getAddress();
-        int full = net.width() / 8;
-        for (int i = 0; i < full; i++) {
-            if (n[i] != c[i]) return false;
-        }
-        int rest = net.width() % 8;
-        if (rest == 0) return true;
-        int mask = (0xff << (8 - rest)) & 0xff;
-        return (n[full] & mask) == (c[full] & mask);
+        return a.width() <= b.width() ? a.contains(b.address()) : b.contains(a.address());
     }
 
     /** A route line as it may be shown in a log: printable ASCII only, bounded. */
@@ -155,10 +140,5 @@ public final class AutoNetRoutes {
             out.append(c >= 0x20 && c < 0x7f ? c : '?');
         }
         return (line.length() > MAX_LINE_CHARS ? out + "..." : out.toString());
-    }
-
-    /** "10.0.0.0/8", for log lines. */
-    static String text(SubnetRule r) {
-        return IpText.of(r.address()) + "/" + r.width();
     }
 }

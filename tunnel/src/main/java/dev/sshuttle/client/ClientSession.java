@@ -16,7 +16,7 @@ import dev.sshuttle.mux.SyncHeaderReader;
 import dev.sshuttle.mux.TcpTarget;
 import dev.sshuttle.startup.StartTimeline;
 import dev.sshuttle.stripe.StripeClient;
-import dev.sshuttle.transport.StreamChannels;
+import dev.sshuttle.io.StreamChannels;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
 import java.io.InputStream;

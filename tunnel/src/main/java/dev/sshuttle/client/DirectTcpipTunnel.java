@@ -1,5 +1,7 @@
 package dev.sshuttle.client;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.io.LocalSockets;
 import dev.sshuttle.transport.BuiltinSsh;
 import java.io.IOException;
@@ -72,12 +74,12 @@ public final class DirectTcpipTunnel {
                 for (SelectionKey key : sel.selectedKeys()) accept(session, listener, (ServerSocketChannel) key.channel());
                 sel.selectedKeys().clear();
             }
-            if (stopping) return 0;
+            if (stopping) return ExitCodes.OK;
             log.log(0, "sshuttle: the ssh session to " + ssh.describe() + " ended");
-            return 255;
+            return ExitCodes.SSH_FAILED;
         } catch (Exception e) {
             log.log(0, "sshuttle: " + e.getMessage());
-            return 99;
+            return ExitCodes.REMOTE_FATAL;
         } finally {
             for (SocketChannel s : open) LocalSockets.reset(s);
         }

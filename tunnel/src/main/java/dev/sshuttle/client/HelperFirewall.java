@@ -1,13 +1,13 @@
 package dev.sshuttle.client;
 
-import dev.sshuttle.firewall.Family;
+import dev.sshuttle.net.Family;
 import dev.sshuttle.firewall.FirewallClient;
 import dev.sshuttle.firewall.FirewallRules;
-import dev.sshuttle.firewall.IpText;
+import dev.sshuttle.net.IpText;
 import dev.sshuttle.firewall.ListenPorts;
 import dev.sshuttle.firewall.Nameserver;
 import dev.sshuttle.firewall.Owner;
-import dev.sshuttle.firewall.SubnetRule;
+import dev.sshuttle.net.SubnetRule;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -111,9 +111,9 @@ public final class HelperFirewall implements Firewall {
         AutoNetRoutes.Result r = AutoNetRoutes.parse(routes, excludes, serverAddresses);
         for (String refused : r.refused()) log.log(0, "warning: -N: refusing the server's route " + refused);
         for (SubnetRule a : r.accepted()) {
-            String server = serverAddresses.stream().filter(s -> AutoNetRoutes.contains(a, s)).map(IpText::of)
+            String server = serverAddresses.stream().filter(s -> a.contains(s)).map(IpText::of)
                     .reduce((x, y) -> x + ", " + y).map(s -> " (the ssh server " + s + " stays excluded)").orElse("");
-            log.log(1, "-N: capturing the server's route " + AutoNetRoutes.text(a) + server);
+            log.log(1, "-N: capturing the server's route " + a.cidr() + server);
         }
         if (r.accepted().isEmpty()) log.log(1, "-N: the server sent no route this client takes");
         return r.accepted();

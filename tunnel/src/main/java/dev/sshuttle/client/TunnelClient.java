@@ -1,5 +1,7 @@
 package dev.sshuttle.client;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import dev.sshuttle.startup.StartTimeline;
 import dev.sshuttle.transport.AgentLaunch;
 import dev.sshuttle.transport.BuiltinSsh;
@@ -137,7 +139,7 @@ public final class TunnelClient {
             return runSessions(ssh, builtin);
         } catch (IOException e) {
             log.log(0, "sshuttle: " + e.getMessage());
-            return 99;
+            return ExitCodes.REMOTE_FATAL;
         }
     }
 
@@ -167,20 +169,20 @@ public final class TunnelClient {
             for (int attempt = 1; !stopping; attempt++) {
                 ClientSession.End end = runOneSession(ssh, builtin, listener, udp, firewall, serverAddresses, installed);
                 everConnected |= end.wasConnected();
-                if (stopping || end.reason() == ClientSession.Reason.STOPPED) return 0;
+                if (stopping || end.reason() == ClientSession.Reason.STOPPED) return ExitCodes.OK;
                 if (settings.reconnect() && everConnected && end.reason() != ClientSession.Reason.SETUP_FAILED) {
                     log.log(0, "session lost (" + end.message() + "); reconnecting in " + backoff.toSeconds() + " s");
-                    if (sleepUnlessStopped(backoff)) return 0;
+                    if (sleepUnlessStopped(backoff)) return ExitCodes.OK;
                     backoff = backoff.multipliedBy(2).compareTo(settings.reconnectMaxBackoff()) > 0
                             ? settings.reconnectMaxBackoff() : backoff.multipliedBy(2);
                     continue;
                 }
                 return explain(end);
             }
-            return 0;
+            return ExitCodes.OK;
         } catch (Exception e) {
             log.log(0, "sshuttle: " + e.getMessage());
-            return 99;
+            return ExitCodes.REMOTE_FATAL;
         }
     }
 
@@ -288,10 +290,11 @@ public final class TunnelClient {
     static int exitCode(ClientSession.End end) {
         // a connection the keepalive gave up on is lost like one ssh saw drop, and ssh's own
         // ServerAliveCountMax ends with 255 too; it is not the agent failing (99)
-        if (end.reason() == ClientSession.Reason.KEEPALIVE_TIMEOUT) return 255;
+        if (end.reason() == ClientSession.Reason.KEEPALIVE_TIMEOUT) return ExitCodes.SSH_FAILED;
         return switch (end.remoteExitCode()) {
-            case 96, 97, 127, 255 -> end.remoteExitCode();
-            default -> 99;
+            case ExitCodes.REMOTE_NO_JAVA, ExitCodes.REMOTE_NO_PYTHON, ExitCodes.REMOTE_NOT_FOUND, ExitCodes.SSH_FAILED ->
+                    end.remoteExitCode();
+            default -> ExitCodes.REMOTE_FATAL;
         };
     }
 

@@ -1,9 +1,10 @@
 package dev.sshuttle.config;
 
+import dev.sshuttle.net.SubnetRule;
+
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -15,18 +16,11 @@ import java.util.List;
 public final class CaptureRules {
     private CaptureRules() {}
 
-    /** sshuttle's weight, compared so that the rule installed first comes first. */
-    public static final Comparator<SubnetRule> FIREWALL_ORDER = Comparator
-            .comparingInt((SubnetRule r) -> r.allPorts() ? -65535 : r.fromPort() - r.toPort())
-            .thenComparingInt(SubnetRule::width)
-            .thenComparing(SubnetRule::exclude)
-            .reversed();
-
     /** Includes and excludes together, in the order the firewall installs them. */
     public static List<SubnetRule> firewallOrder(Collection<SubnetRule> includes, Collection<SubnetRule> excludes) {
         List<SubnetRule> all = new ArrayList<>(includes);
         all.addAll(excludes);
-        all.sort(FIREWALL_ORDER); // stable: equal weights keep the user's order
+        all.sort(SubnetRule.FIRST_MATCH_ORDER); // stable: equal weights keep the user's order
         return all;
     }
 
@@ -34,8 +28,7 @@ public final class CaptureRules {
     public static boolean captures(Collection<SubnetRule> includes, Collection<SubnetRule> excludes,
                                    InetAddress address, int port) {
         for (SubnetRule rule : firewallOrder(includes, excludes)) {
-            boolean portMatches = rule.allPorts() || (port >= rule.fromPort() && port <= rule.toPort());
-            if (portMatches && rule.contains(address)) return !rule.exclude();
+            if (rule.coversPort(port) && rule.contains(address)) return !rule.exclude();
         }
         return false;
     }

@@ -1,5 +1,7 @@
 package dev.sshuttle.config;
 
+import dev.sshuttle.net.SubnetRule;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

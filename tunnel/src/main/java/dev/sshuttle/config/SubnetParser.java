@@ -1,5 +1,9 @@
 package dev.sshuttle.config;
 
+import dev.sshuttle.net.Family;
+
+import dev.sshuttle.net.SubnetRule;
+
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -64,13 +68,13 @@ public final class SubnetParser {
 
         List<SubnetRule> rules = new ArrayList<>(addresses.size());
         for (InetAddress address : addresses) {
-            AddressFamily family = AddressFamily.of(address);
+            Family family = Family.of(address);
             int w = width == null ? family.maxWidth : width;
             if (w > family.maxWidth) {
                 throw new BadArgumentException("'" + text + "': the width /" + w + " is not between 0 and "
                         + family.maxWidth);
             }
-            rules.add(new SubnetRule(family, address, w, ports[0], ports[1], exclude));
+            rules.add(new SubnetRule(family, address, w, exclude, ports[0], ports[1]));
         }
         return rules;
     }

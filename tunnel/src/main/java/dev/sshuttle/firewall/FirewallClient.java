@@ -1,5 +1,7 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.SubnetRule;
+
 import dev.sshuttle.startup.StartTimeline;
 import java.io.BufferedInputStream;
 import java.io.IOException;

@@ -1,5 +1,11 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.exit.ExitCodes;
+
+import dev.sshuttle.net.Family;
+
+import dev.sshuttle.net.SubnetRule;
+
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +20,7 @@ import java.util.List;
  * is not root) with the client on the other end of its stdin/stdout.
  *
  * <h2>Line protocol</h2>
- * ASCII lines ending in {@code \n}, sshuttle 1.1.2's (research/sshuttle.md 2.7) plus one
+ * ASCII lines ending in {@code \n}, sshuttle 1.1.2's (its client.py FirewallClient and firewall.py main) plus one
  * optional line:
  * <pre>
  * helper → client  READY &lt;method&gt;                 method resolved on this host (auto → nat|nft)
@@ -125,7 +131,7 @@ public final class FirewallHelper {
                 hostsFile = Path.of(args.get(++i)); // tests: a file of theirs instead of /etc/hosts
             } else if (!arg.equals("--firewall") && !arg.startsWith("-v")) {
                 err.println("sshuttle firewall: unknown argument '" + arg + "'");
-                return 2;
+                return ExitCodes.USAGE;
             }
         }
         ProcessRunner tools = new ProcessRunner();
@@ -140,7 +146,7 @@ public final class FirewallHelper {
             method = methods.resolve(methodName);
         } catch (FirewallException e) {
             err.println("sshuttle firewall: " + e.getMessage());
-            return 1;
+            return ExitCodes.FAILURE;
         }
         Thread hook = Thread.ofPlatform().unstarted(this::cleanup);
         Runtime.getRuntime().addShutdownHook(hook);
@@ -150,7 +156,7 @@ public final class FirewallHelper {
             out.flush();
             LineReader lines = new LineReader(new BufferedInputStream(in));
             FirewallRules rules = readRequest(lines);
-            if (rules == null) return 0; // the client went away before GO: nothing was installed
+            if (rules == null) return ExitCodes.OK; // the client went away before GO: nothing was installed
             install(rules);
             out.println(HelperLines.STARTED);
             out.flush();
@@ -165,13 +171,13 @@ public final class FirewallHelper {
         } catch (IOException e) {
             err.println("sshuttle firewall: " + e.getMessage());
             cleanup();
-            return 1;
+            return ExitCodes.FAILURE;
         } catch (RuntimeException | Error e) {
             // whatever went wrong (a bug, out of memory), the rules go: they were put in for a
             // session that is over now
             cleanup();
             err.println("sshuttle firewall: " + e);
-            return 1;
+            return ExitCodes.FAILURE;
         } finally {
             try {
                 // a cleanup that failed half-way (an Error inside it) leaves the hook to retry at exit

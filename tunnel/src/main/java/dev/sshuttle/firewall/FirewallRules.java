@@ -1,5 +1,9 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.Family;
+
+import dev.sshuttle.net.SubnetRule;
+
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;

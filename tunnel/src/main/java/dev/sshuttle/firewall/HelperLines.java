@@ -1,5 +1,11 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.IpText;
+
+import dev.sshuttle.net.Family;
+
+import dev.sshuttle.net.SubnetRule;
+
 import java.net.InetAddress;
 
 /**

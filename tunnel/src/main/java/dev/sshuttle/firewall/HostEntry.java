@@ -1,5 +1,7 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.IpText;
+
 import java.net.InetAddress;
 import java.util.regex.Pattern;
 

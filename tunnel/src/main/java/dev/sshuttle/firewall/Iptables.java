@@ -1,5 +1,7 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.Family;
+
 import java.util.List;
 
 /**

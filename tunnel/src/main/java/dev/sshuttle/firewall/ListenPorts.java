@@ -1,5 +1,7 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.Family;
+
 /**
  * The local ports the rules redirect to, per family; 0 means "no listener for this family".
  * The TCP port also names the chain or table, which is what lets instances coexist.

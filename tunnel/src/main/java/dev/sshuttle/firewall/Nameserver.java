@@ -1,5 +1,7 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.Family;
+
 import java.net.InetAddress;
 
 /** A DNS server whose UDP/53 traffic is redirected to the DNS listener. */

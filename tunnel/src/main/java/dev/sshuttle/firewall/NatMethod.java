@@ -1,5 +1,11 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.IpText;
+
+import dev.sshuttle.net.Family;
+
+import dev.sshuttle.net.SubnetRule;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,8 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * sshuttle's {@code nat} method: iptables REDIRECT in the nat table, chain
- * {@code sshuttle-<port>} hooked at position 1 of OUTPUT and PREROUTING (sshuttle.md 3.1,
- * 1.1.2 order: DNS, subnets in first-match order, then RETURN for local destinations). With
+ * {@code sshuttle-<port>} hooked at position 1 of OUTPUT and PREROUTING (sshuttle 1.1.2's
+ * methods/nat.py, in its order: DNS, subnets in first-match order, then RETURN for local destinations). With
  * --user/--group the jumps only take packets the mangle table marked with the port.
  *
  * <p>The rules outside the chain (the jumps, the mangle mark) carry this session's

@@ -1,5 +1,11 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.IpText;
+
+import dev.sshuttle.net.Family;
+
+import dev.sshuttle.net.SubnetRule;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +14,7 @@ import java.util.stream.Stream;
 /**
  * sshuttle's {@code nft} method: one {@code inet} table per family and port,
  * {@code sshuttle-ipv4-<port>} / {@code sshuttle-ipv6-<port>}, with nat chains on the output and
- * prerouting hooks jumping to a chain of the table's name (sshuttle.md 3.2). The jumps carry
+ * prerouting hooks jumping to a chain of the table's name (sshuttle 1.1.2's methods/nft.py). The jumps carry
  * this session's {@link RuleTag} as a comment; the end of a session deletes the table only
  * while it carries its own tag. The table is the port's, and the helper holds the port's
  * {@link PortLock} while it has one.
@@ -40,8 +46,18 @@ public final class NftMethod implements FirewallMethod {
         return nft;
     }
 
+    /** nft's nfproto word for the family, also the family's part of the table name. */
+    static String nfproto(Family family) {
+        return family == Family.IPV4 ? "ipv4" : "ipv6";
+    }
+
+    /** nft's address-match keyword: ip daddr / ip6 daddr. */
+    static String addressKeyword(Family family) {
+        return family == Family.IPV4 ? "ip" : "ip6";
+    }
+
     public static String table(Family family, int port) {
-        return "sshuttle-" + family.nftName + "-" + port;
+        return "sshuttle-" + nfproto(family) + "-" + port;
     }
 
     @Override
@@ -59,14 +75,14 @@ public final class NftMethod implements FirewallMethod {
         String comment = "\"" + tag.of(port) + "\"";
         commands.add(rule(table, "output", "jump", table, "comment", comment));
         commands.add(rule(table, "prerouting", "jump", table, "comment", comment));
-        commands.add(rule(table, table, "meta", "nfproto", "!=", family.nftName, "return"));
+        commands.add(rule(table, table, "meta", "nfproto", "!=", nfproto(family), "return"));
         for (Nameserver ns : rules.nameservers(family)) {
-            commands.add(rule(table, table, family.nftAddressKeyword, "daddr", IpText.of(ns.address()),
+            commands.add(rule(table, table, addressKeyword(family), "daddr", IpText.of(ns.address()),
                     "udp", "dport", "53", "redirect", "to", ":" + rules.ports().dns(family)));
         }
         commands.add(rule(table, table, "fib", "daddr", "type", "local", "return"));
         for (SubnetRule subnet : rules.sortedSubnets(family)) {
-            List<String> args = new ArrayList<>(List.of("meta", "nfproto", family.nftName));
+            List<String> args = new ArrayList<>(List.of("meta", "nfproto", nfproto(family)));
             if (subnet.allPorts()) {
                 args.addAll(List.of("meta", "l4proto", "tcp"));
             } else if (subnet.firstPort() == subnet.lastPort()) {
@@ -74,7 +90,7 @@ public final class NftMethod implements FirewallMethod {
             } else {
                 args.addAll(List.of("tcp", "dport", "{ " + subnet.firstPort() + "-" + subnet.lastPort() + " }"));
             }
-            args.addAll(List.of(family.nftAddressKeyword, "daddr", subnet.cidr()));
+            args.addAll(List.of(addressKeyword(family), "daddr", subnet.cidr()));
             args.addAll(subnet.exclude() ? List.of("return") : List.of("redirect", "to", ":" + port));
             commands.add(rule(table, table, args.toArray(String[]::new)));
         }

@@ -1,12 +1,18 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.IpText;
+
+import dev.sshuttle.net.Family;
+
+import dev.sshuttle.net.SubnetRule;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * sshuttle's {@code tproxy} method (research/sshuttle.md 3.3): TPROXY in the mangle table, for
+ * sshuttle's {@code tproxy} method (sshuttle 1.1.2's methods/tproxy.py): TPROXY in the mangle table, for
  * TCP and UDP, with the policy routing sshuttle leaves to the user set up here. Per family and
  * listener port:
  * <ul>

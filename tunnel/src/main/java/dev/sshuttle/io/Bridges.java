@@ -6,8 +6,6 @@ import dev.sshuttle.mux.Mux;
 import dev.sshuttle.mux.MuxListener;
 import dev.sshuttle.mux.TcpTarget;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -107,7 +105,7 @@ public class Bridges implements MuxListener {
         try {
             socket = connector.connect(target, outcome);
         } catch (IOException | RuntimeException e) {
-            mux.connectFailed(channel, classify(e), describe(e, target));
+            mux.connectFailed(channel, ConnectFailures.of(e), describe(e, target));
             return;
         }
         SocketBridge b = new SocketBridge(channel, socket, mux, this, true, pool);
@@ -144,17 +142,9 @@ public class Bridges implements MuxListener {
     void connectFailed(SocketBridge b, IOException e) {
         if (!mux.isOpen(b.channel)) return;
         log.accept("connect on channel " + b.channel + " failed: " + e.getMessage());
-        mux.connectFailed(b.channel, classify(e), e.getMessage() == null ? e.toString() : e.getMessage());
+        mux.connectFailed(b.channel, ConnectFailures.of(e), e.getMessage() == null ? e.toString() : e.getMessage());
         // connectFailed frees the channel, which closes the bridge through onChannelFreed
         b.abortLocal();
-    }
-
-    static ConnectFailure classify(Exception e) {
-        String m = String.valueOf(e.getMessage()).toLowerCase();
-        if (e instanceof ConnectException && m.contains("refused")) return ConnectFailure.REFUSED;
-        if (e instanceof NoRouteToHostException || m.contains("unreachable") || m.contains("no route")) return ConnectFailure.UNREACHABLE;
-        if (e instanceof SocketTimeoutException || m.contains("timed out")) return ConnectFailure.TIMED_OUT;
-        return ConnectFailure.OTHER;
     }
 
     private static String describe(Exception e, TcpTarget target) {

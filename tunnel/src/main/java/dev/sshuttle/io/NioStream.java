@@ -1,6 +1,5 @@
 package dev.sshuttle.io;
 
-import dev.sshuttle.transport.StreamChannels;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;

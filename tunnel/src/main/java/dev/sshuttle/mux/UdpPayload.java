@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The payload of UDP_DATA, both ways: {@code "<ip>,<port>,"} then the datagram (research/sshuttle.md
- * 1.11). The address is the destination (client to server) or the reply's source (server to
+ * The payload of UDP_DATA, both ways: {@code "<ip>,<port>,"} then the datagram (docs/protocol.md;
+ * sshuttle's own is in its ssnet.py and server.py). The address is the destination (client to server) or the reply's source (server to
  * client); IPv6 without brackets or scope.
  */
 public final class UdpPayload {

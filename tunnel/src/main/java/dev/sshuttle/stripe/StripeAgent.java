@@ -1,7 +1,7 @@
 package dev.sshuttle.stripe;
 
 import dev.sshuttle.mux.ProtocolException;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

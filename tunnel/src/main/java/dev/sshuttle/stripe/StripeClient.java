@@ -2,7 +2,7 @@ package dev.sshuttle.stripe;
 
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.ProtocolException;
-import dev.sshuttle.transport.StreamChannels;
+import dev.sshuttle.io.StreamChannels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -91,8 +91,8 @@ public final class StripeClient implements AutoCloseable {
     }
 
     /** What the agent's options carry: where to listen, the token, how many lanes at most. */
-    public dev.sshuttle.transport.AgentOptions.Stripe agentOptions() {
-        return new dev.sshuttle.transport.AgentOptions.Stripe(remoteSocket, tokenHex(), maxExtraLanes());
+    public dev.sshuttle.mux.AgentOptions.Stripe agentOptions() {
+        return new dev.sshuttle.mux.AgentOptions.Stripe(remoteSocket, tokenHex(), maxExtraLanes());
     }
 
     /** Extra lanes to ask the agent for. */

@@ -3,5 +3,7 @@
  * agent (direct-streamlocal channels to a unix socket the agent listens on, through the ssh
  * client's own {@code -L} forward), and its wire constants. The striped stream itself is
  * {@link dev.sshuttle.io.StripedStream}.
+ * <p>
+ * Allowed imports: {@code io}, {@code mux}; nothing else of ours.
  */
 package dev.sshuttle.stripe;

@@ -13,12 +13,14 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
- * The few libc calls the JDK does not offer, as FFM downcalls that capture errno. Every call
- * returns normally only on success; a -1 return becomes a {@link NativeIOException} naming the
- * call, so no caller has to read errno itself.
+ * The product's one binding of libc: the few calls the JDK does not offer, as FFM downcalls that
+ * capture errno. Every call returns normally only on success; a -1 return becomes a
+ * {@link NativeIOException} naming the call, so no caller has to read errno itself. The public
+ * calls serve the daemon code in {@code cli} and the test topology in the it module (setns);
+ * everything else stays inside {@code sys}, behind classes named for their job.
  */
 @SuppressWarnings("restricted") // the whole point of this class; native access is enabled in the manifest
-final class Libc {
+public final class Libc {
     static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO =
@@ -31,6 +33,7 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SETNS = downcall("setns",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSID = downcall("setsid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle DUP2 = downcall("dup2",
@@ -46,13 +49,26 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
             CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
 
-    static final int O_RDONLY_CLOEXEC = 0x80000;
+    public static final int O_WRONLY = 0x1;
+    public static final int O_CREAT = 0x40;
+    public static final int O_APPEND = 0x400;
+    /** Linux's value differs by architecture: arm and aarch64 have their own. */
+    public static final int O_NOFOLLOW = isArm() ? 0x8000 : 0x20000;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int O_RDONLY_CLOEXEC = O_CLOEXEC; // O_RDONLY is 0
+    /** setns(2)'s nstype for a network namespace. */
+    public static final int CLONE_NEWNET = 0x40000000;
     static final int F_GETFL = 3;
     static final int F_SETFL = 4;
     static final int O_NONBLOCK = 0x800;
     static final int F_SETPIPE_SZ = 1031;
 
     private Libc() {}
+
+    private static boolean isArm() {
+        String arch = System.getProperty("os.arch", "");
+        return arch.equals("aarch64") || arch.startsWith("arm");
+    }
 
     static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
@@ -76,18 +92,31 @@ final class Libc {
     }
 
     /** open(path, flags, 0): the new fd. */
-    static int open(String path, int flags) throws NativeIOException {
-        return call("open(" + path + ")",
-                (state, arena) -> (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags, 0));
+    public static int open(String path, int flags) throws NativeIOException {
+        return open(path, flags, 0);
     }
 
-    /** setns(fd, nstype) on the calling OS thread. */
-    static void setns(int fd, int nsType, String what) throws NativeIOException {
+    /** open(path, flags, mode): the new fd; {@code mode} applies when O_CREAT creates the file. */
+    public static int open(String path, int flags, int mode) throws NativeIOException {
+        return call("open(" + path + ")",
+                (state, arena) -> (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags, mode));
+    }
+
+    /**
+     * setns(fd, nstype): moves the calling OS thread (only that one) into the namespace; see
+     * the it module's topology for how tests keep such a thread to themselves.
+     */
+    public static void setns(int fd, int nsType, String what) throws NativeIOException {
         call(what, (state, arena) -> (int) SETNS.invokeExact(state, fd, nsType));
     }
 
+    /** setsid(): a new session and process group, away from the terminal's. */
+    public static void setsid() throws NativeIOException {
+        call("setsid", (state, arena) -> (int) SETSID.invokeExact(state));
+    }
+
     /** dup2(from, to): {@code to} now refers to what {@code from} refers to. */
-    static void dup2(int from, int to, String what) throws NativeIOException {
+    public static void dup2(int from, int to, String what) throws NativeIOException {
         call(what, (state, arena) -> (int) DUP2.invokeExact(state, from, to));
     }
 
@@ -97,7 +126,7 @@ final class Libc {
     }
 
     /** close(fd), ignoring errors: only used for fds we opened ourselves. */
-    static void closeQuietly(int fd) {
+    public static void closeQuietly(int fd) {
         try {
             call("close", (state, arena) -> (int) CLOSE.invokeExact(state, fd));
         } catch (NativeIOException e) {

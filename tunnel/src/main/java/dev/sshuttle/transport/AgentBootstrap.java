@@ -1,5 +1,9 @@
 package dev.sshuttle.transport;
 
+import dev.sshuttle.mux.AgentOptions;
+
+import dev.sshuttle.exit.ExitCodes;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,8 +24,6 @@ import java.util.zip.Deflater;
 public final class AgentBootstrap {
     /** Classpath location of the agent source. */
     public static final String AGENT_RESOURCE = "/agent/sshuttle_agent.py";
-    /** Exit codes the client explains to the user. */
-    public static final int EXIT_NO_PYTHON = 97, EXIT_NORMAL = 98, EXIT_FATAL = 99;
 
     private final byte[] compressedAgent;
     private final String python;
@@ -51,7 +53,7 @@ public final class AgentBootstrap {
     public String loader() {
         // No quote, '$', '\' or '`' in here: it sits inside "..." inside '...' in the shell command.
         return "import sys,zlib;exec(zlib.decompress(sys.stdin.buffer.read(" + compressedAgent.length
-                + ")));sys.exit(" + EXIT_NORMAL + ")";
+                + ")));sys.exit(" + ExitCodes.REMOTE_RETURNED + ")";
     }
 
     /** The script /bin/sh runs (unquoted). */
@@ -60,9 +62,9 @@ public final class AgentBootstrap {
             // command -v is the shell's own: a `python3 -V` probe cost one more interpreter start;
             // -S skips site (site-packages, .pth files: 20-30 ms here); the agent needs the stdlib only
             return "P=python3; command -v $P >/dev/null 2>&1 || P=python; exec \"$P\" -S -c \"" + loader() + "\"; exit "
-                    + EXIT_NO_PYTHON;
+                    + ExitCodes.REMOTE_NO_PYTHON;
         }
-        return "exec " + ShellQuote.quote(python) + " -S -c \"" + loader() + "\"; exit " + EXIT_NO_PYTHON;
+        return "exec " + ShellQuote.quote(python) + " -S -c \"" + loader() + "\"; exit " + ExitCodes.REMOTE_NO_PYTHON;
     }
 
     /**

@@ -23,32 +23,59 @@ public final class AgentJar {
 
     private AgentJar() {}
 
-    /** Writes the agent jar for clientJar into dir (once per client jar) and returns it. */
+    /**
+     * Writes the agent jar for clientJar into dir (once per client jar) and returns it. Tries
+     * twice: another sshuttle may clear its cache (dir) between our temporary file and its move.
+     */
     public static Path of(Path clientJar, Path dir) throws IOException {
         Path target = dir.resolve("sshuttle-agent-" + Files.size(clientJar) + "-"
                 + Files.getLastModifiedTime(clientJar).toMillis() + ".jar");
-        if (Files.isRegularFile(target)) return target;
+        for (int attempt = 1; ; attempt++) {
+            if (Files.isRegularFile(target)) return target;
+            try {
+                write(clientJar, dir, target);
+                return target;
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (attempt == 2) throw new IOException("cannot write the agent jar in " + dir + ": " + e.getMessage()
+                        + " vanished while it was written (is something clearing that directory?)", e);
+            }
+        }
+    }
+
+    private static void write(Path clientJar, Path dir, Path target) throws IOException {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "agent", ".jar.tmp");
-        try (JarFile in = new JarFile(clientJar.toFile());
-             JarOutputStream out = new JarOutputStream(Files.newOutputStream(tmp), in.getManifest())) {
-            for (JarEntry e : Collections.list(in.entries())) {
-                String name = e.getName();
-                if (name.equals(JarFile.MANIFEST_NAME) || name.equals("META-INF/") || clientOnly(name)) continue;
-                ZipEntry copy = new ZipEntry(name);
-                copy.setTime(e.getTime());
-                out.putNextEntry(copy);
-                try (InputStream data = in.getInputStream(e)) {
-                    data.transferTo(out);
-                }
+        try {
+            try (JarFile in = new JarFile(clientJar.toFile());
+                 JarOutputStream out = new JarOutputStream(Files.newOutputStream(tmp))) {
+                // the manifest with the client jar's time, not now (as JarOutputStream(out, manifest)
+                // would): the same client jar must give the same bytes
+                ZipEntry manifest = new ZipEntry(JarFile.MANIFEST_NAME);
+                JarEntry clientManifest = in.getJarEntry(JarFile.MANIFEST_NAME);
+                manifest.setTime(clientManifest != null ? clientManifest.getTime() : Files.getLastModifiedTime(clientJar).toMillis());
+                out.putNextEntry(manifest);
+                in.getManifest().write(out);
                 out.closeEntry();
+                for (JarEntry e : Collections.list(in.entries())) {
+                    String name = e.getName();
+                    if (name.equals(JarFile.MANIFEST_NAME) || name.equals("META-INF/") || clientOnly(name)) continue;
+                    ZipEntry copy = new ZipEntry(name);
+                    copy.setTime(e.getTime());
+                    out.putNextEntry(copy);
+                    try (InputStream data = in.getInputStream(e)) {
+                        data.transferTo(out);
+                    }
+                    out.closeEntry();
+                }
             }
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.nio.file.NoSuchFileException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         } catch (IOException e) {
             Files.deleteIfExists(tmp);
             throw new IOException("cannot write the agent jar in " + dir + ": " + e.getMessage(), e);
         }
-        Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        return target;
     }
 
     private static boolean clientOnly(String name) {

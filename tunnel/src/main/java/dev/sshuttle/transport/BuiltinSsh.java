@@ -1,5 +1,9 @@
 package dev.sshuttle.transport;
 
+import dev.sshuttle.io.StreamChannels;
+
+import dev.sshuttle.exit.ExitCodes;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -210,7 +214,7 @@ public final class BuiltinSsh implements AutoCloseable {
             var events = channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
             Integer status = channel.getExitStatus();
             if (status != null) return status;
-            return events.contains(ClientChannelEvent.CLOSED) ? 255 : -1;
+            return events.contains(ClientChannelEvent.CLOSED) ? ExitCodes.SSH_FAILED : -1;
         }
 
         @Override

@@ -1,5 +1,7 @@
 package dev.sshuttle.transport;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +45,6 @@ public final class JavaAgentUpload {
     /** glibc's malloc arenas for the agent JVM's threads (see the launcher): two, not eight per core. */
     static final String AGENT_ENVIRONMENT = "MALLOC_ARENA_MAX=2";
 
-    public static final int EXIT_NO_JAVA = 96;
     private static final String TAG = "SSHUTTLE-JAR ";
     private static final int MAX_LINE = 4096;
 
@@ -86,17 +87,17 @@ public final class JavaAgentUpload {
                 + "[ -n \"$v\" ] || v=$(\"$c\" -version 2>&1 | sed -n 's/.*version \"\\([0-9]*\\).*/\\1/p' | head -n 1); "
                 + "if [ \"${v:-0}\" -ge 25 ] 2>/dev/null; then X=$c; break; fi; done; "
                 + "if [ -z \"$X\" ]; then echo '" + TAG + "NOJAVA'; "
-                + (fallbackScript == null ? "exit " + EXIT_NO_JAVA : fallbackScript) + "; fi; "
+                + (fallbackScript == null ? "exit " + ExitCodes.REMOTE_NO_JAVA : fallbackScript) + "; fi; "
                 + "[ -d \"$D\" ] || { mkdir -p \"${D%/*}\" && mkdir -m 700 \"$D\"; } 2>/dev/null; "
                 + "if [ -d \"$D\" ] && { [ -L \"$D\" ] || [ ! -O \"$D\" ] || [ -n \"$(find \"$D\" -prune \\( -perm -0020 -o -perm -0002 \\) -print)\" ]; }; "
-                + "then echo '" + TAG + "BADCACHE'; exit 99; fi; "
+                + "then echo '" + TAG + "BADCACHE'; exit " + ExitCodes.REMOTE_FATAL + "; fi; "
                 + "h() { sha256sum \"$1\" 2>/dev/null || shasum -a 256 \"$1\" 2>/dev/null || openssl dgst -sha256 -r \"$1\" 2>/dev/null; }; "
                 + "ok=; if [ -f \"$J\" ] && [ ! -L \"$J\" ] && [ -O \"$J\" ] && [ \"$(wc -c < \"$J\")\" -eq " + size + " ]; then "
                 + "case \"$(h \"$J\")\" in " + sha256 + "*) ok=1;; esac; fi; "
                 + "if [ -n \"$ok\" ]; then echo '" + TAG + "HAVE'; else echo '" + TAG + "NEED'; "
                 + "if [ -d \"$D\" ] && head -c " + size + " > \"$J.$$\" && [ \"$(wc -c < \"$J.$$\")\" -eq " + size + " ] "
                 + "&& mv -f \"$J.$$\" \"$J\"; "
-                + "then echo '" + TAG + "STORED'; else rm -f \"$J.$$\"; echo '" + TAG + "NOSTORE'; exit 99; fi; fi; "
+                + "then echo '" + TAG + "STORED'; else rm -f \"$J.$$\"; echo '" + TAG + "NOSTORE'; exit " + ExitCodes.REMOTE_FATAL + "; fi; fi; "
                 + "export " + AGENT_ENVIRONMENT + "; exec \"$X\" " + String.join(" ", AGENT_JVM_OPTIONS)
                 + " " + CDS_OPTIONS + " -jar \"$J\" --server";
         return "/bin/sh -c " + ShellQuote.quote(script);

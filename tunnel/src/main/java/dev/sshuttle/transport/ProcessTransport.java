@@ -1,5 +1,7 @@
 package dev.sshuttle.transport;
 
+import dev.sshuttle.io.StreamChannels;
+
 import dev.sshuttle.sys.SpawnedProcess;
 import java.io.IOException;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.sshuttle.transport;
 
+import dev.sshuttle.io.StreamChannels;
+
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;

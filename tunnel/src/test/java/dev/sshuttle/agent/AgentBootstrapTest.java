@@ -1,5 +1,7 @@
 package dev.sshuttle.agent;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,7 +97,7 @@ class AgentBootstrapTest {
             p.getOutputStream().write("{\"protocol\": 3}\n".getBytes(StandardCharsets.US_ASCII));
             p.getOutputStream().close();
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(AgentBootstrap.EXIT_FATAL, p.waitFor(), err);
+            assertEquals(ExitCodes.REMOTE_FATAL, p.waitFor(), err);
             assertEquals(1, err.lines().count(), err);
             assertTrue(err.startsWith("sshuttle-agent: fatal: bad options line"), err);
             assertEquals(0, p.getInputStream().readAllBytes().length, "no sync header after bad options");
@@ -109,7 +111,7 @@ class AgentBootstrapTest {
             assertEquals(ProtocolVersion.V2, a.version);
             a.roundTrip("hello");
             a.closeStdin();
-            assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit(), a.stderrText());
+            assertEquals(ExitCodes.REMOTE_RETURNED, a.awaitExit(), a.stderrText());
         }
     }
 }

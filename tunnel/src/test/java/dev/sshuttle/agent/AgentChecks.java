@@ -1,5 +1,7 @@
 package dev.sshuttle.agent;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,7 +79,7 @@ final class AgentChecks {
     static void assertFatal(AgentConnection a, String mentions) {
         int code = a.awaitExit();
         String err = a.stderrText();
-        assertEquals(AgentBootstrap.EXIT_FATAL, code, "exit code; stderr: " + err);
+        assertEquals(ExitCodes.REMOTE_FATAL, code, "exit code; stderr: " + err);
         List<String> lines = err.lines().toList();
         assertEquals(1, lines.size(), "exactly one stderr line, got: " + err);
         assertTrue(lines.getFirst().startsWith("sshuttle-agent: protocol error: "), lines.getFirst());

@@ -1,5 +1,7 @@
 package dev.sshuttle.agent;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +16,7 @@ import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -671,7 +673,7 @@ class AgentConformanceTest {
             a.connect(CH, peer.port());
             peer.accept();
             a.closeStdin();
-            assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit(), "stderr: " + a.stderrText());
+            assertEquals(ExitCodes.REMOTE_RETURNED, a.awaitExit(), "stderr: " + a.stderrText());
             assertEquals("", a.stderrText(), "silent at verbosity 0");
             AgentChecks.assertPeerClosed(peer);
         }
@@ -683,7 +685,7 @@ class AgentConformanceTest {
         try (AgentConnection a = start(AgentOptions.defaults(v == ProtocolVersion.V2 ? 2 : 1).withVerbosity(1))) {
             a.roundTrip("log");
             a.closeStdin();
-            assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit());
+            assertEquals(ExitCodes.REMOTE_RETURNED, a.awaitExit());
             List<String> lines = a.stderrText().lines().toList();
             assertFalse(lines.isEmpty(), "no log at verbosity 1");
             assertTrue(lines.stream().allMatch(l -> l.startsWith(" s: ")), "every log line starts with ' s: ': " + lines);
@@ -695,7 +697,7 @@ class AgentConformanceTest {
     void exitFrameEndsWith98(ProtocolVersion v) throws Exception {
         try (AgentConnection a = start(v)) {
             a.send(0, Command.EXIT, new byte[0]);
-            assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit(), "stderr: " + a.stderrText());
+            assertEquals(ExitCodes.REMOTE_RETURNED, a.awaitExit(), "stderr: " + a.stderrText());
         }
     }
 

@@ -11,7 +11,7 @@ import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolException;
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.mux.SyncHeaderReader;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

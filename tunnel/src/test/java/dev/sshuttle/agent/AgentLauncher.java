@@ -1,12 +1,12 @@
 package dev.sshuttle.agent;
 
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.IOException;
 
 /**
- * Starts one agent implementation for the conformance suite. To add an agent (e.g. the Java one:
- * {@code java -cp <tunnel classes+deps> dev.sshuttle.cli.Main --server}, which reads only the
- * options line), implement this and add an instance to {@link AgentConformanceTest#launchers()}.
+ * Starts one agent implementation for the conformance suite: {@link PythonAgentLauncher} and
+ * {@link JavaAgentLauncher} today. A third agent implements this and is added to
+ * {@link AgentConformanceTest#launchers()}.
  */
 public interface AgentLauncher {
     /**

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sshuttle.mux.Command;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.MuxConfig;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.sshuttle.agent;
 
 import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.sshuttle.agent;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +11,7 @@ import dev.sshuttle.mux.ConnectFailure;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +59,7 @@ class PythonAgentLimitsTest {
             a.roundTrip("still alive");
             assertTrue(a.process.isAlive());
             a.closeStdin();
-            assertEquals(AgentBootstrap.EXIT_NORMAL, a.awaitExit());
+            assertEquals(ExitCodes.REMOTE_RETURNED, a.awaitExit());
             assertFalse(a.stderrText().contains("fatal"), a.stderrText());
         } finally {
             for (LocalPeer p : peers) p.close();

@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.sys.Libc;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +29,7 @@ class DaemonFilesTest {
         Path log = dir.resolve("sshuttle.log");
         int fd = DaemonChild.openLogFile(log.toString());
         assertTrue(fd >= 0, "open failed");
-        Posix.close(fd);
+        Libc.closeQuietly(fd);
         assertEquals("rw-------", mode(log));
     }
 

@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

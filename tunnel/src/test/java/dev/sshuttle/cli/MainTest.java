@@ -1,5 +1,7 @@
 package dev.sshuttle.cli;
 
+import dev.sshuttle.exit.ExitCodes;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -316,8 +318,8 @@ class MainTest {
     }
 
     @Test
-    void discoverFindsTheProductionRunners() {
-        Runners runners = Runners.discover();
+    void productionHasTheRealRunners() {
+        Runners runners = Runners.production();
         assertEquals("TunnelClientRunner", runners.client().getClass().getSimpleName());
         assertEquals("JavaAgentRunner", runners.agent().getClass().getSimpleName());
         assertEquals("FirewallHelperRunner", runners.firewall().getClass().getSimpleName());

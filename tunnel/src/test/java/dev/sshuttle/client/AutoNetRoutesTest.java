@@ -3,7 +3,7 @@ package dev.sshuttle.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sshuttle.firewall.SubnetRule;
+import dev.sshuttle.net.SubnetRule;
 import java.net.InetAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,7 @@ class AutoNetRoutesTest {
     }
 
     private static List<String> accepted(String routes) {
-        return parse(routes).accepted().stream().map(AutoNetRoutes::text).toList();
+        return parse(routes).accepted().stream().map(SubnetRule::cidr).toList();
     }
 
     private static void assertRefused(String line, String reason) {

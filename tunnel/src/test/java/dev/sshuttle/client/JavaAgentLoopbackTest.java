@@ -1,7 +1,7 @@
 package dev.sshuttle.client;
 
 import dev.sshuttle.mux.ProtocolVersion;
-import dev.sshuttle.server.LoopbackAgentTransport;
+import dev.sshuttle.transport.LoopbackAgentTransport;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

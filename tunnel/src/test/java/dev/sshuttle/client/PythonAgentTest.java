@@ -2,7 +2,7 @@ package dev.sshuttle.client;
 
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.transport.AgentBootstrap;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import dev.sshuttle.transport.ProcessTransport;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package dev.sshuttle.client;
 import dev.sshuttle.mux.Command;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.FrameEncoder;
-import dev.sshuttle.transport.StreamChannels;
+import dev.sshuttle.io.StreamChannels;
 import dev.sshuttle.transport.Transport;
 import java.io.DataInputStream;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.transport.AgentLaunch;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

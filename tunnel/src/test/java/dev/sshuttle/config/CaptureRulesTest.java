@@ -1,5 +1,7 @@
 package dev.sshuttle.config;
 
+import dev.sshuttle.net.SubnetRule;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

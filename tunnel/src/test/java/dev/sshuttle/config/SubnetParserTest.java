@@ -1,5 +1,9 @@
 package dev.sshuttle.config;
 
+import dev.sshuttle.net.Family;
+
+import dev.sshuttle.net.SubnetRule;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,34 +49,34 @@ class SubnetParserTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({
             // text,                 family, address,        width, from, to
-            "10.0.0.0/8,             INET,   10.0.0.0,       8,     0,    0",
-            "0/0,                    INET,   0.0.0.0,        0,     0,    0",
-            "10/8,                   INET,   0.0.0.10,       8,     0,    0",
-            "192.168.1,              INET,   192.168.0.1,    32,    0,    0",
-            "1.2.3.4,                INET,   1.2.3.4,        32,    0,    0",
-            "1.2.3.4:80,             INET,   1.2.3.4,        32,    80,   80",
-            "10.0.0.0/8:1000-2000,   INET,   10.0.0.0,       8,     1000, 2000",
-            "1.2.3.4/24:443,         INET,   1.2.3.4,        24,    443,  443",
-            "1.2.3.4:0,              INET,   1.2.3.4,        32,    0,    0",
-            "010.0.0.1,              INET,   8.0.0.1,        32,    0,    0",
-            "0x0a.1/16,              INET,   10.0.0.1,       16,    0,    0",
-            "2001:db8::/32,          INET6,  2001:db8::,     32,    0,    0",
-            "2001:db8::1,            INET6,  2001:db8::1,    128,   0,    0",
-            "[2001:db8::/32]:443,    INET6,  2001:db8::,     32,    443,  443",
-            "[2001:db8::1]:8000-8080,INET6,  2001:db8::1,    128,   8000, 8080",
-            "[::1],                  INET6,  ::1,            128,   0,    0",
-            "::/0,                   INET6,  ::,             0,     0,    0",
-            "one.test:22,            INET,   198.51.100.9,   32,    22,   22",
-            "one.test/24,            INET,   198.51.100.9,   24,    0,    0",
+            "10.0.0.0/8,             IPV4,   10.0.0.0,       8,     0,    0",
+            "0/0,                    IPV4,   0.0.0.0,        0,     0,    0",
+            "10/8,                   IPV4,   0.0.0.10,       8,     0,    0",
+            "192.168.1,              IPV4,   192.168.0.1,    32,    0,    0",
+            "1.2.3.4,                IPV4,   1.2.3.4,        32,    0,    0",
+            "1.2.3.4:80,             IPV4,   1.2.3.4,        32,    80,   80",
+            "10.0.0.0/8:1000-2000,   IPV4,   10.0.0.0,       8,     1000, 2000",
+            "1.2.3.4/24:443,         IPV4,   1.2.3.4,        24,    443,  443",
+            "1.2.3.4:0,              IPV4,   1.2.3.4,        32,    0,    0",
+            "010.0.0.1,              IPV4,   8.0.0.1,        32,    0,    0",
+            "0x0a.1/16,              IPV4,   10.0.0.1,       16,    0,    0",
+            "2001:db8::/32,          IPV6,   2001:db8::,     32,    0,    0",
+            "2001:db8::1,            IPV6,   2001:db8::1,    128,   0,    0",
+            "[2001:db8::/32]:443,    IPV6,   2001:db8::,     32,    443,  443",
+            "[2001:db8::1]:8000-8080,IPV6,   2001:db8::1,    128,   8000, 8080",
+            "[::1],                  IPV6,   ::1,            128,   0,    0",
+            "::/0,                   IPV6,   ::,             0,     0,    0",
+            "one.test:22,            IPV4,   198.51.100.9,   32,    22,   22",
+            "one.test/24,            IPV4,   198.51.100.9,   24,    0,    0",
     })
-    void parsesSshuttleSyntax(String text, AddressFamily family, String address, int width, int from, int to)
+    void parsesSshuttleSyntax(String text, Family family, String address, int width, int from, int to)
             throws UnknownHostException {
         SubnetRule rule = one(text);
         assertEquals(family, rule.family());
         assertEquals(InetAddress.getByName(address), rule.address());
         assertEquals(width, rule.width());
-        assertEquals(from, rule.fromPort());
-        assertEquals(to, rule.toPort());
+        assertEquals(from, rule.firstPort());
+        assertEquals(to, rule.lastPort());
         assertEquals(false, rule.exclude());
     }
 
@@ -85,11 +89,11 @@ class SubnetParserTest {
     void aNameGivesEveryAddress() {
         List<SubnetRule> rules = parser.parse("dual.test:443", false);
         assertEquals(2, rules.size());
-        assertEquals(AddressFamily.INET, rules.get(0).family());
+        assertEquals(Family.IPV4, rules.get(0).family());
         assertEquals(32, rules.get(0).width());
-        assertEquals(AddressFamily.INET6, rules.get(1).family());
+        assertEquals(Family.IPV6, rules.get(1).family());
         assertEquals(128, rules.get(1).width());
-        assertEquals(443, rules.get(1).fromPort());
+        assertEquals(443, rules.get(1).firstPort());
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.sshuttle.config;
 
+import dev.sshuttle.net.SubnetRule;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -50,11 +52,11 @@ class SubnetParserVersusSshuttleTest {
             assertEquals(1, rules.size(), input);
             SubnetRule r = rules.get(0);
             String[] f = theirs.split(" ");
-            assertEquals(Integer.parseInt(f[0]), r.family().linuxNumber, input);
+            assertEquals(Integer.parseInt(f[0]), r.family().afNumber, input);
             assertEquals(InetAddress.getByName(f[1]), r.address(), input);
             assertEquals(Integer.parseInt(f[2]), r.width(), input);
-            assertEquals(Integer.parseInt(f[3]), r.fromPort(), input);
-            assertEquals(Integer.parseInt(f[4]), r.toPort(), input);
+            assertEquals(Integer.parseInt(f[3]), r.firstPort(), input);
+            assertEquals(Integer.parseInt(f[4]), r.lastPort(), input);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.SubnetRule;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,5 +1,9 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.Family;
+
+import dev.sshuttle.net.SubnetRule;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

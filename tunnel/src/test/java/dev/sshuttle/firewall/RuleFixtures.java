@@ -1,10 +1,12 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.SubnetRule;
+
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.List;
 
-/** The rule set sshuttle.md 3.1/3.2 captured from the real sshuttle helper, in our model. */
+/** The rule set captured from the real sshuttle 1.1.2 helper (nat and nft methods), in our model. */
 final class RuleFixtures {
     private RuleFixtures() {}
 

@@ -1,14 +1,19 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.net.Family;
+import dev.sshuttle.net.SubnetRule;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
 import static dev.sshuttle.firewall.RuleFixtures.ip;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class SubnetRuleTest {
+
 
     @Test
     void sortsLikeSshuttlesSubnetWeight() {

@@ -10,7 +10,7 @@ import dev.sshuttle.mux.Command;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.FrameEncoder;
 import dev.sshuttle.mux.ProtocolException;
-import dev.sshuttle.transport.AgentOptions;
+import dev.sshuttle.mux.AgentOptions;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

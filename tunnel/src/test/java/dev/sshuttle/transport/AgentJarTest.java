@@ -31,7 +31,7 @@ class AgentJarTest {
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), m)) {
             for (String name : List.of("dev/sshuttle/cli/Main.class", "picocli/CommandLine.class",
                     "org/apache/sshd/client/SshClient.class", "org/bouncycastle/Foo.class", "org/slf4j/Logger.class",
-                    "META-INF/versions/9/org/bouncycastle/Bar.class", "META-INF/services/dev.sshuttle.cli.AgentRunner")) {
+                    "META-INF/versions/9/org/bouncycastle/Bar.class", "agent/sshuttle_agent.py")) {
                 JarEntry e = new JarEntry(name);
                 e.setTime(1_700_000_000_000L);
                 out.putNextEntry(e);
@@ -48,7 +48,7 @@ class AgentJarTest {
         try (JarFile jar = new JarFile(agent.toFile())) {
             List<String> names = Collections.list(jar.entries()).stream().map(JarEntry::getName).toList();
             assertEquals(List.of("META-INF/MANIFEST.MF", "dev/sshuttle/cli/Main.class", "picocli/CommandLine.class",
-                    "META-INF/services/dev.sshuttle.cli.AgentRunner"), names);
+                    "agent/sshuttle_agent.py"), names);
             assertEquals("dev.sshuttle.cli.Main", jar.getManifest().getMainAttributes().getValue(Attributes.Name.MAIN_CLASS));
         }
     }

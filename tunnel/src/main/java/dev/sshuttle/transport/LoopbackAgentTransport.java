@@ -1,6 +1,10 @@
-package dev.sshuttle.server;
+package dev.sshuttle.transport;
 
-import dev.sshuttle.transport.StreamChannels;
+import dev.sshuttle.agent.JavaAgent;
+
+import dev.sshuttle.exit.ExitCodes;
+
+import dev.sshuttle.io.StreamChannels;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -33,7 +37,7 @@ public final class LoopbackAgentTransport implements Transport {
                 try (agentEnd) {
                     exit.complete(JavaAgent.run(StreamChannels.of(agentEnd), log));
                 } catch (IOException e) {
-                    exit.complete(JavaAgent.EXIT_FATAL);
+                    exit.complete(ExitCodes.REMOTE_FATAL);
                 }
             });
         }

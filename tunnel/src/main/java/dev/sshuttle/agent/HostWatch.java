@@ -1,4 +1,4 @@
-package dev.sshuttle.server;
+package dev.sshuttle.agent;
 
 import dev.sshuttle.io.EventLoop;
 import dev.sshuttle.mux.Mux;
@@ -106,7 +106,7 @@ final class HostWatch {
     private static void add(String name, InetAddress a, Map<String, String> found) {
         if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isMulticastAddress() || a.isLinkLocalAddress()) return;
         if (!NAME.matcher(name).matches() || name.equalsIgnoreCase("localhost")) return;
-        String ip = dev.sshuttle.firewall.IpText.of(a); // the short IPv6 form, as the Python agent sends
+        String ip = dev.sshuttle.net.IpText.of(a); // the short IPv6 form, as the Python agent sends
         found.putIfAbsent(name, ip);
         int dot = name.indexOf('.');
         if (dot > 0) found.putIfAbsent(name.substring(0, dot), ip);

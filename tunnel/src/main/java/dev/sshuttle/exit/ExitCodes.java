@@ -1,9 +1,11 @@
-package dev.sshuttle.cli;
+package dev.sshuttle.exit;
 
 /**
- * Exit codes of the {@code sshuttle} command (documented in README). The remote codes
- * (97, 98, 99, 127, 255) are what the ssh/agent process ends with; the client explains them
- * with {@link RemoteExitExplainer} and itself ends with {@link #FAILURE} or {@link #REMOTE_FATAL}.
+ * The one table of exit codes: the {@code sshuttle} command's (documented in README), the
+ * firewall helper's, and those the remote side ends with (the ssh/agent process: 96, 97, 98,
+ * 99, 127, 255). The agents (Java and the Python one's bootstrap) end with these; the client
+ * explains the remote ones ({@code cli.RemoteExitExplainer}) and passes the ones README lists on.
+ * It lives below every package that exits, so none of them writes a number of its own.
  */
 public final class ExitCodes {
     private ExitCodes() {}
@@ -16,6 +18,8 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     /** {@code -D}: the pidfile names a running sshuttle (sshuttle's code). */
     public static final int PIDFILE_CONFLICT = 5;
+    /** Remote: no JDK 25 for the Java agent and no Python fallback ({@code --java-agent} upload script). */
+    public static final int REMOTE_NO_JAVA = 96;
     /** Remote: neither python3 nor python could be started by the /bin/sh wrapper. */
     public static final int REMOTE_NO_PYTHON = 97;
     /** Remote: the agent returned (normal after stdin EOF; an error during start-up). */

@@ -1,4 +1,6 @@
-package dev.sshuttle.server;
+package dev.sshuttle.agent;
+
+import dev.sshuttle.exit.ExitCodes;
 
 import dev.sshuttle.io.Bridges;
 import dev.sshuttle.io.EventLoop;
@@ -13,8 +15,8 @@ import dev.sshuttle.mux.ProtocolException;
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.stripe.StripeAgent;
 import dev.sshuttle.sys.Stdio;
-import dev.sshuttle.transport.AgentOptions;
-import dev.sshuttle.transport.StreamChannels;
+import dev.sshuttle.mux.AgentOptions;
+import dev.sshuttle.io.StreamChannels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,12 +30,10 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The Java agent (`sshuttle.jar --server`): the same job as the Python agent, on a JDK.
- * stdin/stdout carry the mux, stderr is the log. Exit codes as sshuttle's server: 98 normal
- * end, 99 fatal.
+ * stdin/stdout carry the mux, stderr is the log. Exit codes as sshuttle's server
+ * ({@link ExitCodes#REMOTE_RETURNED} normal end, {@link ExitCodes#REMOTE_FATAL} fatal).
  */
 public final class JavaAgent {
-    public static final int EXIT_NORMAL = 98;
-    public static final int EXIT_FATAL = 99;
     private static final int MAX_OPTIONS_LINE = 4096;
     private static final byte[] CHICKEN = "chicken".getBytes(StandardCharsets.US_ASCII);
 
@@ -45,7 +45,7 @@ public final class JavaAgent {
         this.log = log;
     }
 
-    /** Entry point without the CLI: {@code java -cp sshuttle.jar dev.sshuttle.server.JavaAgent}. */
+    /** Entry point without the CLI: {@code java -cp sshuttle.jar dev.sshuttle.agent.JavaAgent}. */
     public static void main(String[] args) {
         System.exit(runOnStdio());
     }
@@ -60,7 +60,7 @@ public final class JavaAgent {
             stdio = StreamChannels.of(Stdio.stdin(), Stdio.stdout());
         } catch (IOException e) {
             stderr.println("sshuttle-agent: fatal: cannot use stdin/stdout: " + e.getMessage());
-            return EXIT_FATAL;
+            return ExitCodes.REMOTE_FATAL;
         }
         return new JavaAgent(stderr).run(stdio);
     }
@@ -76,11 +76,11 @@ public final class JavaAgent {
         OutputStream out = stream.outputStream();
         try {
             String line = readOptionsLine(in);
-            if (line == null) return EXIT_NORMAL;
+            if (line == null) return ExitCodes.REMOTE_RETURNED;
             options = AgentOptions.parse(line);
         } catch (IOException | IllegalArgumentException e) {
             log.println("sshuttle-agent: fatal: " + e.getMessage());
-            return EXIT_FATAL;
+            return ExitCodes.REMOTE_FATAL;
         }
         verbosity = options.verbosity();
         ProtocolVersion version = options.protocol() >= 2 ? ProtocolVersion.V2 : ProtocolVersion.V1;
@@ -95,7 +95,7 @@ public final class JavaAgent {
             MuxDriver driver = new MuxDriver(loop, streamEnd(loop, stream, lanes), bridges, new MuxDriver.Events() {
                 public void onTransportClosed(String why) {
                     debug("client went away: " + why);
-                    exit.complete(EXIT_NORMAL);
+                    exit.complete(ExitCodes.REMOTE_RETURNED);
                 }
 
                 public void onProtocolError(ProtocolException e) {
@@ -122,7 +122,7 @@ public final class JavaAgent {
             return code;
         } catch (IOException | ProtocolException e) {
             log.println("sshuttle-agent: fatal: " + e.getMessage());
-            return EXIT_FATAL;
+            return ExitCodes.REMOTE_FATAL;
         }
     }
 
@@ -138,7 +138,7 @@ public final class JavaAgent {
 
     private void fatal(String message) {
         log.println("sshuttle-agent: " + message);
-        exit.complete(EXIT_FATAL);
+        exit.complete(ExitCodes.REMOTE_FATAL);
     }
 
     private void debug(String message) {
@@ -204,7 +204,7 @@ public final class JavaAgent {
 
         @Override
         public void onExit() {
-            exit.complete(EXIT_NORMAL);
+            exit.complete(ExitCodes.REMOTE_RETURNED);
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.sshuttle.transport;
+package dev.sshuttle.io;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.sshuttle.server;
+package dev.sshuttle.agent;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

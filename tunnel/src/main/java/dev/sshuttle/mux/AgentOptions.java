@@ -1,4 +1,4 @@
-package dev.sshuttle.transport;
+package dev.sshuttle.mux;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.sshuttle.firewall;
+package dev.sshuttle.net;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

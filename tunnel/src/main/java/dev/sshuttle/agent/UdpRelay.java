@@ -1,4 +1,4 @@
-package dev.sshuttle.server;
+package dev.sshuttle.agent;
 
 import dev.sshuttle.io.EventLoop;
 import dev.sshuttle.mux.Mux;

@@ -1,22 +1,27 @@
-package dev.sshuttle.firewall;
+package dev.sshuttle.net;
 
 import java.net.InetAddress;
 import java.util.Comparator;
+import java.util.Objects;
 
 /**
- * One captured (include) or exempted (exclude) destination: a prefix and a TCP port range.
- * Ports {@code 0,0} mean all ports, as in sshuttle.
+ * One captured (include) or exempted (exclude) destination: sshuttle's
+ * {@code (family, ip, width, fport, lport)} plus whether it excludes. Ports {@code 0,0} mean
+ * every port; otherwise the range is inclusive. The same record serves the command line
+ * ({@code -x}, subnets), the ROUTES the server sends, and the firewall helper's rules.
  */
 public record SubnetRule(Family family, InetAddress address, int width, boolean exclude, int firstPort, int lastPort) {
 
     public SubnetRule {
+        Objects.requireNonNull(family, "family");
+        Objects.requireNonNull(address, "address");
         if (!Family.matches(family, address)) {
             throw new IllegalArgumentException(address.getHostAddress() + " is not an " + family + " address");
         }
         if (width < 0 || width > family.maxWidth) {
             throw new IllegalArgumentException("prefix width " + width + " out of range 0.." + family.maxWidth);
         }
-        if (firstPort < 0 || lastPort > 65535 || firstPort > lastPort || (firstPort == 0 && lastPort != 0)) {
+        if (firstPort < 0 || lastPort > 65535 || firstPort > lastPort || (firstPort == 0) != (lastPort == 0)) {
             throw new IllegalArgumentException("bad port range " + firstPort + "-" + lastPort);
         }
     }
@@ -38,13 +43,37 @@ public record SubnetRule(Family family, InetAddress address, int width, boolean 
         return new SubnetRule(family, address, width, exclude, first, last);
     }
 
+    public SubnetRule asExclude() {
+        return new SubnetRule(family, address, width, true, firstPort, lastPort);
+    }
+
     public boolean allPorts() {
         return firstPort == 0;
     }
 
-    /** "10.0.0.0/8": the address as given (not masked), like sshuttle. */
+    /** Whether {@code port} is in this rule's range (every port when the range is 0,0). */
+    public boolean coversPort(int port) {
+        return allPorts() || (port >= firstPort && port <= lastPort);
+    }
+
+    /** "10.0.0.0/8": the address as given (not masked), in the short form, like sshuttle. */
     public String cidr() {
         return IpText.of(address) + "/" + width;
+    }
+
+    /** True if {@code candidate} lies inside this rule's network (ports are not considered). */
+    public boolean contains(InetAddress candidate) {
+        if (Family.of(candidate) != family) return false;
+        byte[] net = address.getAddress();
+        byte[] other = candidate.getAddress();
+        int fullBytes = width / 8;
+        for (int i = 0; i < fullBytes; i++) {
+            if (net[i] != other[i]) return false;
+        }
+        int restBits = width % 8;
+        if (restBits == 0) return true;
+        int mask = (0xff << (8 - restBits)) & 0xff;
+        return (net[fullBytes] & mask) == (other[fullBytes] & mask);
     }
 
     /**
@@ -57,4 +86,12 @@ public record SubnetRule(Family family, InetAddress address, int width, boolean 
             .thenComparingInt(SubnetRule::width)
             .thenComparing((SubnetRule r) -> r.exclude)
             .reversed();
+
+    @Override
+    public String toString() {
+        String net = family == Family.IPV6 ? "[" + address.getHostAddress() + "/" + width + "]"
+                : address.getHostAddress() + "/" + width;
+        String ports = allPorts() ? "" : firstPort == lastPort ? ":" + firstPort : ":" + firstPort + "-" + lastPort;
+        return (exclude ? "exclude " : "") + net + ports;
+    }
 }

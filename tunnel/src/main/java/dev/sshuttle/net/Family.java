@@ -1,27 +1,22 @@
-package dev.sshuttle.firewall;
+package dev.sshuttle.net;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 
-/** An IP family as the firewall sees it, with the numbers and words each tool uses for it. */
+/** IPv4 or IPv6, with the Linux AF_* number sshuttle writes on its line protocols (ROUTES, the helper's lines). */
 public enum Family {
-    IPV4(2, 32, "ipv4", "ip"),
-    IPV6(10, 128, "ipv6", "ip6");
+    IPV4(2, 32),
+    IPV6(10, 128);
 
-    /** Linux AF_* value, used on the helper's line protocol as sshuttle does. */
+    /** Linux AF_INET / AF_INET6, as sshuttle writes them. */
     public final int afNumber;
+    /** Bits in an address of this family: the largest allowed prefix width. */
     public final int maxWidth;
-    /** nft's nfproto word and table-name part. */
-    final String nftName;
-    /** nft's address-match keyword (ip daddr / ip6 daddr). */
-    final String nftAddressKeyword;
 
-    Family(int afNumber, int maxWidth, String nftName, String nftAddressKeyword) {
+    Family(int afNumber, int maxWidth) {
         this.afNumber = afNumber;
         this.maxWidth = maxWidth;
-        this.nftName = nftName;
-        this.nftAddressKeyword = nftAddressKeyword;
     }
 
     public static Family of(InetAddress address) {

@@ -1,4 +1,4 @@
-package dev.sshuttle.firewall;
+package dev.sshuttle.net;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
