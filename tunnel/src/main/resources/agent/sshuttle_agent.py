@@ -16,12 +16,12 @@
 #   Mux ................... mux/Mux, in sections: frame writer (mux/FrameEncoder), frame reader
 #                           (mux/FrameDecoder), dispatch, flow control (mux/InFlightBound,
 #                           ReceiveWindow, SendCredit, SparseFlowScheduler, ClassicPacing)
-#   DnsForwarder .......... server/DnsForwarder
-#   UdpRelay, UdpChannel .. server/UdpRelay
-#   HostWatch ............. server/HostWatch
+#   DnsForwarder .......... agent/DnsForwarder
+#   UdpRelay, UdpChannel .. agent/UdpRelay
+#   HostWatch ............. agent/HostWatch
 #   TcpChannel ............ mux/TcpChannel, mux/TcpTarget (parse_connect), io/SocketBridge
-#   list_routes ........... server/RouteLister
-#   start-up and the loop . server/JavaAgent, io/EventLoop
+#   list_routes ........... agent/RouteLister
+#   start-up and the loop . agent/JavaAgent, io/EventLoop
 
 import collections
 import errno
@@ -992,10 +992,10 @@ class Mux:
 
 
 # ==============================================================================================
-# DnsForwarder (server/DnsForwarder)
+# DnsForwarder (agent/DnsForwarder)
 # ==============================================================================================
 class DnsForwarder:
-    """DNS_REQ (as server/DnsForwarder): each query goes out on a UDP socket of its own to a
+    """DNS_REQ (as agent/DnsForwarder): each query goes out on a UDP socket of its own to a
     nameserver of /etc/resolv.conf (or to_ns), and the first reply comes back as DNS_RESPONSE
     on the query's channel; no reply within DNS_TIMEOUT_S and the query is dropped."""
     def __init__(self, mux, to_ns):
@@ -1081,10 +1081,10 @@ class DnsForwarder:
 
 
 # ==============================================================================================
-# UdpRelay (server/UdpRelay)
+# UdpRelay (agent/UdpRelay)
 # ==============================================================================================
 class UdpRelay:
-    """UDP_OPEN, UDP_DATA and UDP_CLOSE (as server/UdpRelay): one UdpChannel per channel."""
+    """UDP_OPEN, UDP_DATA and UDP_CLOSE (as agent/UdpRelay): one UdpChannel per channel."""
     def __init__(self, mux):
         self.mux = mux
         self.channels = {}
@@ -1192,7 +1192,7 @@ class UdpChannel:
 
 
 # ==============================================================================================
-# HostWatch (server/HostWatch)
+# HostWatch (agent/HostWatch)
 # ==============================================================================================
 HOST_NAME = None  # compiled on first use (re is only needed with -H)
 HOSTWATCH_INTERVAL_S = 30
@@ -1742,7 +1742,7 @@ class TcpChannel:
 
 
 # ==============================================================================================
-# list_routes (server/RouteLister)
+# list_routes (agent/RouteLister)
 # ==============================================================================================
 def list_routes():
     """IPv4 routes of this host as sshuttle's --auto-nets reports them (from `ip route`)."""
@@ -1775,7 +1775,7 @@ def list_routes():
 
 
 # ==============================================================================================
-# Start-up and the event loop (server/JavaAgent, io/EventLoop)
+# Start-up and the event loop (agent/JavaAgent, io/EventLoop)
 # ==============================================================================================
 def read_options():
     line = sys.stdin.buffer.readline(65536)
