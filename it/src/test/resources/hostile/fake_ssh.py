@@ -12,6 +12,8 @@ Modes (MODE ARG):
                       separated), then silence
   stall               never reads stdin; header, PING chicken, empty ROUTES, then silence
   no-routes           reads and drops stdin; header, PING chicken, then answers nothing
+  mute                reads and drops stdin, writes nothing: an ssh that connected to a remote
+                      stuck before the agent runs
   hosts HEX           reads and drops stdin; header, PING chicken, empty ROUTES, then a
                       HOST_LIST of the hex-decoded bytes (any bytes: newlines, shell
                       characters), once the client sent something (its HOST_REQ), then silence
@@ -52,8 +54,12 @@ def main(argv):
     mode = argv[0]
     arg = argv[1] if len(argv) > 1 and argv[1] != "--" and "@" not in argv[1] else ""
     deadline = time.monotonic() + LIFETIME_S
-    if mode in ("routes", "no-routes", "hosts"):
+    if mode in ("routes", "no-routes", "hosts", "mute"):
         drop_stdin()
+    if mode == "mute":
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+        return 0
     write(HEADER + frame(0, PING, b"chicken"))
     if mode == "no-routes":
         while time.monotonic() < deadline:

@@ -148,6 +148,9 @@ final class ClientCommand {
     @Option(names = "--reconnect", description = "start a new session when an established one dies")
     boolean reconnect;
 
+    @Option(names = "--setup-timeout", paramLabel = "DURATION", description = "give a session up when ssh and the agent have not answered within this long (a first session with a terminal to ask passwords on waits as long as it takes), 0 = off [default: 60s]")
+    String setupTimeout = "60s";
+
     @Option(names = "--transport", paramLabel = "KIND", description = "ssh (the system ssh client), builtin (ssh inside the JVM: ~/.ssh/config, keys, known_hosts; no ssh-agent), local (agent on this host) [default: ssh]")
     String transport = "ssh";
 
@@ -237,7 +240,7 @@ final class ClientCommand {
                         "none", ClientOptions.Agent.NONE)),
                 choice("--protocol", protocol, Map.of("auto", ClientOptions.Protocol.AUTO,
                         "1", ClientOptions.Protocol.V1, "2", ClientOptions.Protocol.V2)),
-                interval, timeout, reconnect, transportKind, remoteJava, parseChannels(transportKind), udpIdle, udpFlows,
+                interval, timeout, reconnect, parseDuration("--setup-timeout", setupTimeout), transportKind, remoteJava, parseChannels(transportKind), udpIdle, udpFlows,
                 metrics == null ? null : parseMetrics(metrics));
     }
 

@@ -235,7 +235,7 @@ public final class TunnelClientRunner implements ClientRunner {
                 local ? null : o.remote().user(), local ? null : o.remote().host(), local ? 0 : o.remote().port(),
                 agent, o.python(), o.protocol() == ClientOptions.Protocol.V1 ? 1 : 2, listen, mux, o.verbose(),
                 o.autoNets(), o.toNs() == null ? null : o.toNs().getAddress().getHostAddress() + "@" + o.toNs().getPort(),
-                null, o.reconnect(), Duration.ofSeconds(30), o.transport() == ClientOptions.Transport.BUILTIN);
+                null, o.reconnect(), Duration.ofSeconds(30), o.transport() == ClientOptions.Transport.BUILTIN, o.setupTimeout());
     }
 
     private static Owner owner(ClientOptions o) throws SshuttleException {

@@ -204,6 +204,13 @@ public final class TunnelClient {
                     ssh == null ? "local agent" : ssh.describe());
         }
         StartTimeline.mark("ssh started");
+        Duration bound = SetupDeadline.applies(installed[0]) ? settings.setupTimeout() : Duration.ZERO;
+        Transport started = transport;
+        SetupDeadline deadline = SetupDeadline.arm(bound, () -> {
+            log.log(0, "sshuttle: " + started.describe() + " and the agent did not answer within " + bound.toSeconds()
+                    + " s (--setup-timeout); giving this session up");
+            started.abort();
+        });
         try {
             firewall.prepare();
         } catch (Exception e) {
@@ -216,6 +223,7 @@ public final class TunnelClient {
             ClientSession session = new ClientSession(transport, launch.preamble(), settings.mux(), listener, lookup,
                     new ClientSession.Hooks() {
                         public void serverReady(int port, String routes) throws Exception {
+                            deadline.disarm();
                             if (!installed[0]) {
                                 firewall.install(port, listener.addresses(), serverAddresses.join(), routes);
                                 StartTimeline.mark("firewall rules installed");
@@ -247,11 +255,14 @@ public final class TunnelClient {
             current = session;
             if (stopping) return new ClientSession.End(ClientSession.Reason.STOPPED, "stopped", -1, false);
             end = session.run();
+            if (deadline.expired()) end = setupExpired(bound);
             return end;
         } catch (IOException e) {
+            if (deadline.expired()) return setupExpired(bound);
             int code = transport.awaitExit(Duration.ofSeconds(3));
             return new ClientSession.End(ClientSession.Reason.TRANSPORT_CLOSED, e.getMessage(), code, false);
         } finally {
+            deadline.close();
             current = null;
             if (end != null && end.reason() == ClientSession.Reason.KEEPALIVE_TIMEOUT) {
                 transport.abort();
@@ -259,6 +270,12 @@ public final class TunnelClient {
                 transport.close();
             }
         }
+    }
+
+    /** A set-up that ran out of time ends like an ssh that could not connect (255, as its ConnectTimeout). */
+    private static ClientSession.End setupExpired(Duration bound) {
+        return new ClientSession.End(ClientSession.Reason.TRANSPORT_CLOSED, "ssh and the agent did not answer within "
+                + bound.toSeconds() + " s (--setup-timeout)", ExitCodes.SSH_FAILED, false);
     }
 
     /** Checks the server's names; the refused ones each get a log line (at most 20 a list), the rest go to the helper. */

@@ -11,6 +11,7 @@ import java.util.List;
  * @param remoteCommandOverride replaces the agent launch command (tests; stock servers); null normally
  * @param reconnect            after a lost session, start a new one with backoff instead of exiting
  * @param builtinSsh           ssh inside the JVM (MINA SSHD) instead of the system ssh client
+ * @param setupTimeout         the most a session's set-up may take ({@link SetupDeadline}), zero = no bound
  */
 public record TunnelSettings(
         List<String> sshCmd,
@@ -28,7 +29,8 @@ public record TunnelSettings(
         String remoteCommandOverride,
         boolean reconnect,
         Duration reconnectMaxBackoff,
-        boolean builtinSsh) {
+        boolean builtinSsh,
+        Duration setupTimeout) {
 
     public enum AgentKind { PYTHON, JAVA, AUTO }
 

@@ -44,6 +44,7 @@ import java.util.Objects;
  * @param keepaliveInterval  {@code --keepalive}: ping after this long without input (ZERO = off)
  * @param keepaliveTimeout   {@code --keepalive-timeout}: session dead after this long without input (ZERO = off)
  * @param reconnect          {@code --reconnect}: start a new session when an established one dies
+ * @param setupTimeout       {@code --setup-timeout}: the most a session's set-up (ssh to the agent's ROUTES) may take, 0 = no bound
  * @param transport          {@code --transport}: how the byte stream to the agent is obtained
  * @param channels           {@code --channels}: ssh channels to stripe the mux over, 1 (the default: one
  *                           channel, as always), 2..16, or 0 for a count from the measured round trip
@@ -82,6 +83,7 @@ public record ClientOptions(
         Duration keepaliveInterval,
         Duration keepaliveTimeout,
         boolean reconnect,
+        Duration setupTimeout,
         Transport transport,
         String remoteJava,
         int channels,

@@ -59,7 +59,7 @@ class TunnelClientCleanupOrderTest {
         };
         TunnelSettings settings = new TunnelSettings(List.of(), null, null, 0, TunnelSettings.AgentKind.PYTHON, null, 2,
                 List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), MuxConfig.defaults(), 0, false, null,
-                null, false, Duration.ofSeconds(30), false);
+                null, false, Duration.ofSeconds(30), false, Duration.ZERO);
         TunnelClient client = new TunnelClient(settings, launch, () -> recording, s -> null, (level, m) -> { },
                 () -> { }, code -> null);
         CompletableFuture<Integer> run = CompletableFuture.supplyAsync(client::run);

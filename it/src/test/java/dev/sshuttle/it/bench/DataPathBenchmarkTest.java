@@ -68,7 +68,8 @@ class DataPathBenchmarkTest {
     static final String ONLY = System.getProperty("bench.contenders", "");
     /**
      * Another checkout (its jar built) whose client and agents run beside ours as "before (DIR), ..."
-     * contenders: a regression check in one run. None by default.
+     * contenders: a regression check in one run (with every contender, docs/benchmarks.md shows
+     * them too). None by default.
      */
     static final String BASELINE = System.getProperty("bench.baseline", "");
     static final int CONNECTIONS = 2000;
@@ -289,7 +290,7 @@ class DataPathBenchmarkTest {
     private static void report(DataPathResults results, Duration took) throws IOException {
         Path docs = Path.of(System.getProperty("bench.docs", "../docs")).toAbsolutePath().normalize();
         Path repo = docs.getParent();
-        if (!ONLY.isBlank() || !BASELINE.isBlank()) docs = Path.of("target", "benchmarks-partial").toAbsolutePath();
+        if (!ONLY.isBlank()) docs = Path.of("target", "benchmarks-partial").toAbsolutePath();
         String commit = git(repo, "rev-parse", "--short", "HEAD");
         String dirty = git(repo, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md", ":!docs/benchmarks.png");
         String date = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));

@@ -90,6 +90,22 @@ class HostilePeerTest {
     }
 
     @Test
+    void aRemoteThatNeverAnswersEndsTheSetUpAtItsTimeout(Topology t) throws Exception {
+        // no terminal here (a test, like a service): the first session is bounded too
+        try (BackgroundProcess client = hostile(t, "mute", "mute", "", "--setup-timeout", "2s", t.targetSubnet())) {
+            long[] r = awaitExitMeasuring(client, Duration.ofSeconds(15));
+            String log = client.log();
+            System.out.println("mute remote: exit " + r[0] + " after " + r[2] + " ms; client said: "
+                    + log.lines().filter(l -> l.contains("setup-timeout")).findFirst().orElse("?"));
+            assertEquals(255, r[0], "ends like an ssh that could not connect; log:\n" + log);
+            assertTrue(log.contains("did not answer within 2 s (--setup-timeout)"), log);
+            assertTrue(r[2] >= 1500, "not before its time: " + r[2] + " ms");
+            assertFalse(log.contains("\tat "), "no stack trace:\n" + log);
+            FirewallRules.assertNoneLeft(t.client(), "a set-up that timed out", Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
     void hostileAutoNetsRoutesAreRefusedWithAClearLine(Topology t) throws Exception {
         String gateway = t.gatewayIp().getHostAddress();
         String target = t.targetIp().getHostAddress();
