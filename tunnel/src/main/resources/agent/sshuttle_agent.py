@@ -7,6 +7,21 @@
 # before it has read the header, so nothing is left in the buffered reader).
 #
 # Exit codes: 98 normal end (stdin EOF or EXIT), 99 fatal error (protocol error, bad options).
+#
+# One file by necessity (it is streamed as one blob), in sections named like the Java agent's
+# classes, so that the two read side by side:
+#   wire constants ........ mux/Command, mux/Frame, mux/MuxConfig, mux/ConnectFailure
+#   the mux stream ........ PlainIO (stdin/stdout); Lane, Striper (io/StripedStream)
+#   the stripe handshake .. stripe/StripeAgent, stripe/StripeWire
+#   Mux ................... mux/Mux, in sections: frame writer (mux/FrameEncoder), frame reader
+#                           (mux/FrameDecoder), dispatch, flow control (mux/InFlightBound,
+#                           ReceiveWindow, SendCredit, SparseFlowScheduler, ClassicPacing)
+#   DnsForwarder .......... agent/DnsForwarder
+#   UdpRelay, UdpChannel .. agent/UdpRelay
+#   HostWatch ............. agent/HostWatch
+#   TcpChannel ............ mux/TcpChannel, mux/TcpTarget (parse_connect), io/SocketBridge
+#   list_routes ........... agent/RouteLister
+#   start-up and the loop . agent/JavaAgent, io/EventLoop
 
 import collections
 import errno
@@ -19,6 +34,10 @@ import sys
 import threading
 import time
 
+
+# ==============================================================================================
+# Wire constants (mux/Command, mux/Frame, mux/MuxConfig, mux/ConnectFailure)
+# ==============================================================================================
 EXIT = 0x4200
 PING = 0x4201
 PONG = 0x4202
@@ -107,6 +126,9 @@ EV_W = selectors.EVENT_WRITE
 verbosity = 0
 
 
+# ==============================================================================================
+# Errors and logging
+# ==============================================================================================
 class ProtocolError(Exception):
     pass
 
@@ -137,6 +159,9 @@ def describe(err):
     return "%s (%s)" % (os.strerror(err), errno.errorcode.get(err, err))
 
 
+# ==============================================================================================
+# The mux stream: PlainIO (stdin/stdout), or a Striper over lanes (io/StripedStream)
+# ==============================================================================================
 class PlainIO:
     """The mux stream on stdin/stdout (one ssh channel)."""
 
@@ -417,6 +442,9 @@ class Striper:
                     out.unregister(lane.wfd)
 
 
+# ==============================================================================================
+# The stripe handshake (stripe/StripeAgent, stripe/StripeWire), before the mux starts
+# ==============================================================================================
 def write_frame(cmd, payload):
     os.write(1, HDR.pack(MAGIC, 0, cmd, len(payload)) + payload)
 
@@ -520,6 +548,9 @@ def stripe_handshake(opts):
             pass
 
 
+# ==============================================================================================
+# Mux (mux/Mux): the frame writer, the frame reader, dispatch and flow control
+# ==============================================================================================
 class Mux:
     """The agent's end of the mux: parses stdin, batches frames to stdout, owns the channels."""
 
@@ -527,7 +558,6 @@ class Mux:
         self.v2 = opts["protocol"] == 2
         self.latency_control = (not self.v2) and bool(opts["latency_control"])
         self.latency_buffer = int(opts["latency_buffer_size"])
-        self.to_ns = opts["to_ns"]
         self.auto_hosts = bool(opts.get("auto_hosts", False))
         self.sel = selectors.DefaultSelector()
         self.io = PlainIO(self)           # stdin/stdout, or a Striper once the lanes are up
@@ -543,14 +573,12 @@ class Mux:
         self.too_full = False
         self.parked = []   # 0001: channels that stopped reading while the gate was shut
         self.channels = {}
-        self.dns = {}
-        self.udp = {}
-        self.udp_parked = []  # UDP channels not reading while the output gate is shut
+        self.dns = DnsForwarder(self, opts["to_ns"])
+        self.udp = UdpRelay(self)
         self.hostwatch = None
         self.pending_total = 0
         self.rtt_s = RTT_FLOOR_S
         self.chicken_sent_at = None
-        self.ns_cache = None
         # 0002 output: every frame is two items of outq (header, payload, b"" when empty), so
         # the parity of what was written says whether outq[0] is a payload whose header went
         # out already. Control frames (send_ctl) are inserted at ctl_end: after the frame that
@@ -578,7 +606,7 @@ class Mux:
         self.new_flows = collections.deque()
         self.old_flows = collections.deque()
 
-    # ---------- output ----------
+    # ---------- frame writer (mux/FrameEncoder, and Mux's output queue) ----------
     def send(self, ch, cmd, payload=b""):
         """Appends a frame behind everything queued."""
         n = len(payload)
@@ -662,139 +690,7 @@ class Mux:
     def on_stdout(self, mask):
         self.flush(writable=True)
 
-    # ---------- 0002 bytes in flight ----------
-    def probe(self):
-        """Appends an ack probe: PING "ack" + the stream offset just past this frame."""
-        if len(self.probes) >= PROBES_MAX:
-            return
-        end = self.out_offset + HDR_LEN + PROBE_LEN
-        self.send(0, PING, PROBE_TAG + U64.pack(end))
-        self.probes[end] = (time.monotonic(), self.acked, self.acked_at)
-        self.probe_at = end
-
-    def probe_answered(self, end):
-        """The PONG of our probe ending at end: the peer parsed everything before it. Returns
-        False when end is not one of our probes."""
-        sent = self.probes.pop(end, None)
-        if sent is None:
-            return False
-        probes = self.probes
-        while probes:  # older ones: answered in order on a reliable stream, never left to clog
-            first = next(iter(probes))
-            if first > end:
-                break
-            del probes[first]
-        sent_at, acked_at_send, acked_at_then = sent
-        now = time.monotonic()
-        if end > self.acked:
-            self.acked = end
-            self.acked_at = now
-        rtt = now - sent_at
-        if rtt < PROBE_RTT_FLOOR_S:
-            rtt = PROBE_RTT_FLOOR_S
-        if self.min_rtt is None or rtt < self.min_rtt:
-            self.min_rtt = rtt
-        # bytes confirmed since the answer the probe had seen, over the time since that answer
-        # (never shorter than its round trip): both ends of the interval are answers
-        since = now - acked_at_then if acked_at_then is not None else rtt
-        rate = (self.acked - acked_at_send) / (since if since > rtt else rtt)
-        if self.rate_at is None or now - self.rate_at >= RATE_BUCKET_S:
-            recent = self.rate_at is not None and now - self.rate_at < 2 * RATE_BUCKET_S
-            self.rate_prev = self.rate_cur if recent else 0.0
-            self.rate_cur = 0.0
-            self.rate_at = now
-        if rate > self.rate_cur:
-            self.rate_cur = rate
-        max_rate = self.rate_cur if self.rate_cur > self.rate_prev else self.rate_prev
-        limit = int(self.limit_gain * max_rate * self.min_rtt)
-        self.limit = LIMIT_MIN if limit < LIMIT_MIN else (LIMIT_MAX if limit > LIMIT_MAX else limit)
-        self.probe_every = max(PROBE_EVERY_MIN, self.limit // 4)
-        log(3, "ack %d: rtt %.3f ms (min %.3f), rate %.1f MB/s (max %.1f), in flight %d, limit %d" % (
-            end, rtt * 1000, self.min_rtt * 1000, rate / 1e6, max_rate / 1e6,
-            self.out_offset - self.acked, self.limit))
-        return True
-
-    def send_grants(self):
-        """One TCP_WINDOW per channel per loop turn, carrying everything consumed (0002); then
-        the blocked signals (TCP_WINDOW 0) of channels still out of credit."""
-        grants = self.grants
-        if grants:
-            self.grants = []
-            for c in grants:
-                c.grant_due = False
-                if not c.closed:
-                    c.grant()
-        blocked = self.blocked
-        if blocked:
-            self.blocked = []
-            for c in blocked:
-                c.send_blocked()
-
-    # ---------- 0002 read scheduling ----------
-    def pull(self):
-        """Reads the sockets of the ready channels into TCP_DATA frames, in scheduler order, while
-        the in-flight gate allows: below the limit any flow, new flows first; from the limit to
-        limit + SPARSE_SLACK only new flows, SPARSE_READ bytes a read. A flow that used its quantum
-        goes to the back of the old flows with a fresh one; a channel with nothing to read or no
-        credit leaves the lists until its socket is readable again."""
-        new, old = self.new_flows, self.old_flows
-        while (new or old) and self.out_bytes < PULL_BURST_BYTES:
-            room = self.limit - (self.out_offset - self.acked)
-            if room >= MIN_ROOM:
-                # bulk fills the bound but never passes it: the slack above stays for new flows
-                most = MAX_PAYLOAD if room - HDR_LEN > MAX_PAYLOAD else room - HDR_LEN
-                q = new if new else old
-            elif new and room > -SPARSE_SLACK:
-                most = SPARSE_READ
-                q = new
-            else:
-                return
-            c = q[0]
-            if not c.ready or not c.pullable():
-                q.popleft()
-                c.scheduled = False
-                c.update_interest()
-                continue
-            if c.deficit <= 0:
-                q.popleft()
-                c.deficit += QUANTUM
-                old.append(c)
-                continue
-            try:
-                more = c.pull(most)
-            except OSError as e:
-                c.socket_failed(e)
-                more = False
-            if not more:
-                q.popleft()
-                c.ready = False
-                c.scheduled = False
-                c.drained_at = time.monotonic()
-                c.update_interest()
-
-    def pull_pending(self):
-        """True when pull() would read now: it stopped for this turn's share of output only."""
-        new = self.new_flows
-        if not (new or self.old_flows) or self.out_bytes >= PULL_BURST_BYTES:
-            return False
-        in_flight = self.out_offset - self.acked
-        return self.limit - in_flight >= MIN_ROOM or (bool(new) and in_flight < self.limit + SPARSE_SLACK)
-
-    def end_turn(self):
-        """The end of one loop turn: 0002 reads the ready sockets first, so a read that used up
-        the credit has its blocked signal in this turn; then grants and blocked signals, output,
-        probes and gates, output."""
-        if self.v2:
-            self.pull()
-        self.send_grants()
-        self.flush()
-        self.check_gates()
-        self.flush()
-        if self.in_registered and self.io.deliverable():
-            # striped input left in the lanes' buffers when ours was full: no readiness will come
-            self.on_stdin(EV_R)
-
-    # ---------- input ----------
+    # ---------- frame reader (mux/FrameDecoder) ----------
     def start(self):
         self.set_input(True)
 
@@ -848,6 +744,7 @@ class Mux:
             else:
                 self.ipos = pos
 
+    # ---------- dispatch (Mux.dispatch) ----------
     def dispatch(self, ch, cmd, payload):
         if cmd == TCP_DATA:
             c = self.channels.get(ch)
@@ -888,20 +785,14 @@ class Mux:
                 c.got_reset(bytes(payload))
         elif cmd == DNS_REQ:
             self.new_channel(ch, cmd)
-            self.dns_request(ch, bytes(payload))
+            self.dns.query(ch, bytes(payload))
         elif cmd == UDP_OPEN:
             self.new_channel(ch, cmd)
-            self.udp_open(ch, bytes(payload))
+            self.udp.open(ch, bytes(payload))
         elif cmd == UDP_DATA:
-            u = self.udp.get(ch)
-            if u is None:
-                log(2, "closed channel %d got UDP_DATA; dropped" % ch)
-            else:
-                u.send(bytes(payload))
+            self.udp.send(ch, payload)
         elif cmd == UDP_CLOSE:
-            u = self.udp.pop(ch, None)
-            if u is not None:
-                u.close()
+            self.udp.close(ch)
         elif cmd == EXIT:
             log(1, "EXIT from the client; ending")
             raise SessionEnd()
@@ -921,10 +812,129 @@ class Mux:
     def new_channel(self, ch, cmd):
         if ch == 0:
             raise ProtocolError("command 0x%04x on channel 0, which is reserved for control" % cmd)
-        if ch in self.channels or ch in self.dns or ch in self.udp:
+        if ch in self.channels or ch in self.dns.queries or ch in self.udp.channels:
             raise ProtocolError("command 0x%04x reuses live channel %d" % (cmd, ch))
 
-    # ---------- flow gates ----------
+    # ---------- flow control: bytes in flight (mux/InFlightBound) ----------
+    def probe(self):
+        """Appends an ack probe: PING "ack" + the stream offset just past this frame."""
+        if len(self.probes) >= PROBES_MAX:
+            return
+        end = self.out_offset + HDR_LEN + PROBE_LEN
+        self.send(0, PING, PROBE_TAG + U64.pack(end))
+        self.probes[end] = (time.monotonic(), self.acked, self.acked_at)
+        self.probe_at = end
+
+    def probe_answered(self, end):
+        """The PONG of our probe ending at end: the peer parsed everything before it. Returns
+        False when end is not one of our probes."""
+        sent = self.probes.pop(end, None)
+        if sent is None:
+            return False
+        probes = self.probes
+        while probes:  # older ones: answered in order on a reliable stream, never left to clog
+            first = next(iter(probes))
+            if first > end:
+                break
+            del probes[first]
+        sent_at, acked_at_send, acked_at_then = sent
+        now = time.monotonic()
+        if end > self.acked:
+            self.acked = end
+            self.acked_at = now
+        rtt = now - sent_at
+        if rtt < PROBE_RTT_FLOOR_S:
+            rtt = PROBE_RTT_FLOOR_S
+        if self.min_rtt is None or rtt < self.min_rtt:
+            self.min_rtt = rtt
+        # bytes confirmed since the answer the probe had seen, over the time since that answer
+        # (never shorter than its round trip): both ends of the interval are answers
+        since = now - acked_at_then if acked_at_then is not None else rtt
+        rate = (self.acked - acked_at_send) / (since if since > rtt else rtt)
+        if self.rate_at is None or now - self.rate_at >= RATE_BUCKET_S:
+            recent = self.rate_at is not None and now - self.rate_at < 2 * RATE_BUCKET_S
+            self.rate_prev = self.rate_cur if recent else 0.0
+            self.rate_cur = 0.0
+            self.rate_at = now
+        if rate > self.rate_cur:
+            self.rate_cur = rate
+        max_rate = self.rate_cur if self.rate_cur > self.rate_prev else self.rate_prev
+        limit = int(self.limit_gain * max_rate * self.min_rtt)
+        self.limit = LIMIT_MIN if limit < LIMIT_MIN else (LIMIT_MAX if limit > LIMIT_MAX else limit)
+        self.probe_every = max(PROBE_EVERY_MIN, self.limit // 4)
+        log(3, "ack %d: rtt %.3f ms (min %.3f), rate %.1f MB/s (max %.1f), in flight %d, limit %d" % (
+            end, rtt * 1000, self.min_rtt * 1000, rate / 1e6, max_rate / 1e6,
+            self.out_offset - self.acked, self.limit))
+        return True
+
+    # ---------- flow control: windows (mux/ReceiveWindow, mux/SendCredit) ----------
+    def send_grants(self):
+        """One TCP_WINDOW per channel per loop turn, carrying everything consumed (0002); then
+        the blocked signals (TCP_WINDOW 0) of channels still out of credit."""
+        grants = self.grants
+        if grants:
+            self.grants = []
+            for c in grants:
+                c.grant_due = False
+                if not c.closed:
+                    c.grant()
+        blocked = self.blocked
+        if blocked:
+            self.blocked = []
+            for c in blocked:
+                c.send_blocked()
+
+    # ---------- flow control: read scheduling (mux/SparseFlowScheduler) ----------
+    def pull(self):
+        """Reads the sockets of the ready channels into TCP_DATA frames, in scheduler order, while
+        the in-flight gate allows: below the limit any flow, new flows first; from the limit to
+        limit + SPARSE_SLACK only new flows, SPARSE_READ bytes a read. A flow that used its quantum
+        goes to the back of the old flows with a fresh one; a channel with nothing to read or no
+        credit leaves the lists until its socket is readable again."""
+        new, old = self.new_flows, self.old_flows
+        while (new or old) and self.out_bytes < PULL_BURST_BYTES:
+            room = self.limit - (self.out_offset - self.acked)
+            if room >= MIN_ROOM:
+                # bulk fills the bound but never passes it: the slack above stays for new flows
+                most = MAX_PAYLOAD if room - HDR_LEN > MAX_PAYLOAD else room - HDR_LEN
+                q = new if new else old
+            elif new and room > -SPARSE_SLACK:
+                most = SPARSE_READ
+                q = new
+            else:
+                return
+            c = q[0]
+            if not c.ready or not c.pullable():
+                q.popleft()
+                c.scheduled = False
+                c.update_interest()
+                continue
+            if c.deficit <= 0:
+                q.popleft()
+                c.deficit += QUANTUM
+                old.append(c)
+                continue
+            try:
+                more = c.pull(most)
+            except OSError as e:
+                c.socket_failed(e)
+                more = False
+            if not more:
+                q.popleft()
+                c.ready = False
+                c.scheduled = False
+                c.drained_at = time.monotonic()
+                c.update_interest()
+
+    def pull_pending(self):
+        """True when pull() would read now: it stopped for this turn's share of output only."""
+        new = self.new_flows
+        if not (new or self.old_flows) or self.out_bytes >= PULL_BURST_BYTES:
+            return False
+        in_flight = self.out_offset - self.acked
+        return self.limit - in_flight >= MIN_ROOM or (bool(new) and in_flight < self.limit + SPARSE_SLACK)
+
+    # ---------- flow control: the gates (mux/InFlightBound, mux/ClassicPacing) ----------
     def may_read(self):
         """Whether channels may read their sockets (start new TCP_DATA; under 0002, bulk reads:
         new flows have SPARSE_SLACK more, see pull)."""
@@ -945,10 +955,8 @@ class Mux:
         # 0001: shutting the gate costs nothing: a channel parks itself when it next becomes
         # readable. (0002 channels never park: pull reads them when the gate allows.)
         gate_open = self.may_read()
-        if gate_open and self.udp_parked:
-            parked, self.udp_parked = self.udp_parked, []
-            for u in parked:
-                u.unpark()
+        if gate_open and self.udp.parked:
+            self.udp.unpark_all()
         if gate_open and self.parked:
             parked, self.parked = self.parked, []
             for c in parked:
@@ -957,7 +965,45 @@ class Mux:
         if not self.v2:
             self.set_input(self.pending_total < CLASSIC_PENDING_MAX)
 
-    # ---------- DNS ----------
+    # ---------- the loop turn (the end of one turn of JavaAgent's event loop) ----------
+    def end_turn(self):
+        """The end of one loop turn: 0002 reads the ready sockets first, so a read that used up
+        the credit has its blocked signal in this turn; then grants and blocked signals, output,
+        probes and gates, output."""
+        if self.v2:
+            self.pull()
+        self.send_grants()
+        self.flush()
+        self.check_gates()
+        self.flush()
+        if self.in_registered and self.io.deliverable():
+            # striped input left in the lanes' buffers when ours was full: no readiness will come
+            self.on_stdin(EV_R)
+
+    def next_timeout(self):
+        if self.v2 and self.pull_pending():
+            return 0.0
+        if self.in_registered and self.io.deliverable():
+            return 0.0
+        deadline = self.dns.next_deadline()
+        if deadline is None:
+            return None
+        return max(0.0, deadline - time.monotonic())
+
+
+# ==============================================================================================
+# DnsForwarder (agent/DnsForwarder)
+# ==============================================================================================
+class DnsForwarder:
+    """DNS_REQ (as agent/DnsForwarder): each query goes out on a UDP socket of its own to a
+    nameserver of /etc/resolv.conf (or to_ns), and the first reply comes back as DNS_RESPONSE
+    on the query's channel; no reply within DNS_TIMEOUT_S and the query is dropped."""
+    def __init__(self, mux, to_ns):
+        self.mux = mux
+        self.to_ns = to_ns
+        self.queries = {}  # channel -> (socket, deadline)
+        self.ns_cache = None
+
     def nameserver(self):
         if self.to_ns:
             ip, _, port = self.to_ns.rpartition("@")
@@ -978,7 +1024,7 @@ class Mux:
         import random  # here, not at the top: only DNS needs it, and every start paid its import
         return random.choice(self.ns_cache), 53
 
-    def dns_request(self, ch, query):
+    def query(self, ch, query):
         last = None
         for _ in range(3):
             ip, port = self.nameserver()
@@ -997,65 +1043,91 @@ class Mux:
                 last = e
                 continue
             log(2, "DNS request on channel %d to %s:%d" % (ch, ip, port))
-            self.dns[ch] = (s, time.monotonic() + DNS_TIMEOUT_S)
-            self.sel.register(s, EV_R, lambda mask, ch=ch: self.on_dns(ch))
+            self.queries[ch] = (s, time.monotonic() + DNS_TIMEOUT_S)
+            self.mux.sel.register(s, EV_R, lambda mask, ch=ch: self.on_reply(ch))
             return
         log(1, "DNS request on channel %d failed: %s" % (ch, last))
 
-    def on_dns(self, ch):
-        if ch not in self.dns:
+    def on_reply(self, ch):
+        if ch not in self.queries:
             return  # dropped earlier in this batch of events
-        s, _ = self.dns[ch]
+        s, _ = self.queries[ch]
         try:
             reply = s.recv(4096)
         except BlockingIOError:
             return
         except OSError as e:
             log(1, "DNS reply on channel %d failed: %s" % (ch, e))
-            self.drop_dns(ch)
+            self.drop(ch)
             return
-        self.send_ctl(ch, DNS_RESPONSE, reply)
-        self.drop_dns(ch)
+        self.mux.send_ctl(ch, DNS_RESPONSE, reply)
+        self.drop(ch)
 
-    def drop_dns(self, ch):
-        s, _ = self.dns.pop(ch)
-        self.sel.unregister(s)
+    def drop(self, ch):
+        s, _ = self.queries.pop(ch)
+        self.mux.sel.unregister(s)
         s.close()
 
-    def expire_dns(self, now):
-        for ch in [ch for ch, (_, deadline) in self.dns.items() if deadline <= now]:
+    def expire(self, now):
+        for ch in [ch for ch, (_, deadline) in self.queries.items() if deadline <= now]:
             log(1, "DNS request on channel %d timed out" % ch)
-            self.drop_dns(ch)
+            self.drop(ch)
 
-    def next_timeout(self):
-        if self.v2 and self.pull_pending():
-            return 0.0
-        if self.in_registered and self.io.deliverable():
-            return 0.0
-        if not self.dns:
+    def next_deadline(self):
+        """When the oldest query times out, or None without queries."""
+        if not self.queries:
             return None
-        return max(0.0, min(d for _, d in self.dns.values()) - time.monotonic())
+        return min(d for _, d in self.queries.values())
 
-    # ---------- UDP ----------
-    def udp_open(self, ch, payload):
+
+# ==============================================================================================
+# UdpRelay (agent/UdpRelay)
+# ==============================================================================================
+class UdpRelay:
+    """UDP_OPEN, UDP_DATA and UDP_CLOSE (as agent/UdpRelay): one UdpChannel per channel."""
+    def __init__(self, mux):
+        self.mux = mux
+        self.channels = {}
+        self.parked = []  # channels not reading while the output gate is shut
+
+    def open(self, ch, payload):
         try:
             family = int(payload)
         except ValueError:
             raise ProtocolError("UDP_OPEN on channel %d with family %r (expected a decimal number)" % (ch, payload[:40]))
         family = socket.AF_INET if family == socket.AF_INET else socket.AF_INET6
         try:
-            self.udp[ch] = UdpChannel(self, ch, family)
+            self.channels[ch] = UdpChannel(self.mux, self, ch, family)
         except OSError as e:
             log(1, "UDP_OPEN on channel %d failed: %s; its datagrams will be dropped" % (ch, e))
 
+    def send(self, ch, payload):
+        u = self.channels.get(ch)
+        if u is None:
+            log(2, "closed channel %d got UDP_DATA; dropped" % ch)
+        else:
+            u.send(bytes(payload))
+
+    def close(self, ch):
+        u = self.channels.pop(ch, None)
+        if u is not None:
+            u.close()
+
+    def unpark_all(self):
+        """The gate opened again: the parked channels read their sockets again."""
+        parked, self.parked = self.parked, []
+        for u in parked:
+            u.unpark()
+
 
 class UdpChannel:
-    """One UDP_OPEN: an unconnected socket; replies go out as UDP_DATA under the same gate as
+    """One channel of the UdpRelay: an unconnected socket; replies go out as UDP_DATA under the same gate as
     TCP data (the 0002 bytes in flight, the 0001 output bound): while it is shut the socket is
     not read, so a flood waits in (and overflows) the kernel's buffer, never in our queue, and
     TCP keeps its turn. One datagram per readiness event: every flow gets its turn."""
-    def __init__(self, mux, ch, family):
+    def __init__(self, mux, relay, ch, family):
         self.mux = mux
+        self.relay = relay
         self.ch = ch
         self.family = family
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -1104,7 +1176,7 @@ class UdpChannel:
     def park(self):
         self.parked = True
         self.mux.sel.unregister(self.sock)
-        self.mux.udp_parked.append(self)
+        self.relay.parked.append(self)
 
     def unpark(self):
         if self.closed or not self.parked:
@@ -1119,6 +1191,9 @@ class UdpChannel:
         self.sock.close()
 
 
+# ==============================================================================================
+# HostWatch (agent/HostWatch)
+# ==============================================================================================
 HOST_NAME = None  # compiled on first use (re is only needed with -H)
 HOSTWATCH_INTERVAL_S = 30
 HOSTWATCH_MAX_NAMES = 4096
@@ -1214,6 +1289,9 @@ class HostWatch:
             self.mux.send(0, HOST_LIST, text.encode("ascii"))
 
 
+# ==============================================================================================
+# TcpChannel (mux/TcpChannel; parse_connect: mux/TcpTarget)
+# ==============================================================================================
 def parse_connect(ch, payload):
     try:
         fam, ip, port = payload.decode("ascii").split(",", 2)
@@ -1663,6 +1741,9 @@ class TcpChannel:
         log(2, "channel %d: freed" % self.ch)
 
 
+# ==============================================================================================
+# list_routes (agent/RouteLister)
+# ==============================================================================================
 def list_routes():
     """IPv4 routes of this host as sshuttle's --auto-nets reports them (from `ip route`)."""
     import subprocess  # only -N needs it; imported here so a start without -N does not pay for it
@@ -1693,6 +1774,9 @@ def list_routes():
     return routes
 
 
+# ==============================================================================================
+# Start-up and the event loop (agent/JavaAgent, io/EventLoop)
+# ==============================================================================================
 def read_options():
     line = sys.stdin.buffer.readline(65536)
     if not line:
@@ -1752,8 +1836,8 @@ def run(mux):
     while True:
         mux.end_turn()
         handle_events(sel, sel.select(mux.next_timeout()))
-        if mux.dns:
-            mux.expire_dns(time.monotonic())
+        if mux.dns.queries:
+            mux.dns.expire(time.monotonic())
 
 
 def handle_events(sel, events):

@@ -4,6 +4,7 @@ import dev.sshuttle.net.IpText;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sshuttle.sim.fuzz.SeedPlan;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -11,6 +12,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -52,39 +54,36 @@ class HelperLineFuzzTest {
 
     @Test
     void noInputReachesACommandLineUntyped() {
-        String only = System.getProperty("helperfuzz.seed");
-        if (only != null) {
-            Run run = run(generate(Long.parseLong(only)), Long.parseLong(only));
+        OptionalLong only = SeedPlan.replay("helperfuzz");
+        if (only.isPresent()) {
+            Run run = run(generate(only.getAsLong()), only.getAsLong());
             assertTrue(run.violation() == null, describe(run));
             return;
         }
-        int requests = Integer.getInteger("helperfuzz.requests", 1500);
-        long fresh = Long.getLong("helperfuzz.base", (System.nanoTime() ^ System.currentTimeMillis()) & 0xffffffffL) * 10_000;
-        List<String> failures = new ArrayList<>();
+        SeedPlan plan = SeedPlan.fromProperties("helperfuzz", "helperfuzz.requests", 1500, 10_000);
+        SeedPlan.Failures failures = new SeedPlan.Failures(2);
         int installed = 0;
         int refused = 0;
         long commands = 0;
         java.util.Map<String, Integer> reasons = new java.util.TreeMap<>();
-        for (long base : new long[] {1, fresh}) {
-            for (long seed = base; seed < base + requests; seed++) {
-                Run run = run(generate(seed), seed);
-                commands += run.commands().size();
-                if (run.status() == 0 && run.commands().stream().anyMatch(c -> c.contains("-N") || c.contains("add"))) installed++;
-                if (run.status() != 0) {
-                    refused++;
-                    reasons.merge(run.err().replaceAll("(?s)^sshuttle firewall: ([^':]*?)( '|:|\\n).*", "$1").strip(), 1, Integer::sum);
-                }
-                if (run.violation() != null) {
-                    long s = seed;
-                    failures.add("FAILED -Dhelperfuzz.seed=" + seed + ": " + (failures.size() < 2 ? describe(shrink(run, s)) : run.violation()));
-                }
+        for (long seed : plan.seeds()) {
+            Run run = run(generate(seed), seed);
+            commands += run.commands().size();
+            if (run.status() == 0 && run.commands().stream().anyMatch(c -> c.contains("-N") || c.contains("add"))) installed++;
+            if (run.status() != 0) {
+                refused++;
+                reasons.merge(run.err().replaceAll("(?s)^sshuttle firewall: ([^':]*?)( '|:|\\n).*", "$1").strip(), 1, Integer::sum);
+            }
+            if (run.violation() != null) {
+                failures.add(() -> "FAILED -Dhelperfuzz.seed=" + seed + ": " + describe(shrink(run, seed)),
+                        "FAILED -Dhelperfuzz.seed=" + seed + ": " + run.violation());
             }
         }
-        System.out.printf("helper fuzz: %d requests (seeds 1..%d and %d..%d): %d installed rules, %d refused with one line,"
+        System.out.printf("helper fuzz: %d requests (%s): %d installed rules, %d refused with one line,"
                         + " %d tool commands checked word by word, %d failed%n",
-                2 * requests, requests, fresh, fresh + requests - 1, installed, refused, commands, failures.size());
+                plan.size(), plan.describe(), installed, refused, commands, failures.size());
         System.out.println("helper fuzz: refusals by kind " + reasons);
-        assertTrue(failures.isEmpty(), String.join("\n", failures));
+        assertTrue(failures.isEmpty(), failures.toString());
     }
 
     private static Run shrink(Run failed, long seed) {

@@ -32,11 +32,4 @@ public interface Firewall extends AutoCloseable {
     /** Removes every rule; the helper exits. Idempotent. */
     @Override
     void close();
-
-    /** No firewall at all (tests that connect to the listener directly). */
-    Firewall NONE = new Firewall() {
-        public void install(int p, List<InetSocketAddress> l, List<InetAddress> n, String r) {}
-
-        public void close() {}
-    };
 }

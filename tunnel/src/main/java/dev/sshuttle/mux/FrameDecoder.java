@@ -19,15 +19,6 @@ public final class FrameDecoder {
         void onFrame(int channel, int command, ByteBuffer payload) throws ProtocolException;
     }
 
-    /** A sink that copies every frame into a {@link Frame}: for tests and tools, not for the data path. */
-    public static Sink copying(java.util.function.Consumer<Frame> frames) {
-        return (channel, command, payload) -> {
-            byte[] bytes = new byte[payload.remaining()];
-            payload.get(bytes);
-            frames.accept(new Frame(channel, command, bytes));
-        };
-    }
-
     private final ByteBuffer partial = ByteBuffer.allocate(Frame.HEADER_BYTES + Frame.MAX_PAYLOAD);
     private ProtocolException failure;
     private long frames;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.mux.ProtocolVersion;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.mux.AgentOptions;
 import java.io.ByteArrayInputStream;
@@ -52,7 +53,7 @@ class AgentBootstrapTest {
 
     @Test
     void python3FromPathRunsTheAgent() throws Exception {
-        Prerequisites.require(onPath("python3"), "no python3 on PATH");
+        Prerequisites.require(Prerequisites.onPath("python3"), "no python3 on PATH");
         assertAgentAnswersPing(new PythonAgentLauncher(null));
     }
 
@@ -112,12 +113,5 @@ class AgentBootstrapTest {
             a.closeStdin();
             assertEquals(ExitCodes.REMOTE_RETURNED, a.awaitExit(), a.stderrText());
         }
-    }
-
-    private static boolean onPath(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) return true;
-        }
-        return false;
     }
 }

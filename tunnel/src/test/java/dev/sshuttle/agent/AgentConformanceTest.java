@@ -14,6 +14,7 @@ import dev.sshuttle.mux.ConnectFailure;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.MuxConfig;
 import dev.sshuttle.mux.ProtocolVersion;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.mux.AgentOptions;
 import java.io.ByteArrayOutputStream;

@@ -3,6 +3,7 @@ package dev.sshuttle.agent;
 import static org.awaitility.Awaitility.await;
 
 import dev.sshuttle.mux.Command;
+import dev.sshuttle.mux.CopyingSink;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.FrameDecoder;
 import dev.sshuttle.mux.FrameEncoder;
@@ -83,7 +84,7 @@ final class AgentConnection implements AutoCloseable {
     private void pumpStdout() {
         SyncHeaderReader headerReader = new SyncHeaderReader();
         FrameDecoder decoder = new FrameDecoder();
-        FrameDecoder.Sink sink = FrameDecoder.copying(this::onFrame);
+        FrameDecoder.Sink sink = CopyingSink.to(this::onFrame);
         byte[] buf = new byte[256 * 1024];
         try (InputStream in = process.getInputStream()) {
             int n;

@@ -1,5 +1,6 @@
 package dev.sshuttle.agent;
 
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.mux.AgentOptions;
 import java.io.IOException;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sshuttle.mux.Command;
 import dev.sshuttle.mux.ConnectFailure;
 import dev.sshuttle.mux.Frame;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.AgentBootstrap;
 import dev.sshuttle.mux.AgentOptions;
 import java.io.OutputStream;

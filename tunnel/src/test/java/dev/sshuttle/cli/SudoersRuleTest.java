@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sshuttle.config.HostResolver;
 import dev.sshuttle.firewall.FirewallMethods;
 import dev.sshuttle.firewall.HelperCommand;
+import dev.sshuttle.testkit.Prerequisites;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +52,7 @@ class SudoersRuleTest {
 
     @Test
     void visudoAcceptsTheRuleForAUserAndAGroup() throws Exception {
-        dev.sshuttle.sys.Prerequisites.require(Files.isExecutable(Path.of("/usr/sbin/visudo")), "needs /usr/sbin/visudo (package sudo)");
+        Prerequisites.require(Files.isExecutable(Path.of("/usr/sbin/visudo")), "needs /usr/sbin/visudo (package sudo)");
         for (String who : List.of("alice", "%netadmins")) {
             out.reset();
             assertEquals(0, run("--sudoers-no-modify", "--sudoers-user", who));

@@ -1,6 +1,7 @@
 package dev.sshuttle.client;
 
 import dev.sshuttle.mux.ProtocolVersion;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.transport.ProcessTransport;
 import dev.sshuttle.transport.Transport;
 import java.io.IOException;

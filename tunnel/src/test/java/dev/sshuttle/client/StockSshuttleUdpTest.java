@@ -9,7 +9,7 @@ import dev.sshuttle.mux.MuxListener;
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.mux.SyncHeaderReader;
 import dev.sshuttle.mux.UdpPayload;
-import dev.sshuttle.sys.Prerequisites;
+import dev.sshuttle.testkit.Prerequisites;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.DatagramPacket;

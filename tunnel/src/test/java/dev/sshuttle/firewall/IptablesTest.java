@@ -1,7 +1,7 @@
 package dev.sshuttle.firewall;
 
 import dev.sshuttle.sys.NeedsRoot;
-import dev.sshuttle.sys.Prerequisites;
+import dev.sshuttle.testkit.Prerequisites;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -38,7 +38,7 @@ class FrameDecoderTest {
         List<Frame> out = new ArrayList<>();
         for (byte b : stream) {
             assertTrue(out.isEmpty());
-            decoder.decode(ByteBuffer.wrap(new byte[] {b}), FrameDecoder.copying(out::add));
+            decoder.decode(ByteBuffer.wrap(new byte[] {b}), CopyingSink.to(out::add));
         }
         assertFrames(List.of(big), out, "byte by byte");
         assertTrue(decoder.isIdle());
@@ -48,13 +48,13 @@ class FrameDecoderTest {
     void badMagicNamesTheBytesAndHowManyFramesCameBefore() throws Exception {
         FrameDecoder decoder = new FrameDecoder();
         List<Frame> out = new ArrayList<>();
-        decoder.decode(ByteBuffer.wrap(FrameEncoder.encode(FRAMES.getFirst())), FrameDecoder.copying(out::add));
+        decoder.decode(ByteBuffer.wrap(FrameEncoder.encode(FRAMES.getFirst())), CopyingSink.to(out::add));
         ProtocolException e = assertThrows(ProtocolException.class,
-                () -> decoder.decode(ByteBuffer.wrap("HTTP/1.1 400".getBytes()), FrameDecoder.copying(out::add)));
+                () -> decoder.decode(ByteBuffer.wrap("HTTP/1.1 400".getBytes()), CopyingSink.to(out::add)));
         assertEquals("bad frame magic 0x4854 after 1 good frames (expected 'SS'): the stream is corrupt or not an sshuttle mux",
                 e.getMessage());
         ProtocolException again = assertThrows(ProtocolException.class,
-                () -> decoder.decode(ByteBuffer.wrap(FrameEncoder.encode(FRAMES.getFirst())), FrameDecoder.copying(out::add)));
+                () -> decoder.decode(ByteBuffer.wrap(FrameEncoder.encode(FRAMES.getFirst())), CopyingSink.to(out::add)));
         assertSame(e, again, "a decoder that saw a bad frame stays failed");
         assertEquals(1, out.size());
     }
@@ -70,9 +70,9 @@ class FrameDecoderTest {
     private static List<Frame> decode(byte[] stream, int cut1, int cut2) throws ProtocolException {
         FrameDecoder decoder = new FrameDecoder();
         List<Frame> out = new ArrayList<>();
-        decoder.decode(ByteBuffer.wrap(stream, 0, cut1), FrameDecoder.copying(out::add));
-        decoder.decode(ByteBuffer.wrap(stream, cut1, cut2 - cut1), FrameDecoder.copying(out::add));
-        decoder.decode(ByteBuffer.wrap(stream, cut2, stream.length - cut2), FrameDecoder.copying(out::add));
+        decoder.decode(ByteBuffer.wrap(stream, 0, cut1), CopyingSink.to(out::add));
+        decoder.decode(ByteBuffer.wrap(stream, cut1, cut2 - cut1), CopyingSink.to(out::add));
+        decoder.decode(ByteBuffer.wrap(stream, cut2, stream.length - cut2), CopyingSink.to(out::add));
         assertTrue(decoder.isIdle());
         return out;
     }

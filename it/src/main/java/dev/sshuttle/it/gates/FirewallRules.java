@@ -2,6 +2,7 @@ package dev.sshuttle.it.gates;
 
 import dev.sshuttle.it.sys.Cmd;
 import dev.sshuttle.it.topology.Netns;
+import dev.sshuttle.testkit.Prerequisites;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,10 +24,10 @@ public final class FirewallRules {
     public static List<String> sshuttleRules(Netns ns) {
         List<String> found = new ArrayList<>();
         for (String tool : List.of("iptables", "ip6tables")) {
-            if (Cmd.which(tool) == null) continue;
+            if (!Prerequisites.onPath(tool)) continue;
             for (String table : List.of("nat", "mangle")) collect(ns, found, tool, "-t", table, "-S");
         }
-        if (Cmd.which("nft") != null) collect(ns, found, "nft", "list", "ruleset");
+        if (Prerequisites.onPath("nft")) collect(ns, found, "nft", "list", "ruleset");
         for (String family : List.of("-4", "-6")) {
             Cmd.Result rules = ns.run("ip", family, "rule", "show");
             rules.stdout().lines().filter(l -> l.contains("fwmark"))

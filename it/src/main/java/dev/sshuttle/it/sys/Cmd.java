@@ -59,17 +59,6 @@ public final class Cmd {
         }
     }
 
-    /** Absolute path of an executable found on PATH or in the sbin directories, or null. */
-    public static String which(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin";
-        for (String dir : path.split(":")) {
-            if (dir.isEmpty()) continue;
-            java.nio.file.Path candidate = java.nio.file.Path.of(dir, tool);
-            if (java.nio.file.Files.isExecutable(candidate)) return candidate.toString();
-        }
-        return null;
-    }
-
     private static CompletableFuture<String> drain(InputStream in) {
         return CompletableFuture.supplyAsync(() -> {
             try (in) {

@@ -38,6 +38,9 @@ public final class Topology implements AutoCloseable {
     /** How the client namespace routes traffic for other subnets. */
     public enum ClientRoute { DEFAULT_VIA_GATEWAY, NONE }
 
+    /** The tools the topology itself runs (with root: {@code Prerequisites.requireRootAndTools(TOOLS)}). */
+    public static final List<String> TOOLS = List.of("ip", "sshd", "ssh", "ssh-keygen", "python3");
+
     private final RunLock runLock;
     private final Path workDir;
     private final int subnetOctet;
@@ -68,7 +71,7 @@ public final class Topology implements AutoCloseable {
     /**
      * Builds the whole topology (namespaces, links, target services, sshd); throws with the
      * failing command's stderr if any step fails, after tearing down what was built.
-     * Callers check {@link Prerequisites#requireTopology()} first.
+     * Callers check {@code Prerequisites.requireRootAndTools(Topology.TOOLS)} first.
      */
     public static Topology start(ClientRoute clientRoute) {
         NamespaceReaper.reapOnce();

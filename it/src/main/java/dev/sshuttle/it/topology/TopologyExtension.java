@@ -1,5 +1,6 @@
 package dev.sshuttle.it.topology;
 
+import dev.sshuttle.testkit.Prerequisites;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -18,13 +19,13 @@ public final class TopologyExtension implements BeforeAllCallback, BeforeEachCal
     @Override
     public void beforeAll(ExtensionContext context) {
         // a missing prerequisite is reported per test (beforeEach), so every skipped test shows the reason
-        if (!Prerequisites.missingForTopology().isEmpty()) return;
+        if (!Prerequisites.missingRootOrTools(Topology.TOOLS).isEmpty()) return;
         context.getStore(NS).computeIfAbsent(Topology.class, k -> Topology.start(), Topology.class);
     }
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        Prerequisites.requireTopology();
+        Prerequisites.requireRootAndTools(Topology.TOOLS);
     }
 
     @Override
@@ -35,7 +36,7 @@ public final class TopologyExtension implements BeforeAllCallback, BeforeEachCal
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         Topology t = context.getStore(NS).get(Topology.class, Topology.class);
-        if (t == null) Prerequisites.requireTopology(); // skips (or fails on CI) with the reason
+        if (t == null) Prerequisites.requireRootAndTools(Topology.TOOLS); // skips (or fails on CI) with the reason
         if (t == null) throw new IllegalStateException("no topology: register TopologyExtension on the test class");
         return t;
     }

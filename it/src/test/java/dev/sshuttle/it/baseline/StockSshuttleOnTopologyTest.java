@@ -6,7 +6,7 @@ import dev.sshuttle.it.gates.FirewallRules;
 import dev.sshuttle.it.gates.LatencyProbe;
 import dev.sshuttle.it.gates.ProcessTree;
 import dev.sshuttle.it.topology.BackgroundProcess;
-import dev.sshuttle.it.topology.Prerequisites;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.it.topology.Topology;
 import dev.sshuttle.it.topology.TopologyExtension;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import dev.sshuttle.it.gates.LatencyProbe;
 import dev.sshuttle.it.gates.ProcessGauge;
 import dev.sshuttle.it.sys.Cmd;
 import dev.sshuttle.it.topology.Netns;
-import dev.sshuttle.it.topology.Prerequisites;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.it.topology.Topology;
 import dev.sshuttle.it.topology.TopologyExtension;
 import dev.sshuttle.it.tunnel.Tunnels;

@@ -3,7 +3,7 @@ package dev.sshuttle.it.bench;
 import dev.sshuttle.it.gates.LatencyProbe;
 import dev.sshuttle.it.lfn.DelayingRelay;
 import dev.sshuttle.it.lfn.LinkShape;
-import dev.sshuttle.it.topology.Prerequisites;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.it.topology.Topology;
 import dev.sshuttle.it.topology.TopologyExtension;
 import dev.sshuttle.it.tunnel.Tunnels;

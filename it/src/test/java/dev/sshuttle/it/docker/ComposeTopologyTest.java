@@ -3,7 +3,7 @@ package dev.sshuttle.it.docker;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.sshuttle.it.topology.Prerequisites;
+import dev.sshuttle.testkit.Prerequisites;
 import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.ToxiproxyClient;
 import eu.rekawek.toxiproxy.model.ToxicDirection;

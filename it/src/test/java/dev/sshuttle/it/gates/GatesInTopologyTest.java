@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sshuttle.it.topology.Prerequisites;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.it.topology.Topology;
 import dev.sshuttle.it.topology.TopologyExtension;
 import java.io.IOException;

@@ -3,6 +3,7 @@ package dev.sshuttle.it.topology;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sshuttle.testkit.Prerequisites;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,7 +19,7 @@ class KilledRunTest {
 
     @BeforeEach
     void needsRoot() {
-        Prerequisites.requireTopology();
+        Prerequisites.requireRootAndTools(Topology.TOOLS);
     }
 
     private static Child startHolder() throws IOException {

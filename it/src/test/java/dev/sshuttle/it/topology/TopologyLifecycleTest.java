@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.it.sys.Cmd;
+import dev.sshuttle.testkit.Prerequisites;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class TopologyLifecycleTest {
     @BeforeEach
     void needsRoot() {
-        Prerequisites.requireTopology();
+        Prerequisites.requireRootAndTools(Topology.TOOLS);
     }
 
     @Test

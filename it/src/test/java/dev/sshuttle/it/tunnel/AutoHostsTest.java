@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.it.gates.FirewallRules;
 import dev.sshuttle.it.topology.BackgroundProcess;
-import dev.sshuttle.it.topology.Prerequisites;
+import dev.sshuttle.testkit.Prerequisites;
 import dev.sshuttle.it.topology.Topology;
 import dev.sshuttle.it.topology.TopologyExtension;
 import java.net.URISyntaxException;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sshuttle.mux.ProtocolVersion;
 import dev.sshuttle.sim.Shrinker;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,17 +25,16 @@ class MuxReceiveFuzzTest {
     @Test
     @Timeout(600)
     void hostileFrameSequencesEndInAProtocolErrorOrLeaveTheClientWell() {
-        String only = System.getProperty("fuzz.seed");
-        if (only != null) {
+        OptionalLong only = SeedPlan.replay("fuzz");
+        if (only.isPresent()) {
             ProtocolVersion version = Integer.getInteger("fuzz.version", 2) == 1 ? ProtocolVersion.V1 : ProtocolVersion.V2;
-            FuzzOutcome o = MuxFuzzHarness.run(version, HostileSequence.generate(Long.parseLong(only), version));
-            System.out.println("fuzz replay of seed " + only + " (" + version.magic() + "): " + describe(o));
+            FuzzOutcome o = MuxFuzzHarness.run(version, HostileSequence.generate(only.getAsLong(), version));
+            System.out.println("fuzz replay of seed " + only.getAsLong() + " (" + version.magic() + "): " + describe(o));
             assertTrue(o.passed(), describe(shrink(version, o)));
             return;
         }
-        int sessions = Integer.getInteger("fuzz.sessions", 100);
-        long fresh = Long.getLong("fuzz.base", (System.nanoTime() ^ System.currentTimeMillis()) & 0xffffffffL) * 1000;
-        List<String> failures = new ArrayList<>();
+        SeedPlan plan = SeedPlan.fromProperties("fuzz", "fuzz.sessions", 100, 1000);
+        SeedPlan.Failures failures = new SeedPlan.Failures(FAILURES_SHOWN_MAX);
         int protocolErrors = 0;
         int carriedOn = 0;
         long peakPending = 0;
@@ -44,33 +43,30 @@ class MuxReceiveFuzzTest {
         long started = System.nanoTime();
         java.util.Map<String, Integer> endings = new java.util.TreeMap<>();
         for (ProtocolVersion version : List.of(ProtocolVersion.V1, ProtocolVersion.V2)) {
-            for (long base : new long[] {1, fresh}) {
-                for (long seed = base; seed < base + sessions; seed++) {
-                    FuzzOutcome o = MuxFuzzHarness.run(version, HostileSequence.generate(seed, version));
-                    if (o.protocolError() != null) {
-                        protocolErrors++;
-                        endings.merge(o.protocolError().replaceAll("[0-9]+", "N").replaceAll("^(\\S+ \\S+ \\S+ \\S+).*", "$1"), 1, Integer::sum);
-                    }
-                    else carriedOn++;
-                    peakPending = Math.max(peakPending, o.peakPendingBytes());
-                    peakControl = Math.max(peakControl, o.peakControlBytes());
-                    delivered += o.bytesDelivered();
-                    if (!o.passed() && failures.size() < FAILURES_SHOWN_MAX) {
-                        failures.add("FAILED seed " + seed + " -Dfuzz.seed=" + seed + " -Dfuzz.version="
-                                + (version == ProtocolVersion.V1 ? 1 : 2) + "\n" + describe(shrink(version, o)));
-                    } else if (!o.passed()) {
-                        failures.add("FAILED seed " + seed + " (" + version.magic() + "): " + o.violation());
-                    }
+            for (long seed : plan.seeds()) {
+                FuzzOutcome o = MuxFuzzHarness.run(version, HostileSequence.generate(seed, version));
+                if (o.protocolError() != null) {
+                    protocolErrors++;
+                    endings.merge(o.protocolError().replaceAll("[0-9]+", "N").replaceAll("^(\\S+ \\S+ \\S+ \\S+).*", "$1"), 1, Integer::sum);
+                }
+                else carriedOn++;
+                peakPending = Math.max(peakPending, o.peakPendingBytes());
+                peakControl = Math.max(peakControl, o.peakControlBytes());
+                delivered += o.bytesDelivered();
+                if (!o.passed()) {
+                    failures.add(() -> "FAILED seed " + seed + " -Dfuzz.seed=" + seed + " -Dfuzz.version="
+                                    + (version == ProtocolVersion.V1 ? 1 : 2) + "\n" + describe(shrink(version, o)),
+                            "FAILED seed " + seed + " (" + version.magic() + "): " + o.violation());
                 }
             }
         }
-        System.out.printf("fuzz: %d hostile sessions (seeds 1..%d and %d..%d, each in 0001 and 0002): %d ended by a protocol"
+        System.out.printf("fuzz: %d hostile sessions (%s, each in 0001 and 0002): %d ended by a protocol"
                         + " error, %d carried on and recovered, %d failed; %d MiB delivered, peak %d KiB held for sockets,"
                         + " peak %d KiB of control queued, %d ms%n",
-                4 * sessions, sessions, fresh, fresh + sessions - 1, protocolErrors, carriedOn, failures.size(),
+                2 * plan.size(), plan.describe(), protocolErrors, carriedOn, failures.size(),
                 delivered >> 20, peakPending >> 10, peakControl >> 10, (System.nanoTime() - started) / 1_000_000);
         System.out.println("fuzz: protocol errors by kind " + endings);
-        assertTrue(failures.isEmpty(), String.join("\n", failures));
+        assertTrue(failures.isEmpty(), failures.toString());
     }
 
     private static FuzzOutcome shrink(ProtocolVersion version, FuzzOutcome failed) {

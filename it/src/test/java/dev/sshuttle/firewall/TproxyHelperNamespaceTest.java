@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sshuttle.it.topology.ScratchNamespace;
 import dev.sshuttle.sys.NeedsRoot;
-import dev.sshuttle.sys.Prerequisites;
-import dev.sshuttle.sys.TestNamespace;
+import dev.sshuttle.testkit.Prerequisites;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -27,17 +27,17 @@ import org.junit.jupiter.api.Test;
 @NeedsRoot
 class TproxyHelperNamespaceTest {
     private static final Duration GONE_WITHIN = Duration.ofSeconds(5);
-    private TestNamespace ns;
+    private ScratchNamespace ns;
     private final List<ProcessHandle> started = new ArrayList<>();
 
     @BeforeEach
-    void namespace() throws IOException {
+    void namespace() {
         Prerequisites.requireRootAndTools("ip", "iptables", "ip6tables");
-        ns = TestNamespace.create();
+        ns = ScratchNamespace.create();
     }
 
     @AfterEach
-    void cleanup() throws IOException {
+    void cleanup() {
         for (ProcessHandle process : started) process.destroyForcibly();
         if (ns != null) ns.close();
     }
@@ -106,7 +106,7 @@ class TproxyHelperNamespaceTest {
         assertNothingLeft(table);
     }
 
-    private void assertNothingLeft(String table) throws IOException {
+    private void assertNothingLeft(String table) {
         for (String tool : List.of("iptables", "ip6tables")) {
             String rules = ns.exec(tool, "-w", "-t", "mangle", "-S");
             assertTrue(!rules.contains("sshuttle"), tool + ": " + rules);
@@ -114,7 +114,7 @@ class TproxyHelperNamespaceTest {
         for (String family : List.of("-4", "-6")) {
             String rule = ns.exec("ip", family, "rule", "show");
             assertTrue(!rule.contains("lookup " + table), rule);
-            String route = ns.run("ip", family, "route", "show", "table", table).output();
+            String route = ns.netns().run("ip", family, "route", "show", "table", table).stdout();
             assertTrue(!route.contains("local"), route);
         }
     }

@@ -1,14 +1,11 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.it.topology.ScratchNamespace;
 import dev.sshuttle.net.Family;
-
 import dev.sshuttle.net.SubnetRule;
-
 import dev.sshuttle.sys.NeedsRoot;
-import dev.sshuttle.sys.Netns;
 import dev.sshuttle.sys.OriginalDestination;
-import dev.sshuttle.sys.Prerequisites;
-import dev.sshuttle.sys.TestNamespace;
+import dev.sshuttle.testkit.Prerequisites;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,23 +59,23 @@ class FirewallHelperNamespaceTest {
             this.v6Tool = v6Tool;
         }
 
-        String ruleset(TestNamespace ns) throws IOException {
+        String ruleset(ScratchNamespace ns) {
             if (method.equals("nft")) return ns.exec("nft", "list", "ruleset");
             return ns.exec(v4Tool, "-w", "-t", "nat", "-S") + ns.exec(v6Tool, "-w", "-t", "nat", "-S");
         }
     }
 
-    private TestNamespace ns;
+    private ScratchNamespace ns;
     private final List<ProcessHandle> started = new ArrayList<>();
 
     @BeforeEach
-    void namespace() throws IOException {
+    void namespace() {
         Prerequisites.requireRootAndTools("ip", "iptables", "ip6tables", "nft");
-        ns = TestNamespace.create();
+        ns = ScratchNamespace.create();
     }
 
     @AfterEach
-    void cleanup() throws IOException {
+    void cleanup() {
         for (ProcessHandle process : started) process.destroyForcibly();
         if (ns != null) ns.close();
     }
@@ -221,12 +218,12 @@ class FirewallHelperNamespaceTest {
     void aCapturedConnectionReachesTheListenerWhichLearnsTheOriginalDestination(Setup setup) throws Exception {
         requireTools(setup);
         ns.routeFakeRemotes();
-        try (ServerSocketChannel listener = Netns.call(ns.name(),
+        try (ServerSocketChannel listener = ns.netns().call(
                 () -> ServerSocketChannel.open().bind(new InetSocketAddress(0)))) {
             int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
             FirewallClient client = start(setup, port);
             for (String target : List.of("10.9.9.9", "fd00:9::9")) {
-                try (SocketChannel app = Netns.call(ns.name(), SocketChannel::open)) {
+                try (SocketChannel app = ns.netns().call(SocketChannel::open)) {
                     app.connect(new InetSocketAddress(target, 80));
                     try (SocketChannel accepted = listener.accept()) {
                         assertEquals(new InetSocketAddress(target, 80), OriginalDestination.of(accepted), setup + " " + target);
@@ -295,7 +292,7 @@ class FirewallHelperNamespaceTest {
                 && ruleset.contains(Integer.toString(HelperLaunch.DNS_PORT)), ruleset);
     }
 
-    private void assertNothingLeft(Setup setup) throws IOException {
+    private void assertNothingLeft(Setup setup) {
         String ruleset = setup.ruleset(ns);
         assertFalse(ruleset.contains("sshuttle"), ruleset);
     }

@@ -1,5 +1,7 @@
 package dev.sshuttle.sys;
 
+import dev.sshuttle.it.topology.ScratchNamespace;
+import dev.sshuttle.testkit.Prerequisites;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,17 +25,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @NeedsRoot
 class OriginalDestinationNamespaceTest {
-    private static TestNamespace ns;
+    private static ScratchNamespace ns;
 
     @BeforeAll
-    static void namespace() throws IOException {
+    static void namespace() {
         Prerequisites.requireRootAndTools("ip", "iptables", "ip6tables");
-        ns = TestNamespace.create();
+        ns = ScratchNamespace.create();
         ns.routeFakeRemotes();
     }
 
     @AfterAll
-    static void cleanup() throws IOException {
+    static void cleanup() {
         if (ns != null) ns.close();
     }
 
@@ -102,7 +104,7 @@ class OriginalDestinationNamespaceTest {
                 "-j", "REDIRECT", "--to-ports", Integer.toString(port));
     }
 
-    private static <T> T inNs(java.util.concurrent.Callable<T> socketFactory) throws Exception {
-        return Netns.call(ns.name(), socketFactory);
+    private static <T> T inNs(dev.sshuttle.it.sys.SocketHome.NsCallable<T> socketFactory) {
+        return ns.netns().call(socketFactory);
     }
 }

@@ -1,7 +1,7 @@
 package dev.sshuttle.firewall;
 
 import dev.sshuttle.net.SubnetRule;
-
+import java.net.InetAddress;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,10 +45,10 @@ final class HelperLaunch {
      */
     static FirewallRules rules(int port) {
         return new FirewallRules(List.of(
-                SubnetRule.include(RuleFixtures.ip("10.0.0.0"), 8),
-                SubnetRule.excludeHost(RuleFixtures.ip("10.0.0.1")),
-                SubnetRule.include(RuleFixtures.ip("fd00::"), 8)),
-                List.of(new Nameserver(RuleFixtures.ip("10.0.0.53")), new Nameserver(RuleFixtures.ip("fd00::53"))),
+                SubnetRule.include(InetAddress.ofLiteral("10.0.0.0"), 8),
+                SubnetRule.excludeHost(InetAddress.ofLiteral("10.0.0.1")),
+                SubnetRule.include(InetAddress.ofLiteral("fd00::"), 8)),
+                List.of(new Nameserver(InetAddress.ofLiteral("10.0.0.53")), new Nameserver(InetAddress.ofLiteral("fd00::53"))),
                 ListenPorts.tcp(port).withDns(DNS_PORT));
     }
 

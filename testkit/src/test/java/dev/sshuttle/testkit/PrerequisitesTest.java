@@ -1,4 +1,4 @@
-package dev.sshuttle.it.topology;
+package dev.sshuttle.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
