@@ -8,7 +8,6 @@ import dev.sshuttle.mux.TcpTarget;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
@@ -24,7 +23,13 @@ public class Bridges implements MuxListener {
     private final Connector connector;
     private final SocketBridge[] bridges = new SocketBridge[Frame.MAX_CHANNEL + 1];
     private final ChunkPool pool = new ChunkPool();
-    private final ArrayDeque<SocketBridge> connecting = new ArrayDeque<>(); // oldest first: deadlines in order
+    /**
+     * Connects still pending, oldest first (deadlines in order). A bridge leaves as soon as its
+     * connect ends or it closes, not at the next sweep: held for up to a second, a second's worth
+     * of finished connections outlived every young collection under load and was promoted, and the
+     * Java agent's heap grew to its cap over a soak (RSS 56 -> 88 MiB in 30 min) around a 4 MiB live set.
+     */
+    private final java.util.LinkedHashSet<SocketBridge> connecting = new java.util.LinkedHashSet<>();
     private final Consumer<String> log;
     private boolean sweepArmed;
     private int open;
@@ -126,16 +131,14 @@ public class Bridges implements MuxListener {
     private void sweep() {
         sweepArmed = false;
         long now = timers.nanos();
-        for (SocketBridge b; (b = connecting.peek()) != null; ) {
-            if (!b.isConnecting()) {
-                connecting.poll();
-            } else if (b.connectDeadlineNanos <= now) {
-                connecting.poll();
-                connectFailed(b, new SocketTimeoutException("connect timed out after 30 s"));
-            } else {
-                break;
-            }
+        java.util.List<SocketBridge> expired = new java.util.ArrayList<>();
+        for (java.util.Iterator<SocketBridge> it = connecting.iterator(); it.hasNext(); ) {
+            SocketBridge b = it.next();
+            if (b.isConnecting() && b.connectDeadlineNanos > now) break;
+            it.remove();
+            if (b.isConnecting()) expired.add(b);
         }
+        for (SocketBridge b : expired) connectFailed(b, new SocketTimeoutException("connect timed out after 30 s"));
         armSweep();
     }
 
@@ -199,7 +202,13 @@ public class Bridges implements MuxListener {
         log.accept(message);
     }
 
+    /** The bridge's connect ended (either way) or it closed: no deadline to keep for it. */
+    void connectEnded(SocketBridge b) {
+        connecting.remove(b);
+    }
+
     void closed(SocketBridge b) {
+        connecting.remove(b);
         if (bridges[b.channel] == b) {
             bridges[b.channel] = null;
             open--;

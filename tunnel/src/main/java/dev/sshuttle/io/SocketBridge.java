@@ -63,6 +63,7 @@ final class SocketBridge implements ChannelSource, ConnectOutcome {
     public void onConnected() {
         if (closed) return;
         connecting = false;
+        owner.connectEnded(this);
         mux.connected(channel);
         writePending();
         updateInterest();

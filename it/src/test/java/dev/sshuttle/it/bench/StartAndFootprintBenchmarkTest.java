@@ -70,6 +70,8 @@ class StartAndFootprintBenchmarkTest {
     static final String AGENT_OPTS = System.getProperty("footprint.agent.opts", "");
     /** Prints jcmd VM.native_memory of both JVMs at the end (needs -XX:NativeMemoryTracking=summary in the options). */
     static final boolean NMT = Boolean.getBoolean("footprint.nmt");
+    /** Prints both JVMs' heap sizes and the top of their live-object histograms at the end. */
+    static final boolean HISTOGRAM = Boolean.getBoolean("footprint.histogram");
     static final int FORWARD_ECHO_PORT = 15008;
     /**
      * A checkout of the commit to compare against, with its jar built (git archive C | tar -x -C DIR;
@@ -242,6 +244,13 @@ class StartAndFootprintBenchmarkTest {
                     System.out.println("client NMT:\n" + jcmd(client.pid(), "VM.native_memory", "summary"));
                     if (agent.equals("java")) System.out.println("agent NMT:\n" + jcmd(agentProc.pid(), "VM.native_memory", "summary"));
                 }
+                if (HISTOGRAM) {
+                    // what is live (the histogram collects first), against what the heap grew to
+                    System.out.println("client heap:\n" + jcmd(client.pid(), "GC.heap_info") + top(jcmd(client.pid(), "GC.class_histogram"), 25));
+                    if (agent.equals("java")) {
+                        System.out.println("agent heap:\n" + jcmd(agentProc.pid(), "GC.heap_info") + top(jcmd(agentProc.pid(), "GC.class_histogram"), 25));
+                    }
+                }
                 System.out.println(label + ": " + load + "; client smaps: " + Smaps.summary(client.pid()) + "; agent smaps: "
                         + Smaps.summary(agentProc.pid()));
                 stop(t, client);
@@ -355,6 +364,10 @@ class StartAndFootprintBenchmarkTest {
             throw new java.io.UncheckedIOException(e);
         }
         return wrapper;
+    }
+
+    private static String top(String text, int lines) {
+        return String.join("\n", text.lines().limit(lines).toList()) + "\n";
     }
 
     private static String jcmd(long pid, String... command) {
