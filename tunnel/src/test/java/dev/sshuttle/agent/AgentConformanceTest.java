@@ -519,7 +519,7 @@ class AgentConformanceTest {
      */
     @Test
     void aUdpFloodWaitsForTheInFlightBound() throws Exception {
-        int datagrams = 3000;
+        int datagrams = 60_000;
         try (DatagramSocket target = new DatagramSocket(0, InetAddress.getLoopbackAddress()); AgentConnection a = start(ProtocolVersion.V2)) {
             target.setSoTimeout((int) WAIT.toMillis());
             a.roundTrip("chicken answered");
@@ -538,8 +538,16 @@ class AgentConformanceTest {
             DatagramPacket p = new DatagramPacket(new byte[512], 512);
             target.receive(p);
             byte[] chunk = new byte[1000];
-            for (int i = 0; i < datagrams; i++) target.send(new DatagramPacket(chunk, chunk.length, p.getSocketAddress()));
+            // keep flooding until the agent has sent up to its bound: one burst of a fixed size could
+            // overflow the agent's socket buffer before a loaded agent read it, and stop short
+            long floodEnds = System.nanoTime() + WAIT.toNanos();
+            for (int i = 0; i < datagrams && udpBytes.get() < 200 * 1024 && System.nanoTime() < floodEnds; i++) {
+                target.send(new DatagramPacket(chunk, chunk.length, p.getSocketAddress()));
+                if (i % 200 == 199) Thread.sleep(1); // let a loaded agent read: the buffer holds ~100 of these
+            }
             await("UDP data up to the limit").atMost(WAIT).until(() -> udpBytes.get() >= 200 * 1024);
+            // and more behind the shut gate: it waits in the agent's socket buffer for the PONGs
+            for (int i = 0; i < 300; i++) target.send(new DatagramPacket(chunk, chunk.length, p.getSocketAddress()));
             long[] last = {stream.get()};
             await("nothing more without PONGs").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> {
                 boolean same = stream.get() == last[0];
