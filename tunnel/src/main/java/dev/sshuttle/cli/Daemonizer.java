@@ -1,6 +1,7 @@
 package dev.sshuttle.cli;
 
 import dev.sshuttle.exit.ExitCodes;
+import dev.sshuttle.startup.SelfLaunch;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -160,25 +161,10 @@ public final class Daemonizer {
             // a debugger port can be bound only once
             if (!jvmArg.startsWith("-agentlib:jdwp") && !jvmArg.startsWith("-Xrunjdwp")) command.add(jvmArg);
         }
-        String classPath = System.getProperty("java.class.path");
-        if (launchedWithJar(classPath) && mainClass.equals(Main.class.getName())) {
-            // as this JVM was started: the manifest grants native access and the export, and the
-            // launcher's AOT cache (-XX:AOTCache, among the input arguments) stays usable; the
-            // same grants as flags differ from the cache's, and the JVM then used none of it
-            command.addAll(List.of("-jar", classPath));
-        } else {
-            // what the jar's manifest grants with java -jar, granted explicitly for -cp
-            command.addAll(List.of("--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED"));
-            command.addAll(List.of("-cp", classPath, mainClass));
-        }
+        command.addAll(SelfLaunch.mainArguments(mainClass,
+                List.of("--add-exports", "java.base/sun.nio.ch=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED")));
         command.addAll(args);
         return command;
-    }
-
-    /** True when this JVM runs {@code java -jar} of the one jar on its class path. */
-    private static boolean launchedWithJar(String classPath) {
-        return classPath.endsWith(".jar") && !classPath.contains(File.pathSeparator)
-                && System.getProperty("sun.java.command", "").startsWith(classPath);
     }
 
     // ------------------------------------------------------------------ daemon side

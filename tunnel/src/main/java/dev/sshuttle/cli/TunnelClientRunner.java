@@ -19,6 +19,7 @@ import dev.sshuttle.net.Family;
 import dev.sshuttle.firewall.Owner;
 import dev.sshuttle.mux.Frame;
 import dev.sshuttle.mux.MuxConfig;
+import dev.sshuttle.startup.SelfLaunch;
 import dev.sshuttle.startup.StartTimeline;
 import dev.sshuttle.sys.OriginalDestination;
 import dev.sshuttle.transport.AgentBootstrap;
@@ -265,7 +266,7 @@ public final class TunnelClientRunner implements ClientRunner {
     private static AgentLaunch agentLaunch(ClientOptions o, TunnelSettings s, AgentOptions options) throws IOException, SshuttleException {
         AgentBootstrap python = o.python() == null ? AgentBootstrap.python() : AgentBootstrap.python(o.python());
         boolean auto = s.agent() == TunnelSettings.AgentKind.AUTO;
-        Path jar = JavaAgentUpload.runningJar();
+        Path jar = SelfLaunch.runningJar();
         if (s.agent() == TunnelSettings.AgentKind.JAVA && jar == null) {
             throw new SshuttleException("--agent java needs the client to run from sshuttle.jar", ExitCodes.USAGE);
         }

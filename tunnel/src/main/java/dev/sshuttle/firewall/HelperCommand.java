@@ -1,8 +1,9 @@
 package dev.sshuttle.firewall;
 
+import dev.sshuttle.startup.SelfLaunch;
+
 import java.io.File;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import java.util.List;
  * class directories (tests, IDE). No sudo when already root.
  */
 public final class HelperCommand {
-    static final String MAIN_CLASS = "dev.sshuttle.cli.Main";
+    static final String MAIN_CLASS = SelfLaunch.JAR_MAIN_CLASS;
     /** The helper is tiny and short-lived per call: start fast, stay small. */
     static final List<String> JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m",
             "-XX:+UseCompactObjectHeaders", // as the client: the AOT cache it shares is refused with other header flags
@@ -44,15 +45,7 @@ public final class HelperCommand {
         command.add(javaBinary());
         command.addAll(JVM_FLAGS);
         command.addAll(aotCache(System.getenv(AOT_CACHE_ENV)));
-        Path codeSource = codeSource();
-        if (codeSource.toString().endsWith(".jar") && Files.isRegularFile(codeSource)) {
-            // the jar's manifest enables native access; the flag as well would differ from the
-            // client's AOT cache ("Mismatched values for property jdk.module.enable.native.access"),
-            // and the JVM then used none of it: 0.22 s of CPU to READY instead of 0.16
-            command.addAll(List.of("-jar", codeSource.toString()));
-        } else {
-            command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), MAIN_CLASS));
-        }
+        command.addAll(SelfLaunch.mainArguments(MAIN_CLASS, List.of("--enable-native-access=ALL-UNNAMED")));
         command.addAll(List.of("--firewall", "--method", method));
         return command;
     }
@@ -81,11 +74,4 @@ public final class HelperCommand {
         return false;
     }
 
-    private static Path codeSource() throws IOException {
-        try {
-            return Path.of(HelperCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException | SecurityException | NullPointerException e) {
-            throw new IOException("cannot find the running jar to start the firewall helper", e);
-        }
-    }
 }

@@ -176,14 +176,4 @@ public final class JavaAgentUpload {
             throw new IllegalStateException("SHA-256 is always there", e);
         }
     }
-
-    /** The jar this code runs from, or null when running from classes (tests). */
-    public static Path runningJar() {
-        try {
-            Path p = Path.of(JavaAgentUpload.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            return Files.isRegularFile(p) && p.toString().endsWith(".jar") ? p : null;
-        } catch (Exception e) {
-            return null;
-        }
-    }
 }
