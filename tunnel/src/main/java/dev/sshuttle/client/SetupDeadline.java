@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * so the first session is bounded only when there is no terminal to ask on (a daemon, a
  * service, CI). Later sessions (--reconnect) are always bounded: nobody may be watching.
  */
-final class SetupDeadline implements AutoCloseable {
+final class SetupDeadline {
     private final AtomicBoolean done = new AtomicBoolean();
     private volatile boolean expired;
 
@@ -51,11 +51,6 @@ final class SetupDeadline implements AutoCloseable {
 
     boolean expired() {
         return expired;
-    }
-
-    @Override
-    public void close() {
-        disarm();
     }
 
     /** ssh prompts on /dev/tty; it opens only for a process with a controlling terminal (else ENXIO). */

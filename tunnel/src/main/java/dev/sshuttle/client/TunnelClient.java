@@ -204,19 +204,19 @@ public final class TunnelClient {
                     ssh == null ? "local agent" : ssh.describe());
         }
         StartTimeline.mark("ssh started");
-        Duration bound = SetupDeadline.applies(installed[0]) ? settings.setupTimeout() : Duration.ZERO;
-        Transport started = transport;
-        SetupDeadline deadline = SetupDeadline.arm(bound, () -> {
-            log.log(0, "sshuttle: " + started.describe() + " and the agent did not answer within " + bound.toSeconds()
-                    + " s (--setup-timeout); giving this session up");
-            started.abort();
-        });
         try {
             firewall.prepare();
         } catch (Exception e) {
             transport.close();
             return new ClientSession.End(ClientSession.Reason.SETUP_FAILED, e.getMessage(), -1, false);
         }
+        // armed once nothing can return before the finally below disarms it
+        Duration bound = SetupDeadline.applies(installed[0]) ? settings.setupTimeout() : Duration.ZERO;
+        SetupDeadline deadline = SetupDeadline.arm(bound, () -> {
+            log.log(0, "sshuttle: " + transport.describe() + " and the agent did not answer within " + bound.toSeconds()
+                    + " s (--setup-timeout); giving this session up");
+            transport.abort();
+        });
         ClientSession.End end = null;
         try {
             launch.beforePreamble(transport.in(), transport.out());
@@ -262,7 +262,7 @@ public final class TunnelClient {
             int code = transport.awaitExit(Duration.ofSeconds(3));
             return new ClientSession.End(ClientSession.Reason.TRANSPORT_CLOSED, e.getMessage(), code, false);
         } finally {
-            deadline.close();
+            deadline.disarm();
             current = null;
             if (end != null && end.reason() == ClientSession.Reason.KEEPALIVE_TIMEOUT) {
                 transport.abort();

@@ -27,9 +27,7 @@ class SetupDeadlineTest {
         AtomicInteger fired = new AtomicInteger();
         SetupDeadline d = SetupDeadline.arm(Duration.ofMillis(200), fired::incrementAndGet);
         d.disarm();
-        // a second deadline armed after it, for longer, has fired: the first one's time is past
-        SetupDeadline later = SetupDeadline.arm(Duration.ofMillis(400), () -> { });
-        await().atMost(Duration.ofSeconds(5)).until(later::expired);
+        waitPast(Duration.ofMillis(400));
         assertFalse(d.expired());
         assertEquals(0, fired.get());
     }
@@ -38,10 +36,15 @@ class SetupDeadlineTest {
     void zeroMeansNoBound() {
         AtomicInteger fired = new AtomicInteger();
         SetupDeadline d = SetupDeadline.arm(Duration.ZERO, fired::incrementAndGet);
-        SetupDeadline later = SetupDeadline.arm(Duration.ofMillis(100), () -> { });
-        await().atMost(Duration.ofSeconds(5)).until(later::expired);
+        waitPast(Duration.ofMillis(100));
         assertFalse(d.expired());
         assertEquals(0, fired.get());
+    }
+
+    /** Until a deadline armed now for {@code d} has fired: any armed before it for less is past too. */
+    private static void waitPast(Duration d) {
+        SetupDeadline later = SetupDeadline.arm(d, () -> { });
+        await().atMost(Duration.ofSeconds(5)).until(later::expired);
     }
 
     @Test
