@@ -8,6 +8,9 @@ import dev.sshuttle.mux.TcpTarget;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -29,7 +32,7 @@ public class Bridges implements MuxListener {
      * of finished connections outlived every young collection under load and was promoted, and the
      * Java agent's heap grew to its cap over a soak (RSS 56 -> 88 MiB in 30 min) around a 4 MiB live set.
      */
-    private final java.util.LinkedHashSet<SocketBridge> connecting = new java.util.LinkedHashSet<>();
+    private final LinkedHashSet<SocketBridge> connecting = new LinkedHashSet<>();
     private final Consumer<String> log;
     private boolean sweepArmed;
     private int open;
@@ -131,14 +134,16 @@ public class Bridges implements MuxListener {
     private void sweep() {
         sweepArmed = false;
         long now = timers.nanos();
-        java.util.List<SocketBridge> expired = new java.util.ArrayList<>();
-        for (java.util.Iterator<SocketBridge> it = connecting.iterator(); it.hasNext(); ) {
-            SocketBridge b = it.next();
-            if (b.isConnecting() && b.connectDeadlineNanos > now) break;
-            it.remove();
-            if (b.isConnecting()) expired.add(b);
+        // only pending connects are in the set (an ended or closed one leaves it at once), oldest first
+        List<SocketBridge> expired = new ArrayList<>();
+        for (SocketBridge b : connecting) {
+            if (b.connectDeadlineNanos > now) break;
+            expired.add(b);
         }
-        for (SocketBridge b : expired) connectFailed(b, new SocketTimeoutException("connect timed out after 30 s"));
+        for (SocketBridge b : expired) {
+            connecting.remove(b);
+            connectFailed(b, new SocketTimeoutException("connect timed out after 30 s"));
+        }
         armSweep();
     }
 

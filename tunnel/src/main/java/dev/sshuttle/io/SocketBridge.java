@@ -74,10 +74,6 @@ final class SocketBridge implements ChannelSource, ConnectOutcome {
         if (!closed) owner.connectFailed(this, e);
     }
 
-    boolean isConnecting() {
-        return connecting && !closed;
-    }
-
     // ---------------------------------------------------------------- socket -> mux
 
     @Override

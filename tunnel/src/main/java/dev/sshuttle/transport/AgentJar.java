@@ -69,11 +69,9 @@ public final class AgentJar {
                 }
             }
             Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (java.nio.file.NoSuchFileException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
         } catch (IOException e) {
             Files.deleteIfExists(tmp);
+            if (e instanceof java.nio.file.NoSuchFileException) throw e; // of() tries once more
             throw new IOException("cannot write the agent jar in " + dir + ": " + e.getMessage(), e);
         }
     }
