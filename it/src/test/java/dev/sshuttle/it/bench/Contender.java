@@ -9,6 +9,7 @@ import dev.sshuttle.it.target.TargetServices;
 import dev.sshuttle.it.topology.BackgroundProcess;
 import dev.sshuttle.it.topology.Topology;
 import dev.sshuttle.it.tunnel.Tunnels;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -21,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
@@ -89,6 +91,7 @@ final class Contender implements AutoCloseable {
                 new Spec("ssh -L", false, (t, n) -> sshForward(t, n, path.apply(t))),
                 new Spec("stock sshuttle", false, (t, n) -> transparent(t, n, List.of("sshuttle", "--method", "nat",
                         "-e", sshCommand(t, path.apply(t)), "-r", path.apply(t).destination(), t.targetSubnet()))),
+                new Spec(RELAYED, false, (t, n) -> relayed(t, n, path.apply(t))),
                 new Spec("ours, python agent", true, (t, n) -> ours(t, n, path.apply(t), "python")),
                 new Spec("ours, java agent", true, (t, n) -> ours(t, n, path.apply(t), "java")));
     }
@@ -147,6 +150,44 @@ final class Contender implements AutoCloseable {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         Contender c = new Contender(t, name, p, new InetSocketAddress(loopback, FORWARD_IPERF_PORT),
                 new InetSocketAddress(loopback, FORWARD_ECHO_PORT), false, before);
+        c.awaitEcho();
+        return c;
+    }
+
+    static final String RELAYED = "ssh -L, a plain relay at each end";
+    private static final int RELAY_IPERF_PORT = 16201;
+    private static final int RELAY_ECHO_PORT = 16007;
+    private static final int REMOTE_RELAY_IPERF_PORT = 25201;
+    private static final int REMOTE_RELAY_ECHO_PORT = 25007;
+
+    /**
+     * ssh -L with a {@link PlainRelay} in front of it (client namespace) and one behind it (on the
+     * gateway, started by the same ssh): as many processes on the path as ours, none of them doing
+     * more than copying. The client-side relay starts ssh, so both count as this contender's.
+     */
+    private static Contender relayed(Topology t, String name, SshPath path) {
+        String target = t.targetIp().getHostAddress();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classes;
+        try {
+            classes = Path.of(PlainRelay.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        List<String> relay = List.of(java, "-XX:+UseSerialGC", "-Xmx64m", "-cp", classes, PlainRelay.class.getName());
+        String remote = String.join(" ", relay) + " 127.0.0.1:" + REMOTE_RELAY_IPERF_PORT + "=" + target + ":" + Iperf3.PORT
+                + " 127.0.0.1:" + REMOTE_RELAY_ECHO_PORT + "=" + target + ":" + TargetServices.ECHO_PORT + " --until-stdin-ends";
+        List<String> argv = new ArrayList<>(relay);
+        argv.addAll(List.of("127.0.0.1:" + RELAY_IPERF_PORT + "=127.0.0.1:" + FORWARD_IPERF_PORT,
+                "127.0.0.1:" + RELAY_ECHO_PORT + "=127.0.0.1:" + FORWARD_ECHO_PORT, "--exec"));
+        argv.addAll(sshArgv(t, path, List.of("-o", "ExitOnForwardFailure=yes",
+                "-L", "127.0.0.1:" + FORWARD_IPERF_PORT + ":127.0.0.1:" + REMOTE_RELAY_IPERF_PORT,
+                "-L", "127.0.0.1:" + FORWARD_ECHO_PORT + ":127.0.0.1:" + REMOTE_RELAY_ECHO_PORT), remote));
+        Set<Long> before = sshdProcesses(t);
+        BackgroundProcess p = t.client().start(t.workDir().resolve(logName(name)), argv.toArray(String[]::new));
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        Contender c = new Contender(t, name, p, new InetSocketAddress(loopback, RELAY_IPERF_PORT),
+                new InetSocketAddress(loopback, RELAY_ECHO_PORT), false, before);
         c.awaitEcho();
         return c;
     }
@@ -220,26 +261,91 @@ final class Contender implements AutoCloseable {
         return echo;
     }
 
-    /** The processes carrying this contender's bytes now; iperf3 and the JVM's own sockets are not among them. */
-    List<ProcessTree.Proc> tunnelProcesses() {
-        List<ProcessTree.Proc> all = new ArrayList<>();
-        ProcessTree.info(process.pid()).ifPresent(all::add);
-        all.addAll(ProcessTree.descendants(process.pid()));
-        ProcessTree.descendants(t.ssh().pid()).stream().filter(p -> !sshdBefore.contains(p.pid())).forEach(all::add);
-        return all;
+    /** The processes carrying this contender's bytes now, each with its role; iperf3 and the JVM's own sockets are not among them. */
+    private Map<Long, String> tunnelProcesses() {
+        Map<Long, String> roles = new HashMap<>();
+        ProcessTree.info(process.pid()).ifPresent(p -> roles.put(p.pid(), role(p, false)));
+        ProcessTree.descendants(process.pid()).forEach(p -> roles.put(p.pid(), role(p, false)));
+        ProcessTree.descendants(t.ssh().pid()).stream().filter(p -> !sshdBefore.contains(p.pid()))
+                .forEach(p -> roles.put(p.pid(), role(p, true)));
+        return roles;
     }
 
-    /** utime + stime in clock ticks of every tunnel process now, by PID (a process that just exited is left out). */
-    Map<Long, Long> cpuTicks() {
-        Map<Long, Long> ticks = new HashMap<>();
-        for (ProcessTree.Proc p : tunnelProcesses()) {
+    /**
+     * What a process is, for the per-process CPU breakdown: "ssh", "sshd", "client (java)",
+     * "firewall (java)", "agent (python3)"... by its command line and its side of the tunnel.
+     */
+    static String role(ProcessTree.Proc p, boolean remote) {
+        String cmd = p.cmdline();
+        if (cmd.startsWith("sshd")) return "sshd";
+        String argv0 = cmd.isEmpty() ? "?" : Path.of(cmd.split(" ", 2)[0]).getFileName().toString();
+        if (argv0.equals("ssh")) return "ssh";
+        boolean interpreter = argv0.startsWith("java") || argv0.startsWith("python");
+        if (!interpreter) return (remote ? "remote " : "") + argv0;
+        if (cmd.contains(PlainRelay.class.getSimpleName())) return (remote ? "remote " : "") + "relay (java)";
+        String kind = argv0.startsWith("java") ? "java" : "python";
+        if (remote) return "agent (" + kind + ")";
+        if (cmd.contains("--firewall")) return "firewall (" + kind + ")";
+        return "client (" + kind + ")";
+    }
+
+    /** CPU time, context switches and read/write calls of every tunnel process now, by PID (a process that just exited is left out). */
+    Map<Long, CpuTicks> cpuTicks() {
+        Map<Long, CpuTicks> ticks = new HashMap<>();
+        for (Map.Entry<Long, String> p : tunnelProcesses().entrySet()) {
             try {
-                ticks.put(p.pid(), ProcessGauge.cpuTicks(p.pid()));
-            } catch (IllegalStateException gone) {
+                ticks.put(p.getKey(), CpuTicks.of(p.getKey(), p.getValue()));
+            } catch (IllegalStateException | IOException gone) {
                 // exited between listing and reading: nothing more to count for it
             }
         }
         return ticks;
+    }
+
+    /**
+     * One process so far: its role (see {@link #role}), utime + stime (and utime alone) in clock ticks, context
+     * switches of all its threads (voluntary: it waited, mostly for I/O; involuntary: it was
+     * preempted), and its read- and write-like system calls (/proc/PID/io syscr + syscw: read,
+     * readv, write, writev... of sockets and pipes alike).
+     */
+    record CpuTicks(String role, long ticks, long userTicks, long switches, long syscalls) {
+        static CpuTicks of(long pid, String role) throws IOException {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
+            long userTicks = Long.parseLong(f[11]);
+            long ticks = userTicks + Long.parseLong(f[12]);
+            long switches = 0;
+            try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+                for (Path task : tasks.toList()) {
+                    try {
+                        for (String line : Files.readAllLines(task.resolve("status"))) {
+                            if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                                switches += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+                            }
+                        }
+                    } catch (IOException threadEnded) {
+                        // a thread that ended took its count with it
+                    }
+                }
+            }
+            long syscalls = 0;
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "io"))) {
+                if (line.startsWith("syscr:") || line.startsWith("syscw:")) syscalls += Long.parseLong(line.substring(6).strip());
+            }
+            return new CpuTicks(role, ticks, userTicks, switches, syscalls);
+        }
+
+        /** What was spent between two samples, summed per role (a process new in {@code after} counts from 0). */
+        static Map<String, CpuTicks> spentByRole(Map<Long, CpuTicks> before, Map<Long, CpuTicks> after) {
+            Map<String, CpuTicks> spent = new TreeMap<>();
+            after.forEach((pid, a) -> {
+                CpuTicks b = before.getOrDefault(pid, new CpuTicks(a.role(), 0, 0, 0, 0));
+                spent.merge(a.role(), new CpuTicks(a.role(), a.ticks() - b.ticks(), a.userTicks() - b.userTicks(),
+                        a.switches() - b.switches(), a.syscalls() - b.syscalls()), (x, y) -> new CpuTicks(x.role(),
+                        x.ticks() + y.ticks(), x.userTicks() + y.userTicks(), x.switches() + y.switches(), x.syscalls() + y.syscalls()));
+            });
+            return spent;
+        }
     }
 
     /**

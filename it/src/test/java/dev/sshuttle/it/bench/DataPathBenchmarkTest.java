@@ -67,9 +67,9 @@ class DataPathBenchmarkTest {
      */
     static final String ONLY = System.getProperty("bench.contenders", "");
     /**
-     * Another checkout (its jar built) whose client and agents run beside ours as "before (DIR), ..."
-     * contenders: a regression check in one run (with every contender, docs/benchmarks.md shows
-     * them too). None by default.
+     * Other checkouts (their jars built; several separated by ':') whose client and agents run
+     * beside ours as "before (DIR), ..." contenders: a regression check or an A/B of a constant in
+     * one run (with every contender, docs/benchmarks.md shows them too). None by default.
      */
     static final String BASELINE = System.getProperty("bench.baseline", "");
     static final int CONNECTIONS = 2000;
@@ -107,8 +107,9 @@ class DataPathBenchmarkTest {
         boolean withRaw = selected(raw.name());
         List<Contender.Spec> specs = new ArrayList<>(Contender.all().stream()
                 .filter(s -> s.name().equals("ssh -L") || selected(s.name())).toList());
-        if (!BASELINE.isBlank()) {
-            for (String agent : List.of("python", "java")) specs.add(Contender.before(Path.of(BASELINE).toAbsolutePath(), agent));
+        for (String dir : BASELINE.split(":")) {
+            if (dir.isBlank()) continue;
+            for (String agent : List.of("python", "java")) specs.add(Contender.before(Path.of(dir).toAbsolutePath(), agent));
         }
         List<Column> columns = new ArrayList<>(withRaw ? List.of(raw) : List.of());
         specs.forEach(s -> columns.add(new Column(s.name(), s.ours())));
@@ -144,22 +145,33 @@ class DataPathBenchmarkTest {
         ConnectionLoad.run(t.client().threadFactory(), c.echo(), WARM_UP_CONNECTIONS, CONCURRENCY, CONNECTION_PAYLOAD,
                 CONNECTION_BUDGET, ConnectionLoad.Ending.CLOSE_AFTER_ECHO);
 
-        Map<Long, Long> before = c.cpuTicks();
+        Map<Long, Contender.CpuTicks> before = c.cpuTicks();
         Iperf3.Result up = transfer(t, iperf3, c, 1, false, r);
         Iperf3.Result down = transfer(t, iperf3, c, 1, true, r);
-        Map<Long, Long> after = c.cpuTicks();
+        Map<String, Contender.CpuTicks> spent = Contender.CpuTicks.spentByRole(before, c.cpuTicks());
         r.put(Metric.UP_1, up.mbPerSecond());
         r.put(Metric.DOWN_1, down.mbPerSecond());
         if (up.ok() && down.ok()) {
-            long ticks = 0;
-            for (Map.Entry<Long, Long> e : after.entrySet()) ticks += e.getValue() - before.getOrDefault(e.getKey(), 0L);
-            r.put(Metric.CPU_PER_GB, ticks / (double) ticksPerSecond / ((up.bytes() + down.bytes()) / 1e9));
+            double gb = (up.bytes() + down.bytes()) / 1e9;
+            spent.forEach((role, used) -> {
+                r.cpuPerGbByRole.put(role, used.ticks() / (double) ticksPerSecond / gb);
+                r.userPerGbByRole.put(role, used.userTicks() / (double) ticksPerSecond / gb);
+                r.switchesPerMbByRole.put(role, used.switches() / (gb * 1000));
+                r.syscallsPerMbByRole.put(role, used.syscalls() / (gb * 1000));
+            });
+            r.put(Metric.CPU_PER_GB, r.cpuPerGbByRole.values().stream().mapToDouble(Double::doubleValue).sum());
         }
         r.put(Metric.DOWN_8, transfer(t, iperf3, c, 8, true, r).mbPerSecond());
 
+        before = c.cpuTicks();
         ConnectionLoad.Result load = ConnectionLoad.run(t.client().threadFactory(), c.echo(), CONNECTIONS, CONCURRENCY,
                 CONNECTION_PAYLOAD, CONNECTION_BUDGET, ConnectionLoad.Ending.CLOSE_AFTER_ECHO);
+        spent = Contender.CpuTicks.spentByRole(before, c.cpuTicks());
         if (load.failed() > 0 || load.attempted() < CONNECTIONS) r.notes.add("short connections: " + load);
+        else {
+            spent.forEach((role, used) -> r.cpuPer1kByRole.put(role, used.ticks() / (double) ticksPerSecond / (CONNECTIONS / 1000.0)));
+            r.put(Metric.CPU_PER_1K_CONNECTIONS, r.cpuPer1kByRole.values().stream().mapToDouble(Double::doubleValue).sum());
+        }
         r.put(Metric.CONNECTIONS, load.connectionsPerSecond());
         r.put(Metric.FIRST_ECHO_P50, Metric.FIRST_ECHO_P99, load.firstEcho());
 
@@ -318,6 +330,12 @@ class DataPathBenchmarkTest {
                 .append(", ").append(date).append(String.format(", the whole run took %.1f min%n", took.toSeconds() / 60.0))
                 .append("- command (as root): `").append(COMMAND).append("`\n\n")
                 .append(results.table())
+                .append("\n## Where the CPU goes, per process\n\n")
+                .append("utime + stime of each tunnel process (by role) over the same 1-stream transfers and the same 2000 connections,\n")
+                .append("medians over the runs; the sums are the table's two CPU rows (the clock tick is 10 ms: a role under ~0.02 s\n")
+                .append("per 1000 connections is within one tick). Over the transfers also: context switches of all its threads, and\n")
+                .append("read/write system calls (/proc/PID/io syscr + syscw), per MB moved.\n\n")
+                .append(results.cpuByRole())
                 .append("\n## Acceptance checks (issue \"A lean data path\")\n\n");
         for (DataPathResults.Check c : checks) md.append("- ").append(c).append('\n');
         List<String> notes = results.notes();

@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -22,6 +25,7 @@ final class DataPathResults {
         CONNECTIONS("connections/s (100 B echo, then close)", "1/s", "%.0f"),
         FIRST_ECHO_P50("connect -> first echo p50", "ms", "%.2f"),
         FIRST_ECHO_P99("connect -> first echo p99", "ms", "%.2f"),
+        CPU_PER_1K_CONNECTIONS("tunnel CPU per 1000 connections", "s", "%.3f"),
         RTT_P50("64 B round trip p50", "ms", "%.3f"),
         RTT_P99("64 B round trip p99", "ms", "%.3f"),
         PING_DOWN_P50("ping beside bulk download p50", "ms", "%.2f"),
@@ -52,6 +56,13 @@ final class DataPathResults {
         final Histogram pingBesideDownload = LatencyProbe.histogram();
         final Histogram pingBesideUpload = LatencyProbe.histogram();
         final List<String> notes = new ArrayList<>();
+        /** CPU seconds per GB over the 1-stream transfers, and per 1000 short connections, by process role. */
+        final Map<String, Double> cpuPerGbByRole = new TreeMap<>();
+        final Map<String, Double> cpuPer1kByRole = new TreeMap<>();
+        /** Over the 1-stream transfers, per MB moved, by process role. */
+        final Map<String, Double> userPerGbByRole = new TreeMap<>();
+        final Map<String, Double> switchesPerMbByRole = new TreeMap<>();
+        final Map<String, Double> syscallsPerMbByRole = new TreeMap<>();
 
         void put(Metric m, double v) {
             values.put(m, v);
@@ -81,6 +92,22 @@ final class DataPathResults {
                     .mapToDouble(Double::doubleValue).sorted().toArray();
             if (v.length == 0) return Double.NaN;
             return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+
+        /** The median over the runs of one role's figure (0 for a run where the role did not show). */
+        double medianByRole(String role, java.util.function.Function<Run, Map<String, Double>> figure) {
+            double[] v = runs.stream().mapToDouble(r -> figure.apply(r).getOrDefault(role, 0.0)).sorted().toArray();
+            if (v.length == 0) return Double.NaN;
+            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+
+        Set<String> roles() {
+            Set<String> roles = new TreeSet<>();
+            runs.forEach(r -> {
+                roles.addAll(r.cpuPerGbByRole.keySet());
+                roles.addAll(r.cpuPer1kByRole.keySet());
+            });
+            return roles;
         }
 
         Histogram pingsBesideDownload() {
@@ -147,6 +174,24 @@ final class DataPathResults {
                 if (c.ours()) md.append(' ').append(ratio(c.median(m), sshForward.median(m))).append(" |");
             }
             md.append('\n');
+        }
+        return md.toString();
+    }
+
+    /**
+     * Where the CPU goes: per contender, each process role's CPU seconds per GB (1-stream up +
+     * down) and per 1000 connections, medians over the runs.
+     */
+    String cpuByRole() {
+        StringBuilder md = new StringBuilder("| contender | process | CPU s per GB | of it user | context switches per MB | read/write calls per MB"
+                + " | CPU s per 1000 connections |\n|---|---|---:|---:|---:|---:|---:|\n");
+        for (Column c : columns) {
+            for (String role : c.roles()) {
+                md.append(String.format("| %s | %s | %.2f | %.2f | %.0f | %.0f | %.3f |%n", c.name(), role,
+                        c.medianByRole(role, r -> r.cpuPerGbByRole), c.medianByRole(role, r -> r.userPerGbByRole),
+                        c.medianByRole(role, r -> r.switchesPerMbByRole), c.medianByRole(role, r -> r.syscallsPerMbByRole),
+                        c.medianByRole(role, r -> r.cpuPer1kByRole)));
+            }
         }
         return md.toString();
     }

@@ -10,7 +10,14 @@ import dev.sshuttle.it.topology.BackgroundProcess;
 import dev.sshuttle.it.topology.Topology;
 import dev.sshuttle.it.topology.TopologyExtension;
 import dev.sshuttle.it.tunnel.Tunnels;
+import dev.sshuttle.mux.AgentOptions;
+import dev.sshuttle.transport.AgentBootstrap;
+import dev.sshuttle.transport.AgentJar;
+import dev.sshuttle.transport.JavaAgentUpload;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -141,7 +148,12 @@ class StartAndFootprintBenchmarkTest {
         } finally {
             stop(t, warm);
         }
+        for (String floor : FLOORS) seconds.put(floor, new ArrayList<>());
+        agentAlone(t, false); // the first Java agent session of a jar also writes its class-data archive
+        agentAlone(t, true);
         for (int run = 0; run < STARTS; run++) {
+            seconds.get(FLOORS.get(0)).add(agentAlone(t, false));
+            seconds.get(FLOORS.get(1)).add(agentAlone(t, true));
             for (Starter s : starters) {
                 long t0 = System.nanoTime();
                 BackgroundProcess p = s.start().apply(t);
@@ -176,6 +188,59 @@ class StartAndFootprintBenchmarkTest {
         return md.toString();
     }
 
+    /** The rows of {@link #agentAlone}: what a start costs before any client work. */
+    static final List<String> FLOORS = List.of("floor: ssh + python agent to its sync header, no client",
+            "floor: ssh + java agent to its sync header, no client");
+
+    /**
+     * Seconds from the exec of ssh (in the client namespace, the same ssh options as ours) to the
+     * agent's sync header on its stdout, the agent started exactly as our client starts it (the
+     * same remote command and stdin: the compressed Python agent, or the cached jar's check) but
+     * with no client JVM, firewall helper or rules around it: the part of a start that only a
+     * faster ssh or remote interpreter could shorten.
+     */
+    private static double agentAlone(Topology t, boolean java) throws IOException {
+        AgentOptions options = AgentOptions.defaults(2);
+        JavaAgentUpload upload = null;
+        String command;
+        byte[] preamble;
+        if (java) {
+            Path cache = Path.of(System.getProperty("user.home"), ".cache", "sshuttle-java");
+            upload = new JavaAgentUpload(AgentJar.of(Tunnels.repositoryRoot().resolve("tunnel/target/sshuttle.jar"), cache));
+            command = upload.remoteCommand(null);
+            preamble = options.toJsonLine().getBytes(StandardCharsets.UTF_8);
+        } else {
+            AgentBootstrap python = AgentBootstrap.python();
+            command = python.remoteCommand();
+            preamble = python.stdinPreamble(options);
+        }
+        ProcessBuilder pb = new ProcessBuilder(t.client().argv(t.ssh().sshArgv(command)))
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        long t0 = System.nanoTime();
+        Process ssh = pb.start();
+        try (InputStream in = ssh.getInputStream(); OutputStream out = ssh.getOutputStream()) {
+            if (upload != null) upload.upload(in, out);
+            out.write(preamble);
+            out.flush();
+            byte[] want = "SSHUTTLE000".getBytes(StandardCharsets.US_ASCII);
+            int matched = 0;
+            for (int b; matched < want.length && (b = in.read()) >= 0; ) matched = b == want[matched] ? matched + 1 : (b == want[0] ? 1 : 0);
+            if (matched < want.length) throw new IOException("ssh ended before the agent's sync header (exit " + ssh.waitFor() + ")");
+            return (System.nanoTime() - t0) / 1e9;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        } finally {
+            ssh.destroy(); // the agent sees its stdin end and exits
+            try {
+                if (!ssh.waitFor(10, TimeUnit.SECONDS)) ssh.destroyForcibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ProcessTree.assertNoneLeft(t.gateway(), ProcessTree.agent(), "the remote agent", Duration.ofSeconds(15));
+        }
+    }
+
     /**
      * Seconds from t0 (just before the exec) to the first byte echoed through p: one thread in
      * the client namespace retries a connection every few ms (a SYN sent before the rules exist
@@ -205,6 +270,7 @@ class StartAndFootprintBenchmarkTest {
         StringBuilder md = new StringBuilder("## Memory: RSS (MiB) after the load\n\n")
                 .append(String.format("%d mixed connections (%d at a time), then %d s of bulk download at full speed; peak sampled every"
                         + " 250 ms, end after %d s of quiet.%n%n", CONNECTIONS, CONCURRENCY, BULK.toSeconds(), SETTLE.toSeconds()))
+                .append(idleJvmFloor()).append('\n')
                 .append("| agent | client at start | client after connections | client peak | client end | agent at start"
                         + " | agent after connections | agent peak | agent end | bulk MB/s | connections/s | unexpected |\n")
                 .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -257,6 +323,44 @@ class StartAndFootprintBenchmarkTest {
             }
         }
         return md.toString();
+    }
+
+    /**
+     * The floor: RSS of a JVM that only waits ({@link IdleJvm}), with the client's options
+     * (tunnel/jvm.options), with the JDK's default class-data archive and with none, as one line.
+     */
+    private static String idleJvmFloor() {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path options = Tunnels.repositoryRoot().resolve("tunnel/jvm.options");
+        String classes;
+        try {
+            classes = Path.of(IdleJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        StringBuilder line = new StringBuilder("An idle JVM with the client's options (tunnel/jvm.options), RSS after 1 s:");
+        for (List<String> extra : List.of(List.<String>of(), List.of("-Xshare:off"))) {
+            List<String> argv = new ArrayList<>(List.of(java.toString(), "@" + options));
+            argv.addAll(extra);
+            argv.addAll(List.of("-cp", classes, IdleJvm.class.getName()));
+            try {
+                Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+                try {
+                    p.getInputStream().read(); // it runs main()
+                    sleep(Duration.ofSeconds(1));
+                    line.append(String.format(" %.1f MiB (%s, %s)", mib(ProcessGauge.rssKb(p.pid())),
+                            extra.isEmpty() ? "the JDK's class-data archive" : "-Xshare:off", Smaps.summary(p.pid())));
+                } finally {
+                    p.getOutputStream().close();
+                    if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+                }
+            } catch (IOException e) {
+                line.append(" (could not run: ").append(e.getMessage()).append(')');
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return line.append(".\n").toString();
     }
 
     /** Samples both processes' RSS every 250 ms and keeps the maxima. */
