@@ -109,7 +109,10 @@ class DataPathBenchmarkTest {
                 .filter(s -> s.name().equals("ssh -L") || selected(s.name())).toList());
         for (String dir : BASELINE.split(":")) {
             if (dir.isBlank()) continue;
-            for (String agent : List.of("python", "java")) specs.add(Contender.before(Path.of(dir).toAbsolutePath(), agent));
+            for (String agent : List.of("python", "java")) {
+                // with a partial run, only the agents of ours that it runs
+                if (selected("ours, " + agent + " agent")) specs.add(Contender.before(Path.of(dir).toAbsolutePath(), agent));
+            }
         }
         List<Column> columns = new ArrayList<>(withRaw ? List.of(raw) : List.of());
         specs.forEach(s -> columns.add(new Column(s.name(), s.ours())));
