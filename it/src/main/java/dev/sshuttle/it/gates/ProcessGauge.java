@@ -79,7 +79,7 @@ public final class ProcessGauge {
      * The fields of a /proc/PID/stat line from the third (state) on: the command name before
      * them may hold spaces and parens, so they start after the last ')'.
      */
-    static String[] statFields(String stat) {
+    public static String[] statFields(String stat) {
         return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     }
 

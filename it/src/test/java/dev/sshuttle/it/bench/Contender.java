@@ -107,8 +107,7 @@ final class Contender implements AutoCloseable {
             Path jar = root.resolve("tunnel/target/sshuttle.jar");
             if (!Files.isRegularFile(jar)) throw new IllegalStateException("no jar at " + jar + ": build that checkout first");
             Set<Long> before = sshdProcesses(t);
-            List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "@" + root.resolve("tunnel/jvm.options"), "-jar", jar.toString(),
+            List<String> argv = new ArrayList<>(List.of(java(), "@" + root.resolve("tunnel/jvm.options"), "-jar", jar.toString(),
                     "-e", sshCommand(t), "-r", t.ssh().destination(), "--agent", agent, t.targetSubnet()));
             BackgroundProcess p = t.client().start(t.workDir().resolve(logName(n)), argv.toArray(String[]::new));
             return connected(t, n, p, before);
@@ -167,14 +166,7 @@ final class Contender implements AutoCloseable {
      */
     private static Contender relayed(Topology t, String name, SshPath path) {
         String target = t.targetIp().getHostAddress();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classes;
-        try {
-            classes = Path.of(PlainRelay.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        List<String> relay = List.of(java, "-XX:+UseSerialGC", "-Xmx64m", "-cp", classes, PlainRelay.class.getName());
+        List<String> relay = List.of(java(), "-XX:+UseSerialGC", "-Xmx64m", "-cp", benchClasses(), PlainRelay.class.getName());
         String remote = String.join(" ", relay) + " 127.0.0.1:" + REMOTE_RELAY_IPERF_PORT + "=" + target + ":" + Iperf3.PORT
                 + " 127.0.0.1:" + REMOTE_RELAY_ECHO_PORT + "=" + target + ":" + TargetServices.ECHO_PORT + " --until-stdin-ends";
         List<String> argv = new ArrayList<>(relay);
@@ -190,6 +182,20 @@ final class Contender implements AutoCloseable {
                 new InetSocketAddress(loopback, RELAY_ECHO_PORT), false, before);
         c.awaitEcho();
         return c;
+    }
+
+    /** This JVM's java, for the JVMs a benchmark starts itself. */
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Where the benchmarks' own classes are (PlainRelay, IdleJvm): the class path of a JVM that runs one of them. */
+    static String benchClasses() {
+        try {
+            return Path.of(Contender.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Our client as users start it: the launcher's JVM options, -e/-r, --agent, the target subnet. */
@@ -310,9 +316,8 @@ final class Contender implements AutoCloseable {
      */
     record CpuTicks(String role, long ticks, long userTicks, long switches, long syscalls) {
         static CpuTicks of(long pid, String role) throws IOException {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
-            long userTicks = Long.parseLong(f[11]);
+            String[] f = ProcessGauge.statFields(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+            long userTicks = Long.parseLong(f[11]); // utime and stime, as ProcessGauge.cpuTicks reads them
             long ticks = userTicks + Long.parseLong(f[12]);
             long switches = 0;
             try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {

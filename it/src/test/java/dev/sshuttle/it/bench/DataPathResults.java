@@ -88,15 +88,17 @@ final class DataPathResults {
 
         /** The median over the runs that measured m (NaN when none did). */
         double median(Metric m) {
-            double[] v = runs.stream().map(r -> r.values.get(m)).filter(x -> x != null && !Double.isNaN(x))
-                    .mapToDouble(Double::doubleValue).sorted().toArray();
-            if (v.length == 0) return Double.NaN;
-            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+            return median(runs.stream().map(r -> r.values.get(m)).filter(x -> x != null && !Double.isNaN(x))
+                    .mapToDouble(Double::doubleValue));
         }
 
         /** The median over the runs of one role's figure (0 for a run where the role did not show). */
         double medianByRole(String role, java.util.function.Function<Run, Map<String, Double>> figure) {
-            double[] v = runs.stream().mapToDouble(r -> figure.apply(r).getOrDefault(role, 0.0)).sorted().toArray();
+            return median(runs.stream().mapToDouble(r -> figure.apply(r).getOrDefault(role, 0.0)));
+        }
+
+        private static double median(java.util.stream.DoubleStream values) {
+            double[] v = values.sorted().toArray();
             if (v.length == 0) return Double.NaN;
             return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
         }

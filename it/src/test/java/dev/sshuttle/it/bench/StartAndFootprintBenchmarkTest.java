@@ -330,19 +330,12 @@ class StartAndFootprintBenchmarkTest {
      * (tunnel/jvm.options), with the JDK's default class-data archive and with none, as one line.
      */
     private static String idleJvmFloor() {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path options = Tunnels.repositoryRoot().resolve("tunnel/jvm.options");
-        String classes;
-        try {
-            classes = Path.of(IdleJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
         StringBuilder line = new StringBuilder("An idle JVM with the client's options (tunnel/jvm.options), RSS after 1 s:");
         for (List<String> extra : List.of(List.<String>of(), List.of("-Xshare:off"))) {
-            List<String> argv = new ArrayList<>(List.of(java.toString(), "@" + options));
+            List<String> argv = new ArrayList<>(List.of(Contender.java(), "@" + options));
             argv.addAll(extra);
-            argv.addAll(List.of("-cp", classes, IdleJvm.class.getName()));
+            argv.addAll(List.of("-cp", Contender.benchClasses(), IdleJvm.class.getName()));
             try {
                 Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
                 try {
@@ -462,7 +455,7 @@ class StartAndFootprintBenchmarkTest {
     private static Path agentJavaWrapper(Topology t) {
         Path wrapper = t.workDir().resolve("agent-java");
         try {
-            Files.writeString(wrapper, "#!/bin/sh\nexec env " + ENV + " " + Path.of(System.getProperty("java.home"), "bin", "java") + " " + AGENT_OPTS + " \"$@\"\n");
+            Files.writeString(wrapper, "#!/bin/sh\nexec env " + ENV + " " + Contender.java() + " " + AGENT_OPTS + " \"$@\"\n");
             wrapper.toFile().setExecutable(true);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
